@@ -1,0 +1,171 @@
+//! Planning a callback for a real number: gathers the card, the lists and the calendars from the
+//! store and the configuration, then asks the pure planner.
+
+use crate::config::Config;
+use crate::schedule::calendar::Calendar;
+use crate::schedule::hours::WeeklyHours;
+use crate::schedule::planner::{
+    self, ClientWindow, Plan, PlanError, Policy, Request, SlaRule, ZoneSource,
+};
+use crate::schedule::zones::zone_for_e164;
+use crate::store::{CallbackRow, CallbackSource, DncEntry, NewCallback, Store, StoreError};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    #[error("{phone} is on the do-not-call list since {} ({}): no callback", .entry.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), .entry.reason.as_deref().unwrap_or("no reason given"))]
+    DoNotCall { phone: String, entry: Box<DncEntry> },
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the card of {phone} has an invalid {field}: {message}")]
+    BadCard {
+        phone: String,
+        field: &'static str,
+        message: String,
+    },
+    #[error("no agent {0:?}")]
+    UnknownAgent(String),
+}
+
+/// The company's calendar and planning policy, built once from the configuration.
+#[derive(Debug, Clone)]
+pub struct Planner {
+    pub company: Calendar,
+    pub default_hours: WeeklyHours,
+    pub policy: Policy,
+}
+
+impl Planner {
+    pub fn from_config(cfg: &Config) -> Planner {
+        Planner {
+            company: Calendar::new(cfg.company.time_zone, cfg.company.hours.clone())
+                .with_holidays(cfg.company.holidays.iter().copied()),
+            default_hours: cfg.clients.default_hours.clone(),
+            policy: Policy {
+                min_delay: chrono::Duration::minutes(i64::from(cfg.callbacks.min_delay_minutes)),
+                sla_working_hours: cfg.callbacks.sla_working_hours,
+                slot_minutes: cfg.callbacks.slot_minutes,
+            },
+        }
+    }
+
+    /// The client's window: zone from the card, else from the number, else the company's.
+    pub async fn client_window(
+        &self,
+        store: &Store,
+        phone: &str,
+    ) -> Result<ClientWindow, CallbackError> {
+        let card = store.client(phone).await?;
+        let bad = |field, message: String| CallbackError::BadCard {
+            phone: phone.to_string(),
+            field,
+            message,
+        };
+        let card_tz = match card.as_ref().and_then(|c| c.time_zone.as_deref()) {
+            Some(tz) => Some(
+                tz.parse::<Tz>()
+                    .map_err(|_| bad("time_zone", format!("unknown zone {tz:?}")))?,
+            ),
+            None => None,
+        };
+        let (tz, zone_source) = match (card_tz, zone_for_e164(phone)) {
+            (Some(tz), _) => (tz, ZoneSource::Card),
+            (None, Some(tz)) => (tz, ZoneSource::Number),
+            (None, None) => (self.company.tz, ZoneSource::Company),
+        };
+        let hours = match card.as_ref().and_then(|c| c.hours.as_deref()) {
+            Some(h) => h.parse().map_err(|e| bad("hours", format!("{e}")))?,
+            None => self.default_hours.clone(),
+        };
+        Ok(ClientWindow {
+            tz,
+            zone_source,
+            hours,
+        })
+    }
+
+    /// The slot a callback requested at `at` would get; a DNC number is refused.
+    pub async fn plan(
+        &self,
+        store: &Store,
+        phone: &str,
+        at: DateTime<Utc>,
+        sla: SlaRule,
+    ) -> Result<Plan, CallbackError> {
+        if let Some(entry) = store.dnc_entry(phone).await? {
+            return Err(CallbackError::DoNotCall {
+                phone: phone.to_string(),
+                entry: Box::new(entry),
+            });
+        }
+        let client = self.client_window(store, phone).await?;
+        let plan = planner::plan(
+            &self.company,
+            &client,
+            &self.policy,
+            &Request {
+                requested_at: at,
+                sla,
+            },
+        )?;
+        tracing::info!(phone, slot = %plan.slot_start, deadline = %plan.sla_deadline, at_risk = plan.at_risk, reason = %plan.reason, "callback planned");
+        Ok(plan)
+    }
+
+    /// Plans and stores a request. A request passed to a named person is due the same working day.
+    pub async fn request(
+        &self,
+        store: &Store,
+        req: CallbackRequest,
+        now: DateTime<Utc>,
+    ) -> Result<CallbackRow, CallbackError> {
+        if let Some(agent) = &req.agent_id {
+            if store.agent(agent).await?.is_none() {
+                return Err(CallbackError::UnknownAgent(agent.clone()));
+            }
+        }
+        let sla = if req.agent_id.is_some() {
+            SlaRule::SameWorkingDay
+        } else {
+            SlaRule::WorkingHours
+        };
+        let plan = self.plan(store, &req.phone, req.requested_at, sla).await?;
+        let row = store
+            .insert_callback(
+                &NewCallback {
+                    phone: req.phone,
+                    source: req.source,
+                    reason: req.reason,
+                    requested_at: req.requested_at,
+                    requested_by: req.requested_by,
+                    agent_id: req.agent_id,
+                    call_id: None,
+                    queue_position: None,
+                    dnc_consent: false,
+                    slot_start: plan.slot_start,
+                    slot_end: plan.slot_end,
+                    sla_deadline: plan.sla_deadline,
+                    at_risk: plan.at_risk,
+                    client_tz: plan.client_tz.name().to_string(),
+                    plan_reason: plan.reason,
+                },
+                now,
+            )
+            .await?;
+        Ok(row)
+    }
+}
+
+/// A request as it arrives from any channel.
+#[derive(Debug, Clone)]
+pub struct CallbackRequest {
+    pub phone: String,
+    pub source: CallbackSource,
+    pub reason: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub requested_by: Option<String>,
+    pub agent_id: Option<String>,
+}

@@ -1,0 +1,24 @@
+//! frontdesk: a call-handling service behind a company PBX.
+//!
+//! The modules read as the architecture (see docs/architecture.md):
+//! - [`config`]: settings from defaults, TOML, environment and flags, validated before anything starts.
+//! - [`phone`]: E.164 normalisation of every number that enters the system.
+//! - [`schedule`]: pure working-hours calendars, the callback planner and SLA clock.
+//! - [`import`]: CSV parsing that names the line and field of every bad row.
+//! - [`store`]: the client card and every table behind it, on SQLite or PostgreSQL.
+//! - [`auth`]: API tokens (only their hashes are stored).
+//! - [`callbacks`]: planning a callback request against the store and the calendars.
+//! - [`http`]: the HTTP surface (health now; API and console later).
+//! - [`server`]: `serve` wiring: one cancellation tree for every task.
+//! - [`cli`]: the administrator's commands.
+
+pub mod auth;
+pub mod callbacks;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod import;
+pub mod phone;
+pub mod schedule;
+pub mod server;
+pub mod store;

@@ -1,0 +1,65 @@
+//! The `frontdesk` binary: parses the command line, loads configuration, and hands over to the
+//! library. Everything else lives in the library so tests can drive it.
+
+use clap::Parser;
+use frontdesk::cli::{self, Cli, Command};
+use frontdesk::server;
+use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(matches!(cli.command, Command::Serve));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), (u8, anyhow::Error)> {
+    let config = cli
+        .load_config()
+        .map_err(|e| (e.exit_code(), anyhow::Error::new(e)))?;
+    if let Command::Serve = cli.command {
+        let shutdown = CancellationToken::new();
+        server::cancel_on_signals(shutdown.clone());
+        let running = server::start(config, shutdown)
+            .await
+            .map_err(|e| (1, anyhow::Error::new(e)))?;
+        // Tests and scripts read the bound ports from this line.
+        println!("frontdesk: http listening on {}", running.bound.http);
+        return running.wait().await.map_err(|e| (1, anyhow::Error::new(e)));
+    }
+    cli::run(&cli, &config)
+        .await
+        .map_err(|e| (e.exit_code(), anyhow::Error::new(e)))
+}
+
+/// Logs go to stderr; `FRONTDESK_LOG` (or `RUST_LOG`) sets the filter. Commands other than `serve`
+/// stay quiet unless asked, so their stdout is clean for scripts.
+fn init_tracing(serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving { "info,sqlx=warn" } else { "warn" };
+    let filter = std::env::var("FRONTDESK_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,169 @@
+//! `frontdesk serve`: opens the store, binds every listener, and runs each component as a task under
+//! one cancellation tree. SIGINT/SIGTERM cancel the root; each component drains and returns, and
+//! `serve` waits for all of them (bounded by a deadline) before closing the store.
+
+use crate::config::Config;
+use crate::http::{self, HttpState};
+use crate::store::{Store, StoreError};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How long components get to finish after shutdown is asked.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen for HTTP on {addr}: {source}")]
+    HttpBind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot create {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{component} failed: {message}")]
+    Component {
+        component: &'static str,
+        message: String,
+    },
+}
+
+/// The addresses actually bound (ports may have been 0).
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub http: SocketAddr,
+}
+
+/// Everything started and running; `wait` drives it to the end.
+pub struct Running {
+    pub bound: Bound,
+    tasks: JoinSet<(&'static str, Result<(), String>)>,
+    store: Store,
+    shutdown: CancellationToken,
+}
+
+/// Prepares the node: data directories, store, migrations, listeners. Nothing answers before this
+/// has fully succeeded, so a bad setting never leaves a half-started node.
+pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Running, ServeError> {
+    for dir in [config.data_dir.clone(), config.recordings_dir()] {
+        std::fs::create_dir_all(&dir).map_err(|source| ServeError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let store = Store::connect(&config.database_url()).await?;
+    store.migrate().await?;
+    tracing::info!(backend = ?store.backend(), "store ready");
+
+    let listener = TcpListener::bind(config.http_listen)
+        .await
+        .map_err(|source| ServeError::HttpBind {
+            addr: config.http_listen,
+            source,
+        })?;
+    let http_addr = listener
+        .local_addr()
+        .map_err(|source| ServeError::HttpBind {
+            addr: config.http_listen,
+            source,
+        })?;
+
+    let mut tasks = JoinSet::new();
+    let app = http::router(HttpState {
+        store: store.clone(),
+    });
+    let token = shutdown.child_token();
+    tasks.spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
+            .map_err(|e| e.to_string());
+        ("http", result)
+    });
+    tracing::info!(%http_addr, "http listening");
+    Ok(Running {
+        bound: Bound { http: http_addr },
+        tasks,
+        store,
+        shutdown,
+    })
+}
+
+impl Running {
+    /// Runs until shutdown is asked or a component fails; then drains every component.
+    pub async fn wait(mut self) -> Result<(), ServeError> {
+        let mut failure = None;
+        tokio::select! {
+            _ = self.shutdown.cancelled() => {}
+            Some(joined) = self.tasks.join_next() => {
+                failure = Some(component_failure(joined));
+                self.shutdown.cancel();
+            }
+        }
+        let drained = tokio::time::timeout(DRAIN_DEADLINE, async {
+            while let Some(joined) = self.tasks.join_next().await {
+                if let Err(e) = component_failure(joined) {
+                    tracing::error!(error = %e, "component failed while draining");
+                }
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("components did not drain within {DRAIN_DEADLINE:?}; aborting them");
+            self.tasks.shutdown().await;
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+        failure.unwrap_or(Ok(()))
+    }
+}
+
+fn component_failure(
+    joined: Result<(&'static str, Result<(), String>), tokio::task::JoinError>,
+) -> Result<(), ServeError> {
+    match joined {
+        Ok((_, Ok(()))) => Ok(()),
+        Ok((component, Err(message))) => Err(ServeError::Component { component, message }),
+        Err(e) => Err(ServeError::Component {
+            component: "task",
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Cancels `token` on SIGINT or SIGTERM.
+pub fn cancel_on_signals(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = ctrl_c => tracing::info!("SIGINT: shutting down"),
+                        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot watch SIGTERM; only SIGINT stops the service");
+                    let _ = ctrl_c.await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+        token.cancel();
+    });
+}

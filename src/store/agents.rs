@@ -1,0 +1,184 @@
+//! The agent roster. Presence is what the agent (or a supervisor) says; the live call state of an
+//! agent belongs to the routing layer.
+
+use super::{Result, Store, StoreError, from_ms, to_ms};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    Available,
+    Away,
+}
+
+impl Presence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Available => "available",
+            Presence::Away => "away",
+        }
+    }
+}
+
+impl FromStr for Presence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "available" => Ok(Presence::Available),
+            "away" => Ok(Presence::Away),
+            other => Err(format!("unknown presence {other:?} (available|away)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Agent {
+    pub id: String,
+    pub uri: String,
+    pub name: Option<String>,
+    /// Languages the agent speaks, e.g. ["ru", "en"].
+    pub languages: Vec<String>,
+    pub presence: Presence,
+    pub presence_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn agent_from_row(r: &AnyRow) -> Result<Agent> {
+    let presence: String = r.try_get("presence")?;
+    let languages: String = r.try_get("languages")?;
+    Ok(Agent {
+        id: r.try_get("id")?,
+        uri: r.try_get("uri")?,
+        name: r.try_get("name")?,
+        languages: languages
+            .split(',')
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        presence: presence.parse().map_err(StoreError::Corrupt)?,
+        presence_at: from_ms(r.try_get("presence_at")?),
+        created_at: from_ms(r.try_get("created_at")?),
+    })
+}
+
+const COLUMNS: &str = "id, uri, name, languages, presence, presence_at, created_at";
+
+impl Store {
+    /// Adds an agent, or brings back one that was removed (their history is kept under the same id).
+    pub async fn add_agent(
+        &self,
+        id: &str,
+        uri: &str,
+        name: Option<&str>,
+        languages: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Agent> {
+        let existing: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT removed_at FROM agents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        let langs = languages.join(",");
+        match existing {
+            Some(None) => {
+                return Err(StoreError::Conflict(format!("agent {id:?} already exists")));
+            }
+            Some(Some(_)) => {
+                sqlx::query(
+                    "UPDATE agents SET uri = $1, name = $2, languages = $3, presence = 'available', \
+                     presence_at = $4, removed_at = NULL WHERE id = $5",
+                )
+                .bind(uri)
+                .bind(name)
+                .bind(&langs)
+                .bind(to_ms(now))
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO agents (id, uri, name, languages, presence, presence_at, created_at) \
+                     VALUES ($1, $2, $3, $4, 'available', $5, $5)",
+                )
+                .bind(id)
+                .bind(uri)
+                .bind(name)
+                .bind(&langs)
+                .bind(to_ms(now))
+                .execute(self.pool())
+                .await?;
+            }
+        }
+        self.agent(id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("agent {id} vanished")))
+    }
+
+    pub async fn agent(&self, id: &str) -> Result<Option<Agent>> {
+        let sql = format!("SELECT {COLUMNS} FROM agents WHERE id = $1 AND removed_at IS NULL");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(agent_from_row).transpose()
+    }
+
+    pub async fn list_agents(&self) -> Result<Vec<Agent>> {
+        let sql = format!("SELECT {COLUMNS} FROM agents WHERE removed_at IS NULL ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(agent_from_row).collect()
+    }
+
+    /// Takes the agent off the roster. Refused while they are a VIP's consultant, so no VIP is left
+    /// pointing at nobody.
+    pub async fn remove_agent(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
+        let vips: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM vip_entries WHERE agent_id = $1 AND removed_at IS NULL",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        if vips > 0 {
+            return Err(StoreError::Conflict(format!(
+                "agent {id:?} is the consultant of {vips} VIP client(s); reassign them first"
+            )));
+        }
+        let done =
+            sqlx::query("UPDATE agents SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL")
+                .bind(to_ms(now))
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("no agent {id:?}")));
+        }
+        Ok(())
+    }
+
+    pub async fn set_presence(
+        &self,
+        id: &str,
+        presence: Presence,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE agents SET presence = $1, presence_at = $2 WHERE id = $3 AND removed_at IS NULL",
+        )
+        .bind(presence.as_str())
+        .bind(to_ms(now))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("no agent {id:?}")));
+        }
+        Ok(())
+    }
+}

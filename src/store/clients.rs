@@ -1,0 +1,143 @@
+//! Client cards: who the caller is, their language, zone and hours.
+
+use super::batch::{Param, insert_rows};
+use super::{Result, Store, StoreError, from_ms, to_ms};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Client {
+    pub phone: String,
+    pub name: Option<String>,
+    pub language: Option<String>,
+    pub time_zone: Option<String>,
+    pub hours: Option<String>,
+    pub email: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What an import did; nothing is written unless every row was valid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub rows: usize,
+    /// Rows that created or changed an entry.
+    pub written: usize,
+    /// Rows that were already on the list as given.
+    pub unchanged: usize,
+}
+
+const COLUMNS: &str =
+    "phone, name, language, time_zone, hours, email, notes, created_at, updated_at";
+
+fn client_from_row(r: &AnyRow) -> Result<Client> {
+    Ok(Client {
+        phone: r.try_get("phone")?,
+        name: r.try_get("name")?,
+        language: r.try_get("language")?,
+        time_zone: r.try_get("time_zone")?,
+        hours: r.try_get("hours")?,
+        email: r.try_get("email")?,
+        notes: r.try_get("notes")?,
+        created_at: from_ms(r.try_get("created_at")?),
+        updated_at: from_ms(r.try_get("updated_at")?),
+    })
+}
+
+impl Client {
+    /// A new card with only the number; the other fields are filled by the caller.
+    pub fn new(phone: impl Into<String>, now: DateTime<Utc>) -> Client {
+        Client {
+            phone: phone.into(),
+            name: None,
+            language: None,
+            time_zone: None,
+            hours: None,
+            email: None,
+            notes: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn params(&self) -> Vec<Param> {
+        vec![
+            self.phone.clone().into(),
+            self.name.clone().into(),
+            self.language.clone().into(),
+            self.time_zone.clone().into(),
+            self.hours.clone().into(),
+            self.email.clone().into(),
+            self.notes.clone().into(),
+            to_ms(self.created_at).into(),
+            to_ms(self.updated_at).into(),
+        ]
+    }
+}
+
+const UPSERT_TAIL: &str = "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, \
+     language = excluded.language, time_zone = excluded.time_zone, hours = excluded.hours, \
+     email = excluded.email, notes = excluded.notes, updated_at = excluded.updated_at";
+
+impl Store {
+    pub async fn client(&self, phone: &str) -> Result<Option<Client>> {
+        let sql = format!("SELECT {COLUMNS} FROM clients WHERE phone = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(phone)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(client_from_row).transpose()
+    }
+
+    /// Creates the card or replaces its fields (the creation time is kept), and logs who did it.
+    pub async fn upsert_client(&self, client: &Client, actor: &str) -> Result<()> {
+        self.import_clients(std::slice::from_ref(client), actor)
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes all cards in one transaction: either every row lands or none does.
+    pub async fn import_clients(&self, clients: &[Client], actor: &str) -> Result<ImportSummary> {
+        let mut seen = std::collections::HashSet::with_capacity(clients.len());
+        if let Some(dup) = clients.iter().find(|c| !seen.insert(c.phone.as_str())) {
+            return Err(StoreError::Conflict(format!(
+                "{} appears twice in one import",
+                dup.phone
+            )));
+        }
+        let mut tx = self.pool().begin().await?;
+        let rows: Vec<Vec<Param>> = clients.iter().map(Client::params).collect();
+        let head = format!("INSERT INTO clients ({COLUMNS})");
+        let written = insert_rows(&mut tx, &head, UPSERT_TAIL, &rows).await?;
+        let events: Vec<Vec<Param>> = clients
+            .iter()
+            .map(|c| {
+                vec![
+                    c.phone.clone().into(),
+                    to_ms(c.updated_at).into(),
+                    "card_written".into(),
+                    Param::Text(c.name.clone().map(|n| format!("name: {n}"))),
+                    actor.into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            "INSERT INTO card_events (phone, at, kind, detail, actor)",
+            "",
+            &events,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ImportSummary {
+            rows: clients.len(),
+            written: usize::try_from(written)
+                .unwrap_or(usize::MAX)
+                .min(clients.len()),
+            unchanged: 0,
+        })
+    }
+}
