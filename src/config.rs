@@ -259,9 +259,10 @@ impl Config {
             fig = fig.merge(Toml::file(path));
         }
         let env = Env::prefixed("FRONTDESK_").split("__").filter(|k| {
-            ENV_KEYS
-                .iter()
-                .any(|top| k.as_str().split('.').next() == Some(*top))
+            let key = k.as_str().to_ascii_lowercase();
+            let top = key.split(['.']).next().unwrap_or_default();
+            let top = top.split("__").next().unwrap_or_default();
+            ENV_KEYS.contains(&top)
         });
         fig = fig.merge(env).merge(Serialized::defaults(flags));
         let cfg: Config = fig
