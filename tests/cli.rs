@@ -1,0 +1,343 @@
+//! The command line as an administrator uses it: the real binary, a real SQLite file, exit codes.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+/// A fresh data directory and config for one test.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("frontdesk.toml"),
+            r#"
+[company]
+name = "Example Ltd"
+time_zone = "Europe/Vilnius"
+default_region = "LT"
+hours = "Mon-Fri 09:00-18:00"
+holidays = ["2026-12-24", "2026-12-25"]
+"#,
+        )
+        .unwrap();
+        Env { dir }
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("frontdesk").unwrap();
+        c.current_dir(self.dir.path())
+            .env_remove("FRONTDESK_DATABASE_URL")
+            .env_remove("FRONTDESK_DATA_DIR")
+            .arg("--config")
+            .arg(self.path("frontdesk.toml"));
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.cmd().args(args).assert()
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        std::fs::write(self.path(name), text).unwrap();
+        self.path(name).display().to_string()
+    }
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+#[test]
+fn the_database_is_created_on_first_use() {
+    let env = Env::new();
+    env.run(&["migrate"]).success();
+    assert!(Path::new(&env.path("data/frontdesk.db")).is_file());
+}
+
+#[test]
+fn dnc_add_list_remove() {
+    let env = Env::new();
+    env.run(&["dnc", "add", "8 612 34567", "--reason", "asked by phone"])
+        .success()
+        .stdout(predicate::str::contains("+37061234567 added"));
+    let out = env
+        .run(&["dnc", "list", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v[0]["phone"], "+37061234567");
+    assert_eq!(v[0]["reason"], "asked by phone");
+    assert_eq!(v[0]["source"], "cli");
+    env.run(&["dnc", "remove", "+37061234567"]).success();
+    env.run(&["dnc", "remove", "+37061234567"]).code(4);
+    env.run(&["dnc", "add", "not a number"])
+        .failure()
+        .stderr(predicate::str::contains("not a number"));
+}
+
+#[test]
+fn a_bad_csv_row_is_named_and_nothing_is_imported() {
+    let env = Env::new();
+    let f = env.write(
+        "clients.csv",
+        "phone,name,language,time_zone,hours\n\
+         +37061234567,Jonas,lt,Europe/Vilnius,Mon-Fri 09:00-18:00\n\
+         +37061234568,Ona,lt,Europe/Atlantis,\n",
+    );
+    env.run(&["clients", "import", &f])
+        .failure()
+        .stderr(predicate::str::contains("line 3, field time_zone"));
+    env.run(&["clients", "show", "+37061234567"]).code(4);
+
+    let f = env.write(
+        "clients.csv",
+        "phone,name,language,time_zone,hours,email\n\
+         +37061234567,Jonas,lt,Europe/Vilnius,Mon-Fri 09:00-18:00,jonas@example.com\n\
+         +1 212 555 0142,Ann,en,,,\n",
+    );
+    env.run(&["clients", "import", &f])
+        .success()
+        .stdout(predicate::str::contains("imported 2"));
+    let out = env
+        .run(&["clients", "show", "861234567", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["client"]["name"], "Jonas");
+    assert_eq!(v["client"]["email"], "jonas@example.com");
+    assert_eq!(v["timeline"][0]["kind"], "card_written");
+}
+
+#[test]
+fn dnc_and_vip_imports() {
+    let env = Env::new();
+    let f = env.write(
+        "dnc.csv",
+        "phone,reason\n861234567,registry\n+37061234568,\n",
+    );
+    env.run(&["dnc", "import", &f])
+        .success()
+        .stdout(predicate::str::contains("2 added"));
+    env.run(&["dnc", "import", &f])
+        .success()
+        .stdout(predicate::str::contains("2 already"));
+
+    env.run(&[
+        "agents",
+        "add",
+        "anna",
+        "--uri",
+        "sip:anna@127.0.0.1",
+        "--languages",
+        "ru,en",
+    ])
+    .success();
+    let f = env.write(
+        "vip.csv",
+        "phone,agent\n+37061234570,anna\n+37061234571,ghost\n",
+    );
+    env.run(&["vip", "import", &f])
+        .failure()
+        .stderr(predicate::str::contains("line 3, field agent"));
+    let out = env
+        .run(&["vip", "list", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        json(&out).as_array().unwrap().len(),
+        0,
+        "nothing half-imported"
+    );
+    env.run(&["vip", "add", "+37061234570", "--agent", "anna"])
+        .success();
+    let out = env
+        .run(&["vip", "list", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json(&out)[0]["agent_id"], "anna");
+}
+
+#[test]
+fn agents_and_presence() {
+    let env = Env::new();
+    env.run(&[
+        "agents",
+        "add",
+        "anna",
+        "--uri",
+        "sip:anna@127.0.0.1",
+        "--name",
+        "Anna",
+    ])
+    .success();
+    env.run(&["agents", "add", "anna", "--uri", "sip:anna@127.0.0.1"])
+        .code(2);
+    env.run(&["agents", "add", "bad", "--uri", "anna@127.0.0.1"])
+        .code(2);
+    env.run(&["agents", "presence", "anna", "away"]).success();
+    env.run(&["agents", "presence", "anna", "asleep"]).code(2);
+    env.run(&["agents", "presence", "ghost", "away"]).code(4);
+    let out = env
+        .run(&["agents", "list", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json(&out)[0]["presence"], "away");
+}
+
+#[test]
+fn users_get_a_token_once() {
+    let env = Env::new();
+    let out = env
+        .run(&["users", "add", "boss", "--role", "admin"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let token = String::from_utf8(out).unwrap();
+    assert!(token.trim().starts_with("fd_"), "{token}");
+    env.run(&["users", "add", "boss", "--role", "admin"])
+        .code(2);
+    env.run(&["users", "add", "x", "--role", "root"]).code(2);
+    let db = std::fs::read(env.path("data/frontdesk.db")).unwrap();
+    let needle = token.trim().as_bytes();
+    assert!(
+        !db.windows(needle.len()).any(|w| w == needle),
+        "the token itself is never stored"
+    );
+}
+
+#[test]
+fn callbacks_plan_explains_and_refuses_dnc() {
+    let env = Env::new();
+    // Monday 2026-11-23 07:00 in Vilnius: before hours, so the slot is 09:00 local.
+    let out = env
+        .run(&[
+            "callbacks",
+            "plan",
+            "+37061234567",
+            "--at",
+            "2026-11-23T07:00:00+02:00",
+            "--json",
+        ])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    for key in [
+        "phone",
+        "requested_at",
+        "slot_start",
+        "slot_end",
+        "sla_deadline",
+        "client_tz",
+        "reason",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["phone"], "+37061234567");
+    assert_eq!(v["slot_start"], "2026-11-23T07:00:00Z");
+    assert_eq!(v["client_tz"], "Europe/Vilnius");
+    assert_eq!(v["sla_deadline"], "2026-11-23T15:00:00Z");
+
+    env.run(&["dnc", "add", "+37061234567", "--reason", "no calls please"])
+        .success();
+    env.run(&["callbacks", "plan", "+37061234567"])
+        .code(3)
+        .stderr(
+            predicate::str::contains("do-not-call")
+                .and(predicate::str::contains("no calls please")),
+        );
+    env.run(&["callbacks", "plan", "+37061234568", "--at", "yesterday"])
+        .code(2);
+}
+
+#[test]
+fn callbacks_request_and_list() {
+    let env = Env::new();
+    env.run(&[
+        "callbacks",
+        "request",
+        "+37061234567",
+        "--reason",
+        "web form",
+    ])
+    .success();
+    env.run(&["callbacks", "request", "+37061234568", "--agent", "ghost"])
+        .failure();
+    let out = env
+        .run(&["callbacks", "list", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    for key in [
+        "id",
+        "phone",
+        "status",
+        "slot_start",
+        "sla_deadline",
+        "at_risk",
+        "attempts",
+        "reason",
+        "result",
+    ] {
+        assert!(v[0].get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v[0]["status"], "planned");
+    assert_eq!(v[0]["reason"], "web form");
+    assert_eq!(v[0]["attempts"], 0);
+}
+
+#[test]
+fn calls_list_is_empty_json_on_a_new_store() {
+    let env = Env::new();
+    let out = env
+        .run(&["calls", "list", "--json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json(&out), serde_json::json!([]));
+    env.run(&["calls", "list", "--since", "last week"]).code(2);
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_exit_2() {
+    let env = Env::new();
+    env.cmd()
+        .env("FRONTDESK_RTP_PORTS", "30000-20000")
+        .args(["migrate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("RTP_PORTS").or(predicate::str::contains("rtp_ports")));
+    let bad = env.write("bad.toml", "[company]\ntime_zone = \"Mars/Base\"\n");
+    Command::cargo_bin("frontdesk")
+        .unwrap()
+        .current_dir(env.dir.path())
+        .args(["--config", &bad, "migrate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("company.time_zone"));
+}
