@@ -4,10 +4,7 @@
 use crate::config::Config;
 use crate::schedule::calendar::Calendar;
 use crate::schedule::hours::WeeklyHours;
-use crate::schedule::planner::{
-    self, ClientWindow, Plan, PlanError, Policy, Request, SlaRule, ZoneSource,
-};
-use crate::schedule::zones::zone_for_e164;
+use crate::schedule::planner::{self, ClientWindow, Plan, PlanError, Policy, Request, SlaRule};
 use crate::store::{CallbackRow, CallbackSource, DncEntry, NewCallback, Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -71,20 +68,16 @@ impl Planner {
             ),
             None => None,
         };
-        let (tz, zone_source) = match (card_tz, zone_for_e164(phone)) {
-            (Some(tz), _) => (tz, ZoneSource::Card),
-            (None, Some(tz)) => (tz, ZoneSource::Number),
-            (None, None) => (self.company.tz, ZoneSource::Company),
-        };
         let hours = match card.as_ref().and_then(|c| c.hours.as_deref()) {
             Some(h) => h.parse().map_err(|e| bad("hours", format!("{e}")))?,
             None => self.default_hours.clone(),
         };
-        Ok(ClientWindow {
-            tz,
-            zone_source,
-            hours,
-        })
+        Ok(ClientWindow::resolve(
+            card_tz,
+            Some(phone),
+            self.company.tz,
+            Some(hours),
+        ))
     }
 
     /// The slot a callback requested at `at` would get; a DNC number is refused.
@@ -122,10 +115,10 @@ impl Planner {
         req: CallbackRequest,
         now: DateTime<Utc>,
     ) -> Result<CallbackRow, CallbackError> {
-        if let Some(agent) = &req.agent_id {
-            if store.agent(agent).await?.is_none() {
-                return Err(CallbackError::UnknownAgent(agent.clone()));
-            }
+        if let Some(agent) = &req.agent_id
+            && store.agent(agent).await?.is_none()
+        {
+            return Err(CallbackError::UnknownAgent(agent.clone()));
         }
         let sla = if req.agent_id.is_some() {
             SlaRule::SameWorkingDay

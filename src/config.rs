@@ -311,16 +311,15 @@ impl Config {
                 message: "needs at least two ports (RTP and RTCP)".into(),
             });
         }
-        if let Some(url) = &self.database_url {
-            if !(url.starts_with("sqlite:")
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("sqlite:")
                 || url.starts_with("postgres:")
                 || url.starts_with("postgresql:"))
-            {
-                return Err(ConfigError::Key {
-                    key: "database_url",
-                    message: format!("{url:?}: expected sqlite://… or postgres://…"),
-                });
-            }
+        {
+            return Err(ConfigError::Key {
+                key: "database_url",
+                message: format!("{url:?}: expected sqlite://… or postgres://…"),
+            });
         }
         if self.pbx.mode == PbxMode::Register {
             for (key, v) in [

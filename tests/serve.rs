@@ -18,7 +18,13 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
             .current_dir(dir.path())
             .env_remove("FRONTDESK_DATABASE_URL")
-            .args(["serve", "--http-listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "--http-listen",
+                "127.0.0.1:0",
+                "--sip-listen",
+                "127.0.0.1:0",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -31,13 +37,21 @@ impl Server {
             .strip_prefix("frontdesk: http listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
-        Server { child, http, _dir: dir }
+        Server {
+            child,
+            http,
+            _dir: dir,
+        }
     }
 
     fn get(&self, path: &str) -> String {
         let mut s = TcpStream::connect(&self.http).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
         out
@@ -46,7 +60,13 @@ impl Server {
     /// Sends `signal` and waits (bounded) for the exit status.
     fn stop_with(mut self, signal: &str) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -69,7 +89,10 @@ fn serve_answers_health_and_stops_on_sigterm() {
     assert!(resp.contains("\"status\":\"ok\""), "{resp}");
     assert!(server.get("/nope").starts_with("HTTP/1.1 404"));
     let data = server._dir.path().join("data");
-    assert!(data.join("frontdesk.db").is_file(), "the embedded SQLite store is created");
+    assert!(
+        data.join("frontdesk.db").is_file(),
+        "the embedded SQLite store is created"
+    );
     assert!(data.join("recordings").is_dir());
     let status = server.stop_with("-TERM");
     assert!(status.success(), "{status:?}");
@@ -95,5 +118,8 @@ fn serve_refuses_a_taken_port_with_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot listen for HTTP") && err.contains(&addr), "{err}");
+    assert!(
+        err.contains("cannot listen for HTTP") && err.contains(&addr),
+        "{err}"
+    );
 }

@@ -106,10 +106,10 @@ pub async fn users(cmd: &UsersCommand, store: &Store) -> Result<(), CliError> {
     match cmd {
         UsersCommand::Add { name, role, agent } => {
             let role: Role = role.parse().map_err(CliError::Usage)?;
-            if let Some(a) = agent {
-                if store.agent(a).await?.is_none() {
-                    return Err(CliError::Usage(format!("--agent: no agent {a:?}")));
-                }
+            if let Some(a) = agent
+                && store.agent(a).await?.is_none()
+            {
+                return Err(CliError::Usage(format!("--agent: no agent {a:?}")));
             }
             let issued = auth::issue().map_err(|e| CliError::Other(e.to_string()))?;
             store

@@ -201,7 +201,7 @@ pub async fn callbacks(
                     ""
                 }
             );
-            println!("client zone   {} ({:?})", out.client_tz, window.zone_source);
+            println!("client zone   {} (from {})", out.client_tz, window.zone_source);
             println!("why           {}", out.reason);
         }
         CallbacksCommand::List { due, json } => {

@@ -1,3 +1,5 @@
+#![allow(clippy::result_large_err)] // figment::Jail closures return figment::Error, which is large by design
+
 use super::*;
 use figment::Jail;
 
