@@ -201,7 +201,10 @@ pub async fn callbacks(
                     ""
                 }
             );
-            println!("client zone   {} (from {})", out.client_tz, window.zone_source);
+            println!(
+                "client zone   {} (from {})",
+                out.client_tz, window.zone_source
+            );
             println!("why           {}", out.reason);
         }
         CallbacksCommand::List { due, json } => {

@@ -27,7 +27,7 @@ use chrono_tz::{GapInfo, Tz};
 use serde::Serialize;
 
 use super::hours::{DAY_MINUTES, DayRange, WeeklyHours, spans_intersect};
-use super::zones::next_offset_change;
+use super::offsets::next_offset_change;
 
 /// Adjacent intervals are merged into one window, but never beyond this length, so
 /// an always-open calendar still yields finite windows.

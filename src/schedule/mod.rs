@@ -7,5 +7,6 @@
 
 pub mod calendar;
 pub mod hours;
+pub mod offsets;
 pub mod planner;
 pub mod zones;
