@@ -30,7 +30,7 @@ measure() { # label, then the command
   start=$(date +%s.%N)
   "$@" >/dev/null
   end=$(date +%s.%N)
-  printf '%-34s %8.2f s\n' "$label" "$(echo "$end - $start" | bc)"
+  python3 -c "import sys; print(f\"{sys.argv[1]:<38} {float(sys.argv[3]) - float(sys.argv[2]):8.2f} s\")" "$label" "$start" "$end"
 }
 
 cd "$work"
@@ -46,7 +46,7 @@ if pg_isready -q -h 127.0.0.1 -p 5432; then
   measure "postgres: clients import $rows" "$bin" clients import clients.csv
   measure "postgres: clients re-import (update)" "$bin" clients import clients.csv
   measure "postgres: dnc import $rows" "$bin" dnc import dnc.csv
-  psql -q -h 127.0.0.1 -U postgres test -c "DROP SCHEMA $schema CASCADE"
+  psql -q -h 127.0.0.1 -U postgres test -c "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE"
 else
   echo "PostgreSQL does not answer on 127.0.0.1:5432: skipped"
 fi

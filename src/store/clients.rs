@@ -111,7 +111,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let rows: Vec<Vec<Param>> = clients.iter().map(Client::params).collect();
         let head = format!("INSERT INTO clients ({COLUMNS})");
-        let written = insert_rows(&mut tx, &head, UPSERT_TAIL, &rows).await?;
+        let written = insert_rows(self.backend(), &mut tx, &head, UPSERT_TAIL, &rows).await?;
         let events: Vec<Vec<Param>> = clients
             .iter()
             .map(|c| {
@@ -125,6 +125,7 @@ impl Store {
             })
             .collect();
         insert_rows(
+            self.backend(),
             &mut tx,
             "INSERT INTO card_events (phone, at, kind, detail, actor)",
             "",

@@ -193,6 +193,7 @@ impl Store {
             })
             .collect();
         let written = insert_rows(
+            self.backend(),
             &mut tx,
             "INSERT INTO dnc_entries (phone, since, reason, source, requested_by)",
             "ON CONFLICT DO NOTHING",
@@ -212,6 +213,7 @@ impl Store {
             })
             .collect();
         insert_rows(
+            self.backend(),
             &mut tx,
             "INSERT INTO card_events (phone, at, kind, detail, actor)",
             "",
