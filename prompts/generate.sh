@@ -41,7 +41,8 @@ python3 -c 'import tomllib' 2>/dev/null || die "python3 has no tomllib; Python 3
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
-# Reads the TOML files and prints one job per line, fields separated by tabs:
+# Reads the TOML files and prints one job per line, fields separated by tabs (words listed
+# in a file's optional [pronounce] table are replaced by [[espeak-ng phonemes]] in its texts):
 #   prompt <lang> <voice> <name> <text>
 #   menu   <lang> <voice> -      <text>
 PLAN="$TMP/plan.tsv"
@@ -61,6 +62,9 @@ def clean(where, text):
         return None
     return text.replace("{company}", company).strip()
 
+def spoken(text):
+    return respell(text) if respell and text else text
+
 for lang in langs:
     path = root / lang / "prompts.toml"
     try:
@@ -75,18 +79,31 @@ for lang in langs:
     if not isinstance(voice, str) or not voice:
         errors.append(f"{path}: top-level 'voice' (an espeak-ng voice) is required")
         continue
+    pronounce = data.pop("pronounce", {})
+    if not isinstance(pronounce, dict) or not all(
+        isinstance(w, str) and w and isinstance(ph, str) and ph and "]]" not in ph
+        for w, ph in pronounce.items()
+    ):
+        errors.append(f"{path}: [pronounce] must map words to espeak-ng phoneme strings")
+        pronounce = {}
+    # One pass, whole words only, longest first; a replacement is never scanned again.
+    respell = None
+    if pronounce:
+        words = sorted(pronounce, key=len, reverse=True)
+        pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)")
+        respell = lambda text: pattern.sub(lambda m: "[[" + pronounce[m.group(1)] + "]]", text)
     menu = data.pop("language_menu", None)
     if not isinstance(menu, dict) or set(menu) != {lang}:
         errors.append(f"{path}: needs a [language_menu] table with exactly one key, {lang} = \"...\"")
     else:
-        text = clean(f"{path}: language_menu.{lang}", menu[lang])
+        text = spoken(clean(f"{path}: language_menu.{lang}", menu[lang]))
         if text:
             print("menu", lang, voice, "-", text, sep="\t")
     for name, value in data.items():
-        if name == "language_menu" or not re.fullmatch(r"[a-z0-9_]+", name):
+        if not re.fullmatch(r"[a-z0-9_]+", name):
             errors.append(f"{path}: bad prompt name {name!r} (use a-z, 0-9, _)")
             continue
-        text = clean(f"{path}: {name}", value)
+        text = spoken(clean(f"{path}: {name}", value))
         if text:
             print("prompt", lang, voice, name, text, sep="\t")
 
