@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod import;
+pub mod media;
 pub mod phone;
 pub mod schedule;
 pub mod server;

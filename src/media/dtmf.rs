@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn a_press_whose_start_was_lost_still_counts() {
         let mut r = Rfc4733Receiver::default();
-        assert_eq!(r.on_packet(42, &pkt(0, true, 800)).map(|d| d.digit), Some('0'));
+        assert_eq!(
+            r.on_packet(42, &pkt(0, true, 800)).map(|d| d.digit),
+            Some('0')
+        );
         assert_eq!(r.on_packet(42, &pkt(0, true, 800)), None);
     }
 
@@ -128,15 +131,31 @@ mod tests {
     fn short_or_unknown_payloads_are_ignored() {
         let mut r = Rfc4733Receiver::default();
         assert_eq!(r.on_packet(1, &[1, 2]), None);
-        assert_eq!(r.on_packet(2, &pkt(16, false, 160)), None, "flash is not a digit");
-        assert_eq!(r.on_packet(3, &pkt(10, false, 160)).map(|d| d.digit), Some('*'));
+        assert_eq!(
+            r.on_packet(2, &pkt(16, false, 160)),
+            None,
+            "flash is not a digit"
+        );
+        assert_eq!(
+            r.on_packet(3, &pkt(10, false, 160)).map(|d| d.digit),
+            Some('*')
+        );
     }
 
     #[test]
     fn info_bodies() {
-        assert_eq!(info_digit("application/dtmf-relay", b"Signal=5\r\nDuration=160\r\n"), Some('5'));
-        assert_eq!(info_digit("Application/DTMF-Relay; x=y", b"signal = #\nDuration=100"), Some('#'));
-        assert_eq!(info_digit("application/dtmf-relay", b"Signal=11\r\n"), Some('#'));
+        assert_eq!(
+            info_digit("application/dtmf-relay", b"Signal=5\r\nDuration=160\r\n"),
+            Some('5')
+        );
+        assert_eq!(
+            info_digit("Application/DTMF-Relay; x=y", b"signal = #\nDuration=100"),
+            Some('#')
+        );
+        assert_eq!(
+            info_digit("application/dtmf-relay", b"Signal=11\r\n"),
+            Some('#')
+        );
         assert_eq!(info_digit("application/dtmf", b"9\r\n"), Some('9'));
         assert_eq!(info_digit("application/dtmf", b"x"), None);
         assert_eq!(info_digit("text/plain", b"Signal=5"), None);

@@ -108,18 +108,22 @@ const fn alaw_decode(code: u8) -> i16 {
     if a & 0x80 != 0 { t as i16 } else { -t as i16 }
 }
 
-const fn table(decode: fn(u8) -> i16) -> [i16; 256] {
+const fn table(alaw: bool) -> [i16; 256] {
     let mut t = [0i16; 256];
     let mut i = 0;
     while i < 256 {
-        t[i] = decode(i as u8);
+        t[i] = if alaw {
+            alaw_decode(i as u8)
+        } else {
+            ulaw_decode(i as u8)
+        };
         i += 1;
     }
     t
 }
 
-static ULAW_TO_LINEAR: [i16; 256] = table(ulaw_decode);
-static ALAW_TO_LINEAR: [i16; 256] = table(alaw_decode);
+static ULAW_TO_LINEAR: [i16; 256] = table(false);
+static ALAW_TO_LINEAR: [i16; 256] = table(true);
 
 #[cfg(test)]
 mod tests {

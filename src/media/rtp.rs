@@ -123,7 +123,10 @@ mod tests {
     fn malformed_datagrams_are_errors_not_panics() {
         assert_eq!(parse(&[0x80; 5]), Err(RtpError::TooShort));
         assert_eq!(parse(&[0x40; 12]), Err(RtpError::Version(1)));
-        assert_eq!(parse(&[0x8F, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), Err(RtpError::Truncated));
+        assert_eq!(
+            parse(&[0x8F, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Err(RtpError::Truncated)
+        );
         let mut padded = vec![0xA0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
         padded.push(200);
         assert_eq!(parse(&padded), Err(RtpError::Truncated));

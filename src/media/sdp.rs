@@ -63,7 +63,8 @@ pub struct AudioOffer {
 impl AudioOffer {
     /// Held when the caller stops sending to us (sendonly/inactive) or uses the old 0.0.0.0 form.
     pub fn is_hold(&self) -> bool {
-        matches!(self.direction, Direction::SendOnly | Direction::Inactive) || self.addr.is_unspecified()
+        matches!(self.direction, Direction::SendOnly | Direction::Inactive)
+            || self.addr.is_unspecified()
     }
 
     fn name_of(&self, pt: u8) -> Option<(&str, u32)> {
@@ -117,11 +118,10 @@ pub fn parse_offer(body: &[u8]) -> Result<AudioOffer, SdpError> {
             ("a", Section::Audio) => {
                 if let Some(d) = direction_attr(value) {
                     audio_dir = Some(d);
-                } else if let Some(map) = value.strip_prefix("rtpmap:") {
-                    if let Some(m) = parse_rtpmap(map) {
+                } else if let Some(map) = value.strip_prefix("rtpmap:")
+                    && let Some(m) = parse_rtpmap(map) {
                         rtpmaps.push(m);
                     }
-                }
             }
             _ => {}
         }
@@ -151,12 +151,20 @@ fn parse_media(value: &str) -> Result<(u16, Vec<u8>), SdpError> {
     let mut it = value.split_ascii_whitespace();
     let _media = it.next().ok_or_else(bad)?;
     let port = it.next().ok_or_else(bad)?;
-    let port: u16 = port.split('/').next().unwrap_or(port).parse().map_err(|_| bad())?;
+    let port: u16 = port
+        .split('/')
+        .next()
+        .unwrap_or(port)
+        .parse()
+        .map_err(|_| bad())?;
     let proto = it.next().ok_or_else(bad)?;
     if !proto.starts_with("RTP/") {
         return Err(bad());
     }
-    let formats = it.filter_map(|f| f.parse::<u8>().ok()).filter(|pt| *pt < 128).collect();
+    let formats = it
+        .filter_map(|f| f.parse::<u8>().ok())
+        .filter(|pt| *pt < 128)
+        .collect();
     Ok((port, formats))
 }
 
@@ -217,7 +225,13 @@ pub fn negotiate(offer: &AudioOffer) -> Option<Negotiated> {
 }
 
 /// Our answer (or offer, for outgoing legs): one audio stream at `addr:port`.
-pub fn write_answer(addr: IpAddr, port: u16, n: &Negotiated, direction: Direction, session_id: u64) -> Vec<u8> {
+pub fn write_answer(
+    addr: IpAddr,
+    port: u16,
+    n: &Negotiated,
+    direction: Direction,
+    session_id: u64,
+) -> Vec<u8> {
     let ip = match addr {
         IpAddr::V4(_) => "IP4",
         IpAddr::V6(_) => "IP6",
@@ -230,7 +244,9 @@ pub fn write_answer(addr: IpAddr, port: u16, n: &Negotiated, direction: Directio
     let mut attrs = format!("a=rtpmap:{} {name}/8000\r\n", n.payload_type);
     if let Some(dt) = n.dtmf_pt {
         fmts.push_str(&format!(" {dt}"));
-        attrs.push_str(&format!("a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\n"));
+        attrs.push_str(&format!(
+            "a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\n"
+        ));
     }
     format!(
         "v=0\r\no=frontdesk {session_id} {session_id} IN {ip} {addr}\r\ns=frontdesk\r\nc=IN {ip} {addr}\r\nt=0 0\r\n\

@@ -35,12 +35,25 @@ fn nothing_in_common_means_488() {
 #[test]
 fn hold_is_recognised_all_three_ways() {
     for (sdp, hold) in [
-        ("c=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\na=sendonly\r\n", true),
-        ("c=IN IP4 1.2.3.4\r\na=inactive\r\nm=audio 1 RTP/AVP 0\r\n", true),
+        (
+            "c=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\na=sendonly\r\n",
+            true,
+        ),
+        (
+            "c=IN IP4 1.2.3.4\r\na=inactive\r\nm=audio 1 RTP/AVP 0\r\n",
+            true,
+        ),
         ("c=IN IP4 0.0.0.0\r\nm=audio 1 RTP/AVP 0\r\n", true),
-        ("c=IN IP4 1.2.3.4\r\na=sendonly\r\nm=audio 1 RTP/AVP 0\r\na=sendrecv\r\n", false),
+        (
+            "c=IN IP4 1.2.3.4\r\na=sendonly\r\nm=audio 1 RTP/AVP 0\r\na=sendrecv\r\n",
+            false,
+        ),
     ] {
-        assert_eq!(parse_offer(sdp.as_bytes()).unwrap().is_hold(), hold, "{sdp}");
+        assert_eq!(
+            parse_offer(sdp.as_bytes()).unwrap().is_hold(),
+            hold,
+            "{sdp}"
+        );
     }
     assert_eq!(Direction::SendOnly.answer(), Direction::RecvOnly);
 }
@@ -57,16 +70,35 @@ fn media_level_connection_beats_session_level_and_video_is_skipped() {
 #[test]
 fn malformed_offers_are_errors() {
     assert_eq!(parse_offer(b"v=0\r\n"), Err(SdpError::NoAudio));
-    assert_eq!(parse_offer(b"m=audio 4000 RTP/AVP 0\r\n"), Err(SdpError::NoConnection));
-    assert!(matches!(parse_offer(b"m=audio x RTP/AVP 0\r\n"), Err(SdpError::BadMedia(_))));
-    assert!(matches!(parse_offer(b"c=IN IP4 nonsense\r\nm=audio 1 RTP/AVP 0\r\n"), Err(SdpError::BadConnection(_))));
+    assert_eq!(
+        parse_offer(b"m=audio 4000 RTP/AVP 0\r\n"),
+        Err(SdpError::NoConnection)
+    );
+    assert!(matches!(
+        parse_offer(b"m=audio x RTP/AVP 0\r\n"),
+        Err(SdpError::BadMedia(_))
+    ));
+    assert!(matches!(
+        parse_offer(b"c=IN IP4 nonsense\r\nm=audio 1 RTP/AVP 0\r\n"),
+        Err(SdpError::BadConnection(_))
+    ));
     assert_eq!(parse_offer(&[0xFF, 0xFE]), Err(SdpError::NotText));
 }
 
 #[test]
 fn the_answer_parses_back() {
-    let n = Negotiated { law: Law::Ulaw, payload_type: 0, dtmf_pt: Some(101) };
-    let body = write_answer("127.0.0.1".parse().unwrap(), 20000, &n, Direction::SendRecv, 7);
+    let n = Negotiated {
+        law: Law::Ulaw,
+        payload_type: 0,
+        dtmf_pt: Some(101),
+    };
+    let body = write_answer(
+        "127.0.0.1".parse().unwrap(),
+        20000,
+        &n,
+        Direction::SendRecv,
+        7,
+    );
     let back = parse_offer(&body).unwrap();
     assert_eq!(back.port, 20000);
     assert_eq!(negotiate(&back), Some(n));

@@ -1,0 +1,255 @@
+//! One call's media, sans-IO: datagrams and 20 ms ticks in; packets to send, caller/heard frames
+//! for the recording and events (digits, playback finished, RTP timeout) out. The tokio task in
+//! `media::task` only moves bytes and time in and out of this.
+
+use super::dtmf::Rfc4733Receiver;
+use super::g711::Law;
+use super::jitter::{JitterBuffer, JitterStats};
+use super::prompts::Prompt;
+use super::rtp::{self, Packet};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Samples in one 20 ms G.711 frame at 8 kHz.
+pub const FRAME: usize = 160;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaParams {
+    pub law: Law,
+    pub payload_type: u8,
+    pub dtmf_pt: Option<u8>,
+    pub ssrc: u32,
+    /// No RTP for this long (while not on hold) ends the call.
+    pub rtp_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaEvent {
+    Digit(char),
+    /// Everything queued by the last `play` has been sent.
+    PlaybackFinished,
+    RtpTimeout,
+}
+
+/// What one tick produced.
+#[derive(Debug)]
+pub struct TickOutput<'a> {
+    /// The packet to send and where, unless on hold or the far end is unknown.
+    pub send: Option<(&'a [u8], SocketAddr)>,
+    /// The caller's audio for this tick (silence for a gap): the recording's left channel.
+    pub caller: [i16; FRAME],
+    /// What the caller heard this tick: the recording's right channel.
+    pub heard: [i16; FRAME],
+    pub event: Option<MediaEvent>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MediaStats {
+    pub sent: u64,
+    pub jitter: JitterStats,
+    pub ignored: u64,
+}
+
+pub struct MediaSession {
+    params: MediaParams,
+    remote: Option<SocketAddr>,
+    latched: bool,
+    on_hold: bool,
+    seq: u16,
+    timestamp: u32,
+    first_packet: bool,
+    playing: VecDeque<Arc<Prompt>>,
+    offset: usize,
+    announced_done: bool,
+    jitter: JitterBuffer,
+    dtmf: Rfc4733Receiver,
+    last_rx: Instant,
+    timed_out: bool,
+    out: Vec<u8>,
+    ignored: u64,
+    sent: u64,
+}
+
+impl MediaSession {
+    /// `remote` is the address from the caller's SDP; the first RTP packet may move it (symmetric RTP).
+    pub fn new(params: MediaParams, remote: Option<SocketAddr>, now: Instant) -> MediaSession {
+        MediaSession {
+            params,
+            remote,
+            latched: false,
+            on_hold: false,
+            seq: (params.ssrc >> 16) as u16,
+            timestamp: params.ssrc.rotate_left(7),
+            first_packet: true,
+            playing: VecDeque::new(),
+            offset: 0,
+            announced_done: true,
+            jitter: JitterBuffer::default(),
+            dtmf: Rfc4733Receiver::default(),
+            last_rx: now,
+            timed_out: false,
+            out: Vec::with_capacity(12 + FRAME),
+            ignored: 0,
+            sent: 0,
+        }
+    }
+
+    /// Replaces whatever is playing with `prompts`, played back to back.
+    pub fn play(&mut self, prompts: Vec<Arc<Prompt>>) {
+        self.playing = prompts.into();
+        self.offset = 0;
+        self.announced_done = false;
+    }
+
+    /// Stops playback at once (barge-in); no PlaybackFinished follows.
+    pub fn stop(&mut self) {
+        self.playing.clear();
+        self.offset = 0;
+        self.announced_done = true;
+    }
+
+    pub fn is_playing(&self) -> bool {
+        !self.playing.is_empty()
+    }
+
+    /// A re-INVITE: new far-end address (or the same), hold or resume.
+    pub fn update_remote(&mut self, remote: Option<SocketAddr>, on_hold: bool, now: Instant) {
+        if remote.is_some() && remote != self.remote {
+            self.remote = remote;
+            self.latched = false;
+        }
+        self.on_hold = on_hold;
+        self.last_rx = now;
+    }
+
+    pub fn remote(&self) -> Option<SocketAddr> {
+        self.remote
+    }
+
+    pub fn stats(&self) -> MediaStats {
+        MediaStats {
+            sent: self.sent,
+            jitter: self.jitter.stats,
+            ignored: self.ignored,
+        }
+    }
+
+    /// One datagram from the network.
+    pub fn on_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        data: &[u8],
+    ) -> Option<MediaEvent> {
+        if rtp::is_rtcp(data) {
+            return None;
+        }
+        let Ok(packet) = rtp::parse(data) else {
+            self.ignored += 1;
+            return None;
+        };
+        // Symmetric RTP: answer to where the caller's media really comes from (NAT, SBCs).
+        if !self.latched || self.remote != Some(from) {
+            self.remote = Some(from);
+            self.latched = true;
+        }
+        self.last_rx = now;
+        self.timed_out = false;
+        if Some(packet.payload_type) == self.params.dtmf_pt {
+            return self
+                .dtmf
+                .on_packet(packet.timestamp, packet.payload)
+                .map(|d| MediaEvent::Digit(d.digit));
+        }
+        if packet.payload_type == self.params.payload_type {
+            self.jitter.push(packet.sequence, packet.payload);
+        } else {
+            self.ignored += 1;
+        }
+        None
+    }
+
+    /// The 20 ms clock: produces this tick's outgoing packet, the two recording frames and at most
+    /// one event.
+    pub fn on_tick(&mut self, now: Instant) -> TickOutput<'_> {
+        let mut caller = [0i16; FRAME];
+        if let Some(payload) = self.jitter.pop() {
+            for (dst, &code) in caller.iter_mut().zip(payload.iter()) {
+                *dst = self.params.law.decode(code);
+            }
+        }
+        let mut heard = [0i16; FRAME];
+        let mut encoded = [self.params.law.silence(); FRAME];
+        let mut event = self.fill_playback(&mut heard, &mut encoded);
+        if event.is_none()
+            && !self.on_hold
+            && !self.timed_out
+            && now.duration_since(self.last_rx) >= self.params.rtp_timeout
+        {
+            self.timed_out = true;
+            event = Some(MediaEvent::RtpTimeout);
+        }
+        let send = match (self.remote, self.on_hold) {
+            (Some(dest), false) => {
+                rtp::build(
+                    &mut self.out,
+                    &Packet {
+                        marker: self.first_packet,
+                        payload_type: self.params.payload_type,
+                        sequence: self.seq,
+                        timestamp: self.timestamp,
+                        ssrc: self.params.ssrc,
+                        payload: &encoded,
+                    },
+                );
+                self.first_packet = false;
+                self.sent += 1;
+                Some((self.out.as_slice(), dest))
+            }
+            _ => None,
+        };
+        // The clock advances whether or not a packet went out, so timestamps track real time.
+        self.seq = self.seq.wrapping_add(1);
+        self.timestamp = self.timestamp.wrapping_add(FRAME as u32);
+        TickOutput {
+            send,
+            caller,
+            heard,
+            event,
+        }
+    }
+
+    fn fill_playback(
+        &mut self,
+        heard: &mut [i16; FRAME],
+        encoded: &mut [u8; FRAME],
+    ) -> Option<MediaEvent> {
+        let mut filled = 0;
+        while filled < FRAME {
+            let Some(prompt) = self.playing.front() else {
+                break;
+            };
+            let take = (prompt.pcm.len() - self.offset).min(FRAME - filled);
+            heard[filled..filled + take]
+                .copy_from_slice(&prompt.pcm[self.offset..self.offset + take]);
+            encoded[filled..filled + take]
+                .copy_from_slice(&prompt.encoded(self.params.law)[self.offset..self.offset + take]);
+            filled += take;
+            self.offset += take;
+            if self.offset >= prompt.pcm.len() {
+                self.playing.pop_front();
+                self.offset = 0;
+            }
+        }
+        if self.playing.is_empty() && !self.announced_done {
+            self.announced_done = true;
+            return Some(MediaEvent::PlaybackFinished);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;
