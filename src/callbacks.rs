@@ -125,7 +125,20 @@ impl Planner {
         } else {
             SlaRule::WorkingHours
         };
-        let plan = self.plan(store, &req.phone, req.requested_at, sla).await?;
+        let plan = if req.dnc_consent {
+            let client = self.client_window(store, &req.phone).await?;
+            planner::plan(
+                &self.company,
+                &client,
+                &self.policy,
+                &Request {
+                    requested_at: req.requested_at,
+                    sla,
+                },
+            )?
+        } else {
+            self.plan(store, &req.phone, req.requested_at, sla).await?
+        };
         let row = store
             .insert_callback(
                 &NewCallback {
@@ -135,9 +148,9 @@ impl Planner {
                     requested_at: req.requested_at,
                     requested_by: req.requested_by,
                     agent_id: req.agent_id,
-                    call_id: None,
+                    call_id: req.call_id,
                     queue_position: None,
-                    dnc_consent: false,
+                    dnc_consent: req.dnc_consent,
                     slot_start: plan.slot_start,
                     slot_end: plan.slot_end,
                     sla_deadline: plan.sla_deadline,
@@ -161,4 +174,7 @@ pub struct CallbackRequest {
     pub requested_at: DateTime<Utc>,
     pub requested_by: Option<String>,
     pub agent_id: Option<String>,
+    pub call_id: Option<String>,
+    /// A DNC caller agreed, in this call, to this one callback; the DNC check is then skipped.
+    pub dnc_consent: bool,
 }

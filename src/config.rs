@@ -29,6 +29,8 @@ const ENV_KEYS: &[&str] = &[
     "clients",
     "callbacks",
     "pbx",
+    "calls",
+    "flow",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,8 @@ pub enum ConfigError {
     Invalid(Box<figment::Error>),
     #[error("configuration: {key}: {message}")]
     Key { key: &'static str, message: String },
+    #[error("configuration: {0}")]
+    Flow(#[from] crate::flow::FlowConfigError),
     #[error("configuration file {0} does not exist")]
     MissingFile(PathBuf),
 }
@@ -75,6 +79,9 @@ pub struct Config {
     pub clients: Clients,
     pub callbacks: Callbacks,
     pub pbx: Pbx,
+    pub calls: Calls,
+    /// The call flow (menus, keys, timeouts); see docs/call-flow.md.
+    pub flow: crate::flow::FlowConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,6 +111,18 @@ pub struct Callbacks {
     pub retry_after_minutes: u32,
     /// Length of the window promised to the client ("between 10:05 and 10:35").
     pub slot_minutes: u32,
+}
+
+/// Call handling limits and timings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calls {
+    /// Ring this long before answering (lets the PBX play ringback; 0 answers at once).
+    pub answer_after_ms: u64,
+    /// No RTP from the caller for this long ends the call (hold excepted).
+    pub rtp_timeout_seconds: u64,
+    /// Above this many calls in progress a new INVITE gets 503 with Retry-After.
+    pub max_concurrent: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +263,12 @@ impl Default for Config {
                 password: None,
                 register_expires: 300,
             },
+            calls: Calls {
+                answer_after_ms: 0,
+                rtp_timeout_seconds: 30,
+                max_concurrent: 2000,
+            },
+            flow: crate::flow::FlowConfig::default(),
         }
     }
 }
@@ -302,6 +327,13 @@ impl Config {
         if self.callbacks.max_attempts == 0 {
             return Err(ConfigError::Key {
                 key: "callbacks.max_attempts",
+                message: "must be at least 1".into(),
+            });
+        }
+        self.flow.validate()?;
+        if self.calls.rtp_timeout_seconds == 0 {
+            return Err(ConfigError::Key {
+                key: "calls.rtp_timeout_seconds",
                 message: "must be at least 1".into(),
             });
         }

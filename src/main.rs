@@ -40,7 +40,10 @@ async fn run(cli: Cli) -> Result<(), (u8, anyhow::Error)> {
             .await
             .map_err(|e| (1, anyhow::Error::new(e)))?;
         // Tests and scripts read the bound ports from this line.
-        println!("frontdesk: http listening on {}", running.bound.http);
+        println!(
+            "frontdesk: ready http={} sip={}",
+            running.bound.http, running.bound.sip
+        );
         return running.wait().await.map_err(|e| (1, anyhow::Error::new(e)));
     }
     cli::run(&cli, &config)

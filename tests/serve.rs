@@ -34,7 +34,8 @@ impl Server {
         BufReader::new(stdout).read_line(&mut line).unwrap();
         let http = line
             .trim()
-            .strip_prefix("frontdesk: http listening on ")
+            .strip_prefix("frontdesk: ready http=")
+            .and_then(|rest| rest.split(' ').next())
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
         Server {

@@ -246,6 +246,8 @@ pub async fn callbacks(
                         requested_at: now,
                         requested_by: Some(actor()),
                         agent_id: agent.clone(),
+                        call_id: None,
+                        dnc_consent: false,
                     },
                     now,
                 )

@@ -4,7 +4,9 @@
 pub mod dtmf;
 pub mod g711;
 pub mod jitter;
+pub mod ports;
 pub mod prompts;
 pub mod rtp;
 pub mod sdp;
 pub mod session;
+pub mod task;

@@ -119,9 +119,10 @@ pub fn parse_offer(body: &[u8]) -> Result<AudioOffer, SdpError> {
                 if let Some(d) = direction_attr(value) {
                     audio_dir = Some(d);
                 } else if let Some(map) = value.strip_prefix("rtpmap:")
-                    && let Some(m) = parse_rtpmap(map) {
-                        rtpmaps.push(m);
-                    }
+                    && let Some(m) = parse_rtpmap(map)
+                {
+                    rtpmaps.push(m);
+                }
             }
             _ => {}
         }

@@ -35,6 +35,19 @@ pub struct CallRow {
     pub recording_sha256: Option<String>,
 }
 
+/// How a call ended.
+#[derive(Debug, Clone)]
+pub struct CallEnd {
+    pub ended_at: DateTime<Utc>,
+    /// caller, frontdesk, timeout (RTP), crash, shutdown.
+    pub hangup_by: String,
+    pub outcome: String,
+    pub digits: String,
+    pub language: Option<String>,
+    pub recording: Option<String>,
+    pub recording_sha256: Option<String>,
+}
+
 /// Which calls to list; newest first.
 #[derive(Debug, Clone, Default)]
 pub struct CallsFilter {
@@ -77,6 +90,127 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    pub async fn call_answered(&self, id: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE calls SET answered_at = $1 WHERE id = $2")
+            .bind(to_ms(at))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// One step of the call's timeline (flow decisions, digits, media events).
+    pub async fn call_event(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        kind: &str,
+        detail: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO call_events (call_id, at, kind, detail) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(to_ms(at))
+            .bind(kind)
+            .bind(detail)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Closes the row once, at the end of the call (or at the next start after a crash).
+    pub async fn close_call(&self, id: &str, end: &CallEnd) -> Result<()> {
+        sqlx::query(
+            "UPDATE calls SET ended_at = $1, hangup_by = $2, outcome = $3, digits = $4, \
+               language = COALESCE($5, language), recording_path = COALESCE($6, recording_path), \
+               recording_sha256 = COALESCE($7, recording_sha256) \
+             WHERE id = $8 AND ended_at IS NULL",
+        )
+        .bind(to_ms(end.ended_at))
+        .bind(&end.hangup_by)
+        .bind(&end.outcome)
+        .bind(&end.digits)
+        .bind(&end.language)
+        .bind(&end.recording)
+        .bind(&end.recording_sha256)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_call_recording(&self, id: &str, path: &str) -> Result<()> {
+        sqlx::query("UPDATE calls SET recording_path = $1 WHERE id = $2")
+            .bind(path)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Calls left open by a crash of `node` (or of any node when `node` is None).
+    pub async fn open_calls(&self, node: Option<&str>) -> Result<Vec<CallRow>> {
+        let rows = sqlx::query(
+            "SELECT id, phone, direction, started_at, answered_at, ended_at, hangup_by, outcome, \
+               agent_id, language, digits, recording_path, recording_sha256 FROM calls \
+             WHERE ended_at IS NULL AND ($1 IS NULL OR node = $1) ORDER BY started_at",
+        )
+        .bind(node)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(call_from_row).collect()
+    }
+
+    pub async fn call(&self, id: &str) -> Result<Option<CallRow>> {
+        let row = sqlx::query(
+            "SELECT id, phone, direction, started_at, answered_at, ended_at, hangup_by, outcome, \
+               agent_id, language, digits, recording_path, recording_sha256 FROM calls WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(call_from_row).transpose()
+    }
+
+    /// (kind, detail) of every event of a call, in order.
+    pub async fn call_events(&self, id: &str) -> Result<Vec<(DateTime<Utc>, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT at, kind, detail FROM call_events WHERE call_id = $1 ORDER BY at, id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    from_ms(r.try_get("at")?),
+                    r.try_get("kind")?,
+                    r.try_get::<Option<String>, _>("detail")?
+                        .unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn insert_complaint(
+        &self,
+        phone: Option<&str>,
+        call_id: &str,
+        message_path: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO complaints (phone, call_id, created_at, message_path, status) \
+             VALUES ($1, $2, $3, $4, 'open') RETURNING id",
+        )
+        .bind(phone)
+        .bind(call_id)
+        .bind(to_ms(at))
+        .bind(message_path)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id)
     }
 
     pub async fn list_calls(&self, filter: &CallsFilter) -> Result<Vec<CallRow>> {

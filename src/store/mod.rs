@@ -16,7 +16,7 @@ mod users;
 
 pub use agents::{Agent, Presence};
 pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback};
-pub use calls::{CallRow, CallsFilter, NewCall};
+pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
 pub use timeline::{CardEvent, TimelineItem};

@@ -2,10 +2,18 @@
 //! one cancellation tree. SIGINT/SIGTERM cancel the root; each component drains and returns, and
 //! `serve` waits for all of them (bounded by a deadline) before closing the store.
 
+mod recover;
+
 use crate::config::Config;
 use crate::http::{self, HttpState};
+use crate::media::ports::PortPool;
+use crate::media::prompts::{PromptError, Prompts};
+use crate::recording::{Recorder, RecordingError, WriterThread};
+use crate::sip::call::CallContext;
+use crate::sip::endpoint::{self, SipError};
 use crate::store::{Store, StoreError};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -30,6 +38,12 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Sip(#[from] SipError),
+    #[error(transparent)]
+    Prompts(#[from] PromptError),
+    #[error("cannot start the recording writer: {0}")]
+    Recorder(#[from] RecordingError),
     #[error("{component} failed: {message}")]
     Component {
         component: &'static str,
@@ -41,6 +55,7 @@ pub enum ServeError {
 #[derive(Debug, Clone, Copy)]
 pub struct Bound {
     pub http: SocketAddr,
+    pub sip: SocketAddr,
 }
 
 /// Everything started and running; `wait` drives it to the end.
@@ -48,6 +63,7 @@ pub struct Running {
     pub bound: Bound,
     tasks: JoinSet<(&'static str, Result<(), String>)>,
     store: Store,
+    writer: Option<WriterThread>,
     shutdown: CancellationToken,
 }
 
@@ -63,6 +79,16 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     let store = Store::connect(&config.database_url()).await?;
     store.migrate().await?;
     tracing::info!(backend = ?store.backend(), "store ready");
+    let node = config.node_name();
+    let closed = recover::close_open_calls(&store, &node).await?;
+    if closed > 0 {
+        tracing::warn!(closed, "closed calls left open by a crash");
+    }
+    let prompts = Arc::new(Prompts::load(&config.prompts_dir)?);
+    tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
+    let (recorder, writer) = Recorder::start(8192)?;
+    let sip = endpoint::bind(config.sip_listen, shutdown.child_token()).await?;
+    let sip_addr = sip.local;
 
     let listener = TcpListener::bind(config.http_listen)
         .await
@@ -90,10 +116,28 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         ("http", result)
     });
     tracing::info!(%http_addr, "http listening");
+
+    let ports = PortPool::new(config.sip_listen.ip(), config.rtp_ports);
+    let flow = config.flow.clone();
+    let ctx = Arc::new(CallContext::new(
+        Arc::new(config),
+        store.clone(),
+        prompts,
+        recorder,
+        ports,
+        flow,
+        node,
+        sip_addr.ip(),
+    ));
+    tasks.spawn(async move { ("sip", sip.run(ctx).await) });
     Ok(Running {
-        bound: Bound { http: http_addr },
+        bound: Bound {
+            http: http_addr,
+            sip: sip_addr,
+        },
         tasks,
         store,
+        writer: Some(writer),
         shutdown,
     })
 }
@@ -120,6 +164,10 @@ impl Running {
         if drained.is_err() {
             tracing::warn!("components did not drain within {DRAIN_DEADLINE:?}; aborting them");
             self.tasks.shutdown().await;
+        }
+        // Every call has dropped its recorder handle by now; the writer finalises and exits.
+        if let Some(writer) = self.writer.take() {
+            let _ = tokio::task::spawn_blocking(move || writer.join()).await;
         }
         self.store.close().await;
         tracing::info!("stopped");

@@ -1,0 +1,240 @@
+//! One inbound call, from INVITE to the closed row: signalling (rsipstack dialog), media task,
+//! flow machine, store. The flow decides; this task only carries out its actions and feeds back
+//! what happened, so every decision is in `flow` and tested there.
+
+use super::request;
+use crate::callbacks::{CallbackRequest, Planner};
+use crate::config::Config;
+use crate::flow::{Action, Event, Flow, FlowConfig, Lang, Outcome, Screening};
+use crate::media::ports::PortPool;
+use crate::media::prompts::Prompts;
+use crate::media::sdp::{self, Direction, Negotiated};
+use crate::media::session::{MediaEvent, MediaParams, MediaSession};
+use crate::media::task::{MediaCommand, MediaTask};
+use crate::phone;
+use crate::recording::Recorder;
+use crate::store::{CallEnd, CallbackSource, ListSource, NewCall, Store};
+use chrono::Utc;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, StatusCode, Uri};
+use rsipstack::transaction::transaction::Transaction;
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// Everything a call needs, shared by all calls of the node.
+pub struct CallContext {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub prompts: Arc<Prompts>,
+    pub recorder: Recorder,
+    pub ports: PortPool,
+    pub planner: Planner,
+    pub flow: FlowConfig,
+    pub node: String,
+    /// The address put in our SDP.
+    pub media_ip: IpAddr,
+    pub trunk_only: bool,
+    pub max_calls: usize,
+    active: AtomicUsize,
+}
+
+impl CallContext {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        prompts: Arc<Prompts>,
+        recorder: Recorder,
+        ports: PortPool,
+        flow: FlowConfig,
+        node: String,
+        media_ip: IpAddr,
+    ) -> CallContext {
+        CallContext {
+            planner: Planner::from_config(&config),
+            trunk_only: config.pbx.mode == crate::config::PbxMode::Trunk,
+            max_calls: config.calls.max_concurrent,
+            config,
+            store,
+            prompts,
+            recorder,
+            ports,
+            flow,
+            node,
+            media_ip,
+            active: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn active_calls(&self) -> usize {
+        self.active.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts a call in progress for admission control, for exactly as long as it lives.
+struct Active<'a>(&'a AtomicUsize);
+impl<'a> Active<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Active<'a> {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Active(counter)
+    }
+}
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Handles one INVITE to the end. Every call that gets a final response gets its row.
+pub async fn run(
+    ctx: Arc<CallContext>,
+    mut tx: Transaction,
+    dialogs: Arc<DialogLayer>,
+    contact: Uri,
+    token: CancellationToken,
+) {
+    let _active = Active::enter(&ctx.active);
+    let call_id = uuid::Uuid::new_v4().to_string();
+    tracing::Span::current().record("id", call_id.as_str());
+    let started = Utc::now();
+    let caller_raw = request::caller_user(&tx.original);
+    let phone = caller_raw
+        .as_deref()
+        .and_then(|u| phone::normalize(u, ctx.config.company.default_region).ok());
+    let new_call = NewCall {
+        id: call_id.clone(),
+        sip_call_id: rsipstack::sip::prelude::HeadersExt::call_id_header(&tx.original)
+            .ok()
+            .map(|c| c.value().to_string()),
+        direction: "inbound",
+        phone: phone.clone(),
+        caller_raw: caller_raw.clone(),
+        started_at: started,
+        node: Some(ctx.node.clone()),
+    };
+    if let Err(e) = ctx.store.insert_call(&new_call).await {
+        // Without a row we cannot keep the promise that every call is logged: refuse it.
+        warn!(error = %e, "cannot write the call row: 503");
+        let _ = tx.reply(StatusCode::ServiceUnavailable).await;
+        return;
+    }
+    info!(caller = ?caller_raw, phone = ?phone, "incoming call");
+
+    let Some((offer, negotiated)) = offer_of(&tx) else {
+        let _ = tx.reply(StatusCode::NotAcceptableHere).await;
+        close(&ctx, &call_id, "frontdesk", "failed", "", None, None).await;
+        return;
+    };
+    let socket = match ctx.ports.bind().await {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(error = %e, "no RTP port: 503");
+            let retry = Header::Other("Retry-After".into(), "5".into());
+            let _ = tx
+                .reply_with(StatusCode::ServiceUnavailable, vec![retry], None)
+                .await;
+            close(&ctx, &call_id, "frontdesk", "failed", "", None, None).await;
+            return;
+        }
+    };
+    let (state_tx, state_rx) = dialogs.new_dialog_state_channel();
+    let dialog = match dialogs.get_or_create_server_invite(&tx, state_tx, None, Some(contact)) {
+        Ok(d) => d,
+        Err(e) => {
+            warn!(error = %e, "cannot create the dialog");
+            let _ = tx.reply(StatusCode::ServerInternalError).await;
+            close(&ctx, &call_id, "frontdesk", "failed", "", None, None).await;
+            return;
+        }
+    };
+    let mut handler = dialog.clone();
+    // Sends 100 Trying, then waits for the ACK or a CANCEL on the INVITE transaction.
+    tokio::spawn(async move {
+        let _ = handler.handle(&mut tx).await;
+    });
+    let id = dialog.id();
+    let call = Call {
+        ctx: ctx.clone(),
+        call_id: call_id.clone(),
+        phone,
+        dialog,
+        state_rx,
+        negotiated,
+        remote: SocketAddr::new(offer.addr, offer.port),
+        socket: Some(socket),
+        token,
+    };
+    call.run().await;
+    dialogs.remove_dialog(&id);
+}
+
+fn offer_of(tx: &Transaction) -> Option<(sdp::AudioOffer, Negotiated)> {
+    let offer = sdp::parse_offer(&tx.original.body)
+        .map_err(|e| warn!(error = %e, "unusable SDP offer: 488"))
+        .ok()?;
+    let negotiated = sdp::negotiate(&offer);
+    if negotiated.is_none() {
+        warn!(formats = ?offer.formats, "no G.711 in the offer: 488");
+    }
+    Some((offer, negotiated?))
+}
+
+async fn close(
+    ctx: &CallContext,
+    call_id: &str,
+    hangup_by: &str,
+    outcome: &str,
+    digits: &str,
+    language: Option<Lang>,
+    recording: Option<(String, String)>,
+) {
+    let (path, sha) = recording.unzip();
+    let end = CallEnd {
+        ended_at: Utc::now(),
+        hangup_by: hangup_by.to_string(),
+        outcome: outcome.to_string(),
+        digits: digits.to_string(),
+        language: language.map(|l| l.as_str().to_string()),
+        recording: path,
+        recording_sha256: sha,
+    };
+    if let Err(e) = ctx.store.close_call(call_id, &end).await {
+        warn!(error = %e, "cannot close the call row (it is closed at next start)");
+    }
+    info!(outcome, hangup_by, "call ended");
+}
+
+struct Call {
+    ctx: Arc<CallContext>,
+    call_id: String,
+    phone: Option<String>,
+    dialog: InviteDialog,
+    state_rx: DialogStateReceiver,
+    negotiated: Negotiated,
+    remote: SocketAddr,
+    socket: Option<tokio::net::UdpSocket>,
+    token: CancellationToken,
+}
+
+/// What the running call keeps between events.
+struct Live {
+    flow: Flow,
+    media: MediaTask,
+    media_events: mpsc::UnboundedReceiver<MediaEvent>,
+    timer: Option<Instant>,
+    recording: Option<PathBuf>,
+    hangup_by: Option<&'static str>,
+}
+
+mod events;
+mod run;

@@ -1,0 +1,231 @@
+//! The call's side effects: dialog events in, screening, callbacks, the timeline, the closing row.
+
+use super::*;
+
+impl Call {
+    /// A dialog event; returns the flow event it means, if any. Every in-dialog request is answered.
+    pub(super) async fn on_dialog(&mut self, live: &mut Live, state: DialogState) -> Option<Event> {
+        match state {
+            DialogState::Info(_, req, handle) => {
+                let ct = request::content_type(&req).unwrap_or_default();
+                let digit = crate::media::dtmf::info_digit(&ct, &req.body);
+                let status = if digit.is_some() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UnsupportedMediaType
+                };
+                let _ = handle.reply(status).await;
+                digit.map(Event::Digit)
+            }
+            DialogState::Updated(_, req, handle) => {
+                // re-INVITE: hold (sendonly/inactive/0.0.0.0), resume, or a new media address.
+                match sdp::parse_offer(&req.body) {
+                    Ok(offer) => {
+                        let hold = offer.is_hold();
+                        let remote = (!offer.addr.is_unspecified())
+                            .then(|| SocketAddr::new(offer.addr, offer.port));
+                        live.media.send(MediaCommand::Update {
+                            remote,
+                            on_hold: hold,
+                        });
+                        let answer = sdp::write_answer(
+                            self.ctx.media_ip,
+                            live.media.local.port(),
+                            &self.negotiated,
+                            offer.direction.answer(),
+                            rand::random::<u32>().into(),
+                        );
+                        let ct = Header::ContentType("application/sdp".into());
+                        let _ = handle
+                            .respond(StatusCode::OK, Some(vec![ct]), Some(answer))
+                            .await;
+                        self.log(
+                            "media",
+                            if hold {
+                                "held by the caller"
+                            } else {
+                                "resumed"
+                            },
+                        )
+                        .await;
+                    }
+                    Err(_) if req.body.is_empty() => {
+                        // An offerless re-INVITE: offer what we have.
+                        let answer = sdp::write_answer(
+                            self.ctx.media_ip,
+                            live.media.local.port(),
+                            &self.negotiated,
+                            Direction::SendRecv,
+                            rand::random::<u32>().into(),
+                        );
+                        let ct = Header::ContentType("application/sdp".into());
+                        let _ = handle
+                            .respond(StatusCode::OK, Some(vec![ct]), Some(answer))
+                            .await;
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "bad re-INVITE SDP: 488");
+                        let _ = handle.reply(StatusCode::NotAcceptableHere).await;
+                    }
+                }
+                None
+            }
+            DialogState::Options(_, _, handle) => {
+                let _ = handle.reply(StatusCode::OK).await;
+                None
+            }
+            DialogState::Refer(_, _, handle)
+            | DialogState::Notify(_, _, handle)
+            | DialogState::Message(_, _, handle)
+            | DialogState::Publish(_, _, handle) => {
+                let _ = handle.reply(StatusCode::NotImplemented).await;
+                None
+            }
+            DialogState::Terminated(_, reason) => {
+                if live.hangup_by.is_none() {
+                    live.hangup_by = Some(match reason {
+                        TerminatedReason::UacBye | TerminatedReason::UacCancel => "caller",
+                        TerminatedReason::Timeout => "timeout",
+                        _ => "frontdesk",
+                    });
+                }
+                Some(Event::Hangup)
+            }
+            _ => None,
+        }
+    }
+
+    /// The card, the lists and the clock: what the flow needs to know about the caller.
+    pub(super) async fn screen(&self) -> Screening {
+        let mut s = Screening {
+            after_hours: !self.ctx.planner.company.contains(Utc::now()),
+            ..Default::default()
+        };
+        let Some(phone) = &self.phone else {
+            return s;
+        };
+        let store = &self.ctx.store;
+        if let Ok(Some(client)) = store.client(phone).await {
+            s.known_client = true;
+            s.name = client.name;
+            s.language = client.language.and_then(|l| l.parse::<Lang>().ok());
+        }
+        s.dnc = matches!(store.dnc_entry(phone).await, Ok(Some(_)));
+        s.vip_agent = store
+            .vip_entry(phone)
+            .await
+            .ok()
+            .flatten()
+            .map(|v| v.agent_id);
+        let detail = format!(
+            "known {}, language {:?}, DNC {}, VIP {:?}, after hours {}",
+            s.known_client, s.language, s.dnc, s.vip_agent, s.after_hours
+        );
+        self.log("screening", &detail).await;
+        s
+    }
+
+    pub(super) async fn request_callback(&self, dnc_consent: bool) -> Event {
+        let Some(phone) = self.phone.clone() else {
+            return Event::CallbackRefused("the caller's number is unknown".into());
+        };
+        let store = &self.ctx.store;
+        if dnc_consent {
+            let detail = format!("agreed to one callback during call {}", self.call_id);
+            let _ = store
+                .card_event(
+                    &phone,
+                    Utc::now(),
+                    "dnc_callback_consent",
+                    Some(&detail),
+                    "caller",
+                )
+                .await;
+        }
+        let now = Utc::now();
+        let req = CallbackRequest {
+            phone,
+            source: CallbackSource::Menu,
+            reason: Some("requested by phone".into()),
+            requested_at: now,
+            requested_by: Some("caller".into()),
+            agent_id: None,
+            call_id: Some(self.call_id.clone()),
+            dnc_consent,
+        };
+        let planned = self.ctx.planner.request(store, req, now).await;
+        match planned {
+            Ok(cb) => {
+                self.log(
+                    "callback",
+                    &format!(
+                        "#{} planned at {} ({})",
+                        cb.id, cb.slot_start, cb.plan_reason
+                    ),
+                )
+                .await;
+                Event::CallbackPlanned
+            }
+            Err(e) => {
+                self.log("callback", &format!("refused: {e}")).await;
+                Event::CallbackRefused(e.to_string())
+            }
+        }
+    }
+
+    pub(super) fn recording_path(&self) -> PathBuf {
+        let day = Utc::now().format("%Y-%m-%d").to_string();
+        self.ctx
+            .config
+            .recordings_dir()
+            .join(day)
+            .join(format!("{}.wav", self.call_id))
+    }
+
+    pub(super) async fn log(&self, kind: &str, detail: &str) {
+        info!(kind, detail, "flow");
+        if let Err(e) = self
+            .ctx
+            .store
+            .call_event(&self.call_id, Utc::now(), kind, detail)
+            .await
+        {
+            warn!(error = %e, "cannot write a call event");
+        }
+    }
+
+    /// Stops media, finalises the recording and closes the row.
+    pub(super) async fn finish(self, live: Live) {
+        let end = live.media.finish().await;
+        let stats = end.stats;
+        let recording = match end.recording {
+            Some(handle) => match handle.finish().await {
+                Ok(Ok(done)) => Some((done.path.display().to_string(), done.sha256)),
+                Ok(Err(e)) => {
+                    warn!(error = %e, "recording failed");
+                    None
+                }
+                Err(_) => None,
+            },
+            None => None,
+        };
+        info!(
+            sent = stats.sent,
+            received = stats.jitter.received,
+            lost = stats.jitter.lost,
+            late = stats.jitter.late,
+            "media"
+        );
+        let outcome = live.flow.outcome().unwrap_or(Outcome::Failed);
+        close(
+            &self.ctx,
+            &self.call_id,
+            live.hangup_by.unwrap_or("frontdesk"),
+            outcome.as_str(),
+            live.flow.digits(),
+            Some(live.flow.language()),
+            recording,
+        )
+        .await;
+    }
+}

@@ -1,0 +1,257 @@
+//! The running call: answer, then one loop over dialog, media, timer and shutdown events, each turned
+//! into flow events whose actions are carried out here.
+
+use super::*;
+
+impl Call {
+    pub(super) async fn run(mut self) {
+        // Ring first when configured; a CANCEL meanwhile ends the call with 487 (sent by the stack).
+        let _ = self.dialog.ringing(None, None);
+        let answer_after = Duration::from_millis(self.ctx.config.calls.answer_after_ms);
+        if !answer_after.is_zero() {
+            let deadline = tokio::time::sleep(answer_after);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    state = self.state_rx.recv() => {
+                        if matches!(state, Some(DialogState::Terminated(..)) | None) {
+                            close(&self.ctx, &self.call_id, "caller", "abandoned", "", None, None).await;
+                            return;
+                        }
+                    }
+                    _ = self.token.cancelled() => {
+                        let _ = self.dialog.reject(Some(StatusCode::ServiceUnavailable), None);
+                        close(&self.ctx, &self.call_id, "shutdown", "failed", "", None, None).await;
+                        return;
+                    }
+                }
+            }
+        }
+        let Some(socket) = self.socket.take() else {
+            return;
+        };
+        let local = match socket.local_addr() {
+            Ok(a) => a,
+            Err(_) => return,
+        };
+        let answer = sdp::write_answer(
+            self.ctx.media_ip,
+            local.port(),
+            &self.negotiated,
+            Direction::SendRecv,
+            rand::random::<u32>().into(),
+        );
+        let content_type = Header::ContentType("application/sdp".into());
+        if let Err(e) = self.dialog.accept(Some(vec![content_type]), Some(answer)) {
+            warn!(error = %e, "cannot answer");
+            close(
+                &self.ctx,
+                &self.call_id,
+                "frontdesk",
+                "failed",
+                "",
+                None,
+                None,
+            )
+            .await;
+            return;
+        }
+        let now = Utc::now();
+        let _ = self.ctx.store.call_answered(&self.call_id, now).await;
+        let params = MediaParams {
+            law: self.negotiated.law,
+            payload_type: self.negotiated.payload_type,
+            dtmf_pt: self.negotiated.dtmf_pt,
+            ssrc: rand::random(),
+            rtp_timeout: Duration::from_secs(self.ctx.config.calls.rtp_timeout_seconds),
+        };
+        let session = MediaSession::new(params, Some(self.remote), Instant::now().into_std());
+        let (events_tx, media_events) = mpsc::unbounded_channel();
+        let media = match MediaTask::spawn(socket, session, events_tx, self.token.child_token()) {
+            Ok(m) => m,
+            Err(e) => {
+                warn!(error = %e, "cannot start media");
+                let _ = self.dialog.bye().await;
+                close(
+                    &self.ctx,
+                    &self.call_id,
+                    "frontdesk",
+                    "failed",
+                    "",
+                    None,
+                    None,
+                )
+                .await;
+                return;
+            }
+        };
+        let mut live = Live {
+            flow: Flow::new(self.ctx.flow.clone()),
+            media,
+            media_events,
+            timer: None,
+            recording: None,
+            hangup_by: None,
+        };
+        self.drive(&mut live, Event::Answered).await;
+        while !live.flow.is_finished() || live.hangup_by.is_none() {
+            let timer = live.timer;
+            let event = tokio::select! {
+                state = self.state_rx.recv() => match state {
+                    Some(state) => self.on_dialog(&mut live, state).await,
+                    None => Some(Event::Hangup),
+                },
+                Some(ev) = live.media_events.recv() => match ev {
+                    MediaEvent::Digit(d) => Some(Event::Digit(d)),
+                    MediaEvent::PlaybackFinished => Some(Event::PromptFinished),
+                    MediaEvent::RtpTimeout => {
+                        warn!("no RTP from the caller: hanging up");
+                        let _ = self.dialog.bye().await;
+                        live.hangup_by = Some("timeout");
+                        Some(Event::Hangup)
+                    }
+                },
+                _ = sleep_until(timer) => {
+                    live.timer = None;
+                    Some(Event::TimerFired)
+                }
+                _ = self.token.cancelled() => {
+                    let _ = self.dialog.bye().await;
+                    live.hangup_by = Some("shutdown");
+                    Some(Event::Hangup)
+                }
+            };
+            if let Some(event) = event {
+                self.drive(&mut live, event).await;
+            }
+            if live.hangup_by.is_some() && live.flow.is_finished() {
+                break;
+            }
+        }
+        self.finish(live).await;
+    }
+
+    /// Feeds one event and carries out the actions, including events they produce at once.
+    async fn drive(&mut self, live: &mut Live, first: Event) {
+        let mut pending = VecDeque::from([first]);
+        while let Some(event) = pending.pop_front() {
+            if let Event::Digit(d) = &event {
+                self.log("digit", &d.to_string()).await;
+            }
+            for action in live.flow.handle(event) {
+                if let Some(next) = self.act(live, action).await {
+                    pending.push_back(next);
+                }
+            }
+        }
+    }
+
+    async fn act(&mut self, live: &mut Live, action: Action) -> Option<Event> {
+        match action {
+            Action::Screen => return Some(Event::Screened(self.screen().await)),
+            Action::Play(play) => {
+                let prompts: Vec<_> = play
+                    .prompts
+                    .iter()
+                    .filter_map(|name| {
+                        let p = self.ctx.prompts.get(play.lang.as_str(), name);
+                        if p.is_none() {
+                            warn!(prompt = %name, lang = play.lang.as_str(), "missing prompt");
+                        }
+                        p
+                    })
+                    .collect();
+                if prompts.is_empty() {
+                    return Some(Event::PromptFinished);
+                }
+                live.media.send(MediaCommand::Play(prompts));
+            }
+            Action::StopPlayback => live.media.send(MediaCommand::Stop),
+            Action::StartRecording => {
+                let path = self.recording_path();
+                match self.ctx.recorder.open(path.clone()) {
+                    Ok(handle) => {
+                        let shown = path.display().to_string();
+                        let _ = self
+                            .ctx
+                            .store
+                            .set_call_recording(&self.call_id, &shown)
+                            .await;
+                        self.log("recording", &shown).await;
+                        // The media task pushes frames and hands the handle back at the end.
+                        live.media.send(MediaCommand::Record(handle));
+                        live.recording = Some(path);
+                    }
+                    Err(e) => warn!(error = %e, "cannot start the recording"),
+                }
+            }
+            Action::SetTimer { ms } => {
+                live.timer = Some(Instant::now() + Duration::from_millis(ms))
+            }
+            Action::CancelTimer => live.timer = None,
+            Action::SetLanguage(lang) => self.log("language", lang.as_str()).await,
+            Action::AddDnc => {
+                if let Some(phone) = self.phone.clone() {
+                    let added = self
+                        .ctx
+                        .store
+                        .add_dnc(
+                            &phone,
+                            Some("asked during a call"),
+                            ListSource::Ivr,
+                            "caller",
+                            Utc::now(),
+                        )
+                        .await;
+                    if let Err(e) = added {
+                        warn!(error = %e, "cannot add to the DNC list");
+                    }
+                } else {
+                    warn!("opt-out from a number we cannot normalise; nothing to list");
+                }
+                return Some(Event::DncRecorded);
+            }
+            Action::RequestCallback { dnc_consent } => {
+                return Some(self.request_callback(dnc_consent).await);
+            }
+            Action::RecordComplaint => {
+                let at = Utc::now();
+                let path = live.recording.as_ref().map(|p| p.display().to_string());
+                match self
+                    .ctx
+                    .store
+                    .insert_complaint(self.phone.as_deref(), &self.call_id, path.as_deref(), at)
+                    .await
+                {
+                    Ok(id) => {
+                        self.log("complaint", &format!("complaint #{id} opened"))
+                            .await
+                    }
+                    Err(e) => warn!(error = %e, "cannot open the complaint"),
+                }
+            }
+            Action::StopComplaintRecording => return Some(Event::ComplaintRecorded),
+            Action::RouteToAgent { vip_agent } => {
+                self.log("route", &format!("agent requested (VIP consultant: {vip_agent:?}); no agent routing on this node")).await;
+                return Some(Event::RoutingFailed);
+            }
+            Action::Outcome(outcome) => self.log("outcome", outcome.as_str()).await,
+            Action::Log(step) => self.log(step.name, &step.detail).await,
+            Action::Hangup => {
+                if live.hangup_by.is_none() {
+                    let _ = self.dialog.bye().await;
+                    live.hangup_by = Some("frontdesk");
+                }
+            }
+        }
+        None
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

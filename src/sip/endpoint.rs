@@ -1,0 +1,170 @@
+//! The UDP SIP endpoint and the loop that routes every incoming transaction.
+
+use super::call::{self, CallContext};
+use super::request;
+use rsipstack::EndpointBuilder;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::{Header, Method, StatusCode, Uri};
+use rsipstack::transaction::TransactionReceiver;
+use rsipstack::transaction::endpoint::Endpoint;
+use rsipstack::transaction::endpoint::EndpointOption;
+use rsipstack::transport::{TransportLayer, udp::UdpConnection};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info, warn};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SipError {
+    #[error("cannot listen for SIP on udp {addr}: {message}")]
+    Bind { addr: SocketAddr, message: String },
+}
+
+/// A bound, not yet serving, SIP endpoint.
+pub struct SipEndpoint {
+    endpoint: Endpoint,
+    incoming: TransactionReceiver,
+    pub local: SocketAddr,
+    token: CancellationToken,
+}
+
+/// Binds the UDP socket: a taken port fails `serve` before anything answers.
+pub async fn bind(listen: SocketAddr, token: CancellationToken) -> Result<SipEndpoint, SipError> {
+    let bind_err = |e: rsipstack::Error| SipError::Bind {
+        addr: listen,
+        message: e.to_string(),
+    };
+    let transport = TransportLayer::new(token.clone());
+    let udp = UdpConnection::create_connection(listen, None, Some(token.child_token()))
+        .await
+        .map_err(bind_err)?;
+    transport.add_transport(udp.into());
+    let option = EndpointOption {
+        callid_suffix: Some("frontdesk".into()),
+        ..Default::default()
+    };
+    let endpoint = EndpointBuilder::new()
+        .with_cancel_token(token.clone())
+        .with_transport_layer(transport)
+        .with_user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
+        .with_option(option)
+        .build();
+    let local = endpoint
+        .get_addrs()
+        .first()
+        .and_then(|a| a.addr.to_string().parse::<SocketAddr>().ok())
+        .ok_or_else(|| SipError::Bind {
+            addr: listen,
+            message: "no local address".into(),
+        })?;
+    let incoming = endpoint.incoming_transactions().map_err(bind_err)?;
+    Ok(SipEndpoint {
+        endpoint,
+        incoming,
+        local,
+        token,
+    })
+}
+
+impl SipEndpoint {
+    /// Serves until the token is cancelled, then waits for every call to close its books.
+    pub async fn run(self, ctx: Arc<CallContext>) -> Result<(), String> {
+        let SipEndpoint {
+            endpoint,
+            incoming,
+            local,
+            token,
+        } = self;
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let contact = Uri {
+            scheme: Some(rsipstack::sip::Scheme::Sip),
+            host_with_port: local.into(),
+            ..Default::default()
+        };
+        info!(%local, "sip listening");
+        let calls = tokio_util::task::TaskTracker::new();
+        tokio::select! {
+            _ = endpoint.serve() => {}
+            _ = route(dialogs.clone(), incoming, contact, ctx, calls.clone(), token.clone()) => {}
+            _ = token.cancelled() => {}
+        }
+        // Calls hang up and write their rows on the same token; wait for them.
+        calls.close();
+        calls.wait().await;
+        Ok(())
+    }
+}
+
+async fn route(
+    dialogs: Arc<DialogLayer>,
+    mut incoming: TransactionReceiver,
+    contact: Uri,
+    ctx: Arc<CallContext>,
+    calls: tokio_util::task::TaskTracker,
+    token: CancellationToken,
+) {
+    while let Some(mut tx) = incoming.recv().await {
+        let in_dialog = tx
+            .original
+            .to_header()
+            .ok()
+            .and_then(|to| to.tag().ok().flatten())
+            .is_some();
+        if in_dialog {
+            match dialogs.match_dialog(&tx) {
+                Some(mut d) => {
+                    tokio::spawn(async move {
+                        let _ = d.handle(&mut tx).await;
+                    });
+                }
+                None => {
+                    let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
+                }
+            }
+            continue;
+        }
+        match tx.original.method {
+            Method::Invite => {
+                let source = request::source_ip(&tx.original);
+                if ctx.trunk_only && !request::source_allowed(source, &ctx.config.pbx.trunk_sources)
+                {
+                    warn!(?source, "INVITE from outside the trunk allow-list: 403");
+                    let _ = tx.reply(StatusCode::Forbidden).await;
+                    continue;
+                }
+                if token.is_cancelled() || ctx.active_calls() >= ctx.max_calls {
+                    warn!(active = ctx.active_calls(), "refusing a new call: 503");
+                    let retry = Header::Other("Retry-After".into(), "5".into());
+                    let _ = tx
+                        .reply_with(StatusCode::ServiceUnavailable, vec![retry], None)
+                        .await;
+                    continue;
+                }
+                let span = tracing::info_span!("call", id = tracing::field::Empty);
+                let ctx = ctx.clone();
+                let dialogs = dialogs.clone();
+                let contact = contact.clone();
+                let token = token.child_token();
+                calls.spawn(
+                    async move { call::run(ctx, tx, dialogs, contact, token).await }
+                        .instrument(span),
+                );
+            }
+            Method::Options => {
+                let allow = Header::Other(
+                    "Allow".into(),
+                    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO".into(),
+                );
+                let _ = tx.reply_with(StatusCode::OK, vec![allow], None).await;
+            }
+            Method::Ack => {}
+            Method::Bye | Method::Cancel | Method::Info => {
+                let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
+            }
+            _ => {
+                let _ = tx.reply(StatusCode::MethodNotAllowed).await;
+            }
+        }
+    }
+}

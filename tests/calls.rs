@@ -1,0 +1,189 @@
+//! Calls from a real SIP peer (SIPp over loopback UDP) to the real binary, checked in the store and
+//! in the recording.
+
+mod support;
+
+use frontdesk::store::Store;
+use serde_json::Value;
+use support::{Service, read_stereo, rms, sipp_available};
+
+const CALLER: &str = "+37061234567";
+
+fn assert_sipp_ok(svc: &Service, out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: sipp exited {:?}\nstdout:{}\nstderr:{}\nservice log:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        svc.log()
+    );
+}
+
+fn only_call(svc: &Service) -> Value {
+    let calls = svc.cli_json(&["calls", "list", "--json"]);
+    let calls = calls.as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    calls[0].clone()
+}
+
+async fn events(svc: &Service, call_id: &str) -> Vec<(String, String)> {
+    let store = Store::connect(&svc.db_url()).await.unwrap();
+    let ev = store.call_events(call_id).await.unwrap();
+    store.close().await;
+    ev.into_iter().map(|(_, k, d)| (k, d)).collect()
+}
+
+/// Key 9 during the greeting (type-ahead), by RFC 2833 from a pcap, while the caller talks.
+#[tokio::test(flavor = "multi_thread")]
+async fn rfc2833_opt_out_is_listed_confirmed_and_recorded() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start("");
+    // A known client whose card says English: no language menu, so 9 answers the main menu.
+    let csv = svc.dir.path().join("clients.csv");
+    std::fs::write(&csv, format!("phone,name,language\n{CALLER},Jonas,en\n")).unwrap();
+    assert!(
+        svc.cli(&["clients", "import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = svc.sipp("dtmf_rfc2833.xml", CALLER, &[]);
+    assert_sipp_ok(&svc, &out, "rfc2833 call");
+
+    let call = only_call(&svc);
+    assert_eq!(call["phone"], CALLER);
+    assert_eq!(call["outcome"], "dnc-opt-out", "{call}");
+    assert_eq!(call["digits"], "9");
+    assert!(call["answered_at"].is_string() && call["ended_at"].is_string());
+
+    let dnc = svc.cli_json(&["dnc", "list", "--json"]);
+    assert_eq!(dnc[0]["phone"], CALLER);
+    assert_eq!(dnc[0]["source"], "ivr");
+
+    // The recording: stereo 8 kHz 16-bit, the caller on the left (the pcap's speech), what they
+    // heard on the right (the prompts), as long as the call was after the consent notice.
+    let path = call["recording"].as_str().expect("a recording");
+    let (spec, left, right) = read_stereo(std::path::Path::new(path));
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (2, 8000, 16)
+    );
+    assert!(
+        left.len() > 8000,
+        "at least a second recorded, got {} samples",
+        left.len()
+    );
+    assert!(
+        rms(&right) > 300.0,
+        "the prompts are on the right channel (rms {})",
+        rms(&right)
+    );
+    assert!(
+        rms(&left) > 100.0,
+        "the caller's audio is on the left channel (rms {})",
+        rms(&left)
+    );
+
+    let ev = events(&svc, call["id"].as_str().unwrap()).await;
+    let kinds: Vec<&str> = ev.iter().map(|(k, _)| k.as_str()).collect();
+    for k in ["screening", "digit", "recording", "outcome"] {
+        assert!(kinds.contains(&k), "no {k} event in {ev:?}");
+    }
+    let card = svc.cli_json(&["clients", "show", CALLER, "--json"]);
+    let timeline: Vec<&str> = card["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        timeline.contains(&"call") && timeline.contains(&"dnc_added"),
+        "{timeline:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sip_info_digit_reaches_the_menu() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start("");
+    let out = svc.sipp("dtmf_info.xml", "+37061234568", &[]);
+    assert_sipp_ok(&svc, &out, "INFO call");
+    let call = only_call(&svc);
+    assert_eq!(call["outcome"], "dnc-opt-out", "{call}");
+    assert_eq!(call["digits"], "29", "language key then the opt-out key");
+    let dnc = svc.cli_json(&["dnc", "list", "--json"]);
+    assert_eq!(dnc[0]["phone"], "+37061234568");
+    let ev = events(&svc, call["id"].as_str().unwrap()).await;
+    assert!(
+        ev.iter().any(|(k, d)| k == "language" && d == "ru"),
+        "{ev:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_before_answer_gets_487_and_a_row() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start("[calls]\nanswer_after_ms = 5000\n");
+    let out = svc.sipp("cancel.xml", CALLER, &[]);
+    assert_sipp_ok(&svc, &out, "CANCEL");
+    // The row is closed as the caller left it; give the service a moment to write it.
+    let mut call = only_call(&svc);
+    for _ in 0..50 {
+        if call["ended_at"].is_string() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        call = only_call(&svc);
+    }
+    assert_eq!(call["outcome"], "abandoned", "{call}");
+    assert!(call["answered_at"].is_null());
+    assert!(call["recording"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hold_and_resume_then_caller_bye() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start("");
+    let out = svc.sipp("hold.xml", CALLER, &[]);
+    assert_sipp_ok(&svc, &out, "hold/resume");
+    let mut call = only_call(&svc);
+    for _ in 0..50 {
+        if call["ended_at"].is_string() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        call = only_call(&svc);
+    }
+    assert_eq!(call["outcome"], "hangup-in-menu", "{call}");
+    let ev = events(&svc, call["id"].as_str().unwrap()).await;
+    let media: Vec<&str> = ev
+        .iter()
+        .filter(|(k, _)| k == "media")
+        .map(|(_, d)| d.as_str())
+        .collect();
+    assert_eq!(media, ["held by the caller", "resumed"], "{ev:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_outside_the_trunk_gets_403_and_no_call() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start("[pbx]\ntrunk_sources = [\"10.0.0.0/8\"]\n");
+    let out = svc.sipp("forbidden.xml", CALLER, &[]);
+    assert_sipp_ok(&svc, &out, "403");
+    let calls = svc.cli_json(&["calls", "list", "--json"]);
+    assert_eq!(calls.as_array().unwrap().len(), 0);
+    assert!(
+        svc.log().contains("trunk allow-list"),
+        "the refusal is logged"
+    );
+}

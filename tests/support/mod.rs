@@ -1,0 +1,234 @@
+//! A real `frontdesk serve` on ephemeral ports with its own data directory, and real SIPp callers.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Service {
+    pub child: Option<Child>,
+    pub sip: SocketAddr,
+    pub http: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+/// A free UDP port on loopback (bound, read back, released).
+pub fn free_udp_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.local_addr().unwrap().port()
+}
+
+/// A random RTP range well away from other tests' ranges.
+fn rtp_range() -> String {
+    let base = 30000 + (rand::random::<u16>() % 250) * 100;
+    format!("{}-{}", base, base + 99)
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// SIPp must be installed (`.ci/run` installs sip-tester); elsewhere the test is skipped.
+pub fn sipp_available() -> bool {
+    let ok = Command::new("sipp").arg("-v").output().is_ok();
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true and sipp is not installed");
+        }
+        eprintln!("NOTICE: sipp not installed; skipping");
+    }
+    ok
+}
+
+impl Service {
+    /// Starts the service; `extra` is appended to a config that keeps the company always open.
+    pub fn start(extra: &str) -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(dir, extra)
+    }
+
+    pub fn start_in(dir: tempfile::TempDir, extra: &str) -> Service {
+        let config = dir.path().join("frontdesk.toml");
+        if !config.exists() {
+            let text = format!(
+                r#"
+data_dir = "{data}"
+prompts_dir = "{prompts}"
+sip_listen = "127.0.0.1:0"
+http_listen = "127.0.0.1:0"
+rtp_ports = "{rtp}"
+node_id = "test-node"
+[company]
+name = "Example Ltd"
+time_zone = "Europe/Vilnius"
+default_region = "LT"
+hours = "00:00-24:00"
+{extra}
+"#,
+                data = dir.path().join("data").display(),
+                prompts = repo().join("prompts").display(),
+                rtp = rtp_range(),
+            );
+            std::fs::write(&config, text).unwrap();
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .args(["--config", config.to_str().unwrap(), "serve"])
+            .env_remove("FRONTDESK_DATABASE_URL")
+            .env("FRONTDESK_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let field = |name: &str| -> SocketAddr {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .unwrap_or_else(|| {
+                    let log =
+                        std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+                    panic!("no {name} in {line:?}; log:\n{log}")
+                })
+                .parse()
+                .unwrap()
+        };
+        let (http, sip) = (field("http="), field("sip="));
+        Service {
+            child: Some(child),
+            sip,
+            http,
+            dir,
+            config,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    pub fn db_url(&self) -> String {
+        format!(
+            "sqlite://{}",
+            self.dir.path().join("data/frontdesk.db").display()
+        )
+    }
+
+    /// Runs a CLI command against this service's configuration.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .args(["--config", self.config.to_str().unwrap()])
+            .args(args)
+            .env_remove("FRONTDESK_DATABASE_URL")
+            .output()
+            .unwrap()
+    }
+
+    pub fn cli_json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Runs one SIPp scenario from tests/sipp as a single call from `caller`.
+    pub fn sipp(&self, scenario: &str, caller: &str, extra: &[&str]) -> Output {
+        let inf = self
+            .dir
+            .path()
+            .join(format!("callers-{}.csv", rand::random::<u32>()));
+        std::fs::write(&inf, format!("SEQUENTIAL\n{caller};\n")).unwrap();
+        let sf = repo().join("tests/sipp").join(scenario);
+        let port = free_udp_port().to_string();
+        let media = (free_udp_port() & !1).to_string();
+        let remote = self.sip.to_string();
+        let inf_s = inf.to_str().unwrap().to_string();
+        let sf_s = sf.to_str().unwrap().to_string();
+        let trace = self.dir.path().join(format!("{scenario}.err"));
+        let mut args: Vec<&str> = vec![
+            remote.as_str(),
+            "-sf",
+            &sf_s,
+            "-inf",
+            &inf_s,
+            "-m",
+            "1",
+            "-l",
+            "1",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-mp",
+            &media,
+            "-timeout",
+            "90s",
+            "-timeout_error",
+            "-nostdin",
+            "-trace_err",
+            "-error_file",
+            trace.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        Command::new("timeout")
+            .arg("100")
+            .arg("sipp")
+            .args(&args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Sends `signal` and waits (bounded) for the process to end.
+    pub fn stop(&mut self, signal: &str) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let pid = child.id().to_string();
+        Command::new("kill").args([signal, &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not stop after {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Reads a stereo recording: (left, right) samples.
+pub fn read_stereo(path: &Path) -> (hound::WavSpec, Vec<i16>, Vec<i16>) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
+    let left = samples.iter().step_by(2).copied().collect();
+    let right = samples.iter().skip(1).step_by(2).copied().collect();
+    (spec, left, right)
+}
+
+/// Root mean square of a channel: silence is ~0, speech hundreds or more.
+pub fn rms(samples: &[i16]) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+    (sum / samples.len() as f64).sqrt()
+}
