@@ -27,6 +27,16 @@ fn only_call(svc: &Service) -> Value {
     calls[0].clone()
 }
 
+async fn events_at(
+    svc: &Service,
+    call_id: &str,
+) -> Vec<(chrono::DateTime<chrono::Utc>, String, String)> {
+    let store = Store::connect(&svc.db_url()).await.unwrap();
+    let ev = store.call_events(call_id).await.unwrap();
+    store.close().await;
+    ev
+}
+
 async fn events(svc: &Service, call_id: &str) -> Vec<(String, String)> {
     let store = Store::connect(&svc.db_url()).await.unwrap();
     let ev = store.call_events(call_id).await.unwrap();
@@ -84,6 +94,38 @@ async fn rfc2833_opt_out_is_listed_confirmed_and_recorded() {
         rms(&left) > 100.0,
         "the caller's audio is on the left channel (rms {})",
         rms(&left)
+    );
+
+    // Its length is the call's from the end of the consent notice to the hangup.
+    let timed = events_at(&svc, call["id"].as_str().unwrap()).await;
+    let started = timed
+        .iter()
+        .find(|(_, k, _)| k == "recording")
+        .expect("recording event")
+        .0;
+    let ended: chrono::DateTime<chrono::Utc> = call["ended_at"].as_str().unwrap().parse().unwrap();
+    let expected = (ended - started).num_milliseconds() as f64 / 1000.0;
+    let got = left.len() as f64 / 8000.0;
+    assert!(
+        (got - expected).abs() < 1.0,
+        "recording {got:.2} s, call after notice {expected:.2} s"
+    );
+    let file = std::fs::read(path).unwrap();
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&file))
+    };
+    let store = Store::connect(&svc.db_url()).await.unwrap();
+    let row = store
+        .call(call["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    store.close().await;
+    assert_eq!(
+        row.recording_sha256.as_deref(),
+        Some(sha.as_str()),
+        "the stored hash is the file's"
     );
 
     let ev = events(&svc, call["id"].as_str().unwrap()).await;

@@ -96,11 +96,10 @@ async fn run(
                 MediaCommand::Record(handle) => recording = Some(handle),
             },
             received = socket.recv_from(&mut buf) => {
-                if let Ok((n, from)) = received {
-                    if let Some(ev) = session.on_datagram(Instant::now().into_std(), from, &buf[..n]) {
+                if let Ok((n, from)) = received
+                    && let Some(ev) = session.on_datagram(Instant::now().into_std(), from, &buf[..n]) {
                         let _ = events.send(ev);
                     }
-                }
             }
             tick = clock.tick() => {
                 let out = session.on_tick(tick.into_std());

@@ -170,7 +170,13 @@ impl Call {
             Action::StopPlayback => live.media.send(MediaCommand::Stop),
             Action::StartRecording => {
                 let path = self.recording_path();
-                match self.ctx.recorder.open(path.clone()) {
+                // `open` waits for the writer thread to create the file: keep that off the runtime.
+                let recorder = self.ctx.recorder.clone();
+                let target = path.clone();
+                let opened = tokio::task::spawn_blocking(move || recorder.open(target))
+                    .await
+                    .unwrap_or(Err(crate::recording::RecordingError::WriterGone));
+                match opened {
                     Ok(handle) => {
                         let shown = path.display().to_string();
                         let _ = self

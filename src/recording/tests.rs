@@ -1,0 +1,2 @@
+mod repair;
+mod writer;
