@@ -107,6 +107,50 @@ hours = "00:00-24:00"
         }
     }
 
+    /// Starts a new process on the same configuration and data (after `stop`).
+    pub fn restart(mut self) -> Service {
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        drop(self);
+        Service::start_in(dir, "")
+    }
+
+    /// Starts SIPp without waiting for it.
+    pub fn sipp_spawn(&self, scenario: &str, caller: &str) -> Child {
+        let inf = self.dir.path().join("callers-bg.csv");
+        std::fs::write(&inf, format!("SEQUENTIAL\n{caller};\n")).unwrap();
+        let sf = repo().join("tests/sipp").join(scenario);
+        Command::new("timeout")
+            .args([
+                "100",
+                "sipp",
+                &self.sip.to_string(),
+                "-sf",
+                sf.to_str().unwrap(),
+            ])
+            .args([
+                "-inf",
+                inf.to_str().unwrap(),
+                "-m",
+                "1",
+                "-l",
+                "1",
+                "-i",
+                "127.0.0.1",
+            ])
+            .args([
+                "-p",
+                &free_udp_port().to_string(),
+                "-mp",
+                &(free_udp_port() & !1).to_string(),
+            ])
+            .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
+            .current_dir(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
     }
