@@ -6,6 +6,10 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+fn prompts() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts")
+}
+
 struct Server {
     child: Child,
     http: String,
@@ -25,8 +29,10 @@ impl Server {
                 "--sip-listen",
                 "127.0.0.1:0",
             ])
+            .arg("--prompts-dir")
+            .arg(prompts())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -36,7 +42,10 @@ impl Server {
             .trim()
             .strip_prefix("frontdesk: ready http=")
             .and_then(|rest| rest.split(' ').next())
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .unwrap_or_else(|| {
+                let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+                panic!("unexpected first line {line:?}; log:\n{log}")
+            })
             .to_string();
         Server {
             child,
@@ -114,7 +123,15 @@ fn serve_refuses_a_taken_port_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
         .current_dir(dir.path())
-        .args(["serve", "--http-listen", &addr])
+        .args([
+            "serve",
+            "--http-listen",
+            &addr,
+            "--sip-listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--prompts-dir")
+        .arg(prompts())
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -123,4 +140,23 @@ fn serve_refuses_a_taken_port_with_a_clear_error() {
         err.contains("cannot listen for HTTP") && err.contains(&addr),
         "{err}"
     );
+}
+
+#[test]
+fn serve_without_prompts_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--sip-listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("prompts directory"), "{err}");
 }
