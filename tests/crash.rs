@@ -33,10 +33,10 @@ async fn sigkill_mid_call_is_repaired_at_next_start() {
             svc.log()
         );
         let calls = store.list_calls(&Default::default()).await.unwrap();
-        if let Some(c) = calls.first() {
-            if c.recording.is_some() {
-                break c.id.clone();
-            }
+        if let Some(c) = calls.first()
+            && c.recording.is_some()
+        {
+            break c.id.clone();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
