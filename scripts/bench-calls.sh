@@ -39,7 +39,9 @@ with open(sys.argv[1], "w") as f:
         f.write(f"+3706{1000000 + i:07d};\n")
 PY
 
-FRONTDESK_LOG=warn "$bin" --config "$work/frontdesk.toml" serve > "$work/ready" 2> "$work/serve.log" &
+log_filter=warn
+[ "$mode" = rtp ] && log_filter="warn,frontdesk::sip::call::events=info"
+FRONTDESK_LOG="$log_filter" "$bin" --config "$work/frontdesk.toml" serve > "$work/ready" 2> "$work/serve.log" &
 svc=$!
 for _ in $(seq 1 100); do grep -q ready "$work/ready" 2>/dev/null && break; sleep 0.1; done
 sip=$(sed -n 's/.*sip=\([^ ]*\).*/\1/p' "$work/ready")
@@ -57,7 +59,7 @@ case "$mode" in
     echo "start: RSS $(rss_kb) kB, fds $(fds), threads $(threads)"
     for r in $(seq 1 "$rounds"); do
       (cd "$work" && timeout 600 sipp "$sip" -sf "$OLDPWD/tests/sipp/load_short.xml" -inf "$work/callers.csv" \
-        -set hold 200 -r 500 -m "$per" -l 20000 -i 127.0.0.1 -p 0 -mp 40000 -nostdin \
+        -d 200 -r 500 -m "$per" -l 20000 -i 127.0.0.1 -p 0 -mp 40000 -nostdin \
         -trace_stat -stf "$work/stat.csv" -fd 1 -timeout 300s -timeout_error > "$work/sipp.out" 2>&1) || echo "sipp exit $?"
       sleep 3
       echo "after round $r ($((r * per)) calls): RSS $(rss_kb) kB, fds $(fds), threads $(threads)"
@@ -65,7 +67,7 @@ case "$mode" in
     ;;
   cps)
     rate="${2:-500}"; calls="${3:-15000}"; hold="${4:-1000}"
-    (cd "$work" && timeout 600 sipp "$sip" -sf "$OLDPWD/tests/sipp/load_short.xml" -inf "$work/callers.csv" -set hold "$hold" \
+    (cd "$work" && timeout 600 sipp "$sip" -sf "$OLDPWD/tests/sipp/load_short.xml" -inf "$work/callers.csv" -d "$hold" \
       -r "$rate" -m "$calls" -l 20000 -i 127.0.0.1 -p 0 -mp 40000 -nostdin \
       -trace_stat -stf "$work/stat.csv" -fd 1 -trace_rtt -rtt_freq 1 \
       -timeout 300s -timeout_error > "$work/sipp.out" 2>&1) || echo "sipp exit $?"
@@ -74,7 +76,7 @@ case "$mode" in
     conc="${2:-1000}"; secs="${3:-60}"
     sox -n -r 8000 -c 1 -e mu-law -t raw "$work/tone.ulaw" synth 10 sine 440 vol 0.3
     (cd "$work" && exec timeout 900 sipp "$sip" -sf "$OLDPWD/tests/sipp/load_rtp.xml" -inf "$work/callers.csv" \
-      -set hold "$((secs * 1000))" -set audio "$work/tone.ulaw" \
+      -d "$((secs * 1000))" \
       -r 100 -m "$conc" -l "$conc" -i 127.0.0.1 -p 0 -mp 40000 -nostdin \
       -trace_stat -stf "$work/stat.csv" -fd 1 -trace_rtt -rtt_freq 1 \
       -timeout 900s -timeout_error > "$work/sipp.out" 2>&1) &
@@ -120,4 +122,24 @@ import sys, json, collections
 rows = json.load(sys.stdin)
 c = collections.Counter(r['outcome'] for r in rows)
 print('rows', len(rows), 'closed', sum(1 for r in rows if r['ended_at']), dict(c))"
-grep -c "media" "$work/serve.log" >/dev/null 2>&1 || true
+python3 - "$work/serve.log" <<'PY'
+import re, sys
+tot = {"sent": 0, "received": 0, "lost": 0, "late": 0}
+n = 0
+for line in open(sys.argv[1], errors="replace"):
+    if " media" not in line or "received=" not in line:
+        continue
+    n += 1
+    for k in tot:
+        m = re.search(rf"\b{k}=(\d+)", line)
+        if m:
+            tot[k] += int(m.group(1))
+if n:
+    bad = tot["lost"] + tot["late"]
+    share = 100.0 * bad / max(1, tot["received"] + tot["lost"])
+    print(f"media over {n} calls: sent {tot['sent']}, received {tot['received']}, lost {tot['lost']}, late {tot['late']} ({share:.4f}% lost or late)")
+PY
+if [ "$mode" = rtp ]; then
+  find "$work/data/recordings" -name '*.wav' | head -3 | while read -r f; do soxi -D "$f" | sed "s|^|recording seconds: |"; done
+  echo "recordings: $(find "$work/data/recordings" -name '*.wav' | wc -l), $(du -sh "$work/data/recordings" | cut -f1)"
+fi

@@ -90,8 +90,11 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 let url = sqlite_url(url)?;
+                // One connection: SQLite has one writer anyway, and several pooled writers wait on
+                // each other through the busy handler's sleeps (measured: p99 INVITE->200 1,088 ms
+                // at 500 calls/s with 8 connections, 4 ms with 1).
                 AnyPoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
