@@ -43,7 +43,8 @@ pub struct CallContext {
     pub node: String,
     /// The address put in our SDP.
     pub media_ip: IpAddr,
-    pub trunk_only: bool,
+    /// Who may send us INVITEs: `[pbx] trunk_sources`, plus the registrar in register mode.
+    pub allowed_sources: Vec<ipnet::IpNet>,
     pub max_calls: usize,
     active: AtomicUsize,
 }
@@ -62,7 +63,7 @@ impl CallContext {
     ) -> CallContext {
         CallContext {
             planner: Planner::from_config(&config),
-            trunk_only: config.pbx.mode == crate::config::PbxMode::Trunk,
+            allowed_sources: allowed_sources(&config.pbx),
             max_calls: config.calls.max_concurrent,
             config,
             store,
@@ -79,6 +80,23 @@ impl CallContext {
     pub fn active_calls(&self) -> usize {
         self.active.load(Ordering::Relaxed)
     }
+}
+
+fn allowed_sources(pbx: &crate::config::Pbx) -> Vec<ipnet::IpNet> {
+    let mut allowed = pbx.trunk_sources.clone();
+    if pbx.mode == crate::config::PbxMode::Register {
+        let host = pbx.registrar.as_deref().map(|r| {
+            let r = r.trim_start_matches("sips:").trim_start_matches("sip:");
+            r.rsplit_once(':')
+                .map(|(h, _)| h)
+                .unwrap_or(r)
+                .trim_matches(['[', ']'])
+        });
+        if let Some(ip) = host.and_then(|h| h.parse::<IpAddr>().ok()) {
+            allowed.push(ipnet::IpNet::from(ip));
+        }
+    }
+    allowed
 }
 
 /// Counts a call in progress for admission control, for exactly as long as it lives.

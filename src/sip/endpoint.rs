@@ -26,7 +26,10 @@ pub struct SipEndpoint {
     endpoint: Endpoint,
     incoming: TransactionReceiver,
     pub local: SocketAddr,
+    /// Shutdown asked: stop taking calls, hang up the ones in progress, unregister.
     token: CancellationToken,
+    /// The transport's own lifetime: it outlives `token` until the BYEs and the unregister are out.
+    transport: CancellationToken,
 }
 
 /// Binds the UDP socket: a taken port fails `serve` before anything answers.
@@ -35,8 +38,9 @@ pub async fn bind(listen: SocketAddr, token: CancellationToken) -> Result<SipEnd
         addr: listen,
         message: e.to_string(),
     };
-    let transport = TransportLayer::new(token.clone());
-    let udp = UdpConnection::create_connection(listen, None, Some(token.child_token()))
+    let lifetime = CancellationToken::new();
+    let transport = TransportLayer::new(lifetime.clone());
+    let udp = UdpConnection::create_connection(listen, None, Some(lifetime.child_token()))
         .await
         .map_err(bind_err)?;
     transport.add_transport(udp.into());
@@ -45,7 +49,7 @@ pub async fn bind(listen: SocketAddr, token: CancellationToken) -> Result<SipEnd
         ..Default::default()
     };
     let endpoint = EndpointBuilder::new()
-        .with_cancel_token(token.clone())
+        .with_cancel_token(lifetime.clone())
         .with_transport_layer(transport)
         .with_user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
         .with_option(option)
@@ -64,6 +68,7 @@ pub async fn bind(listen: SocketAddr, token: CancellationToken) -> Result<SipEnd
         incoming,
         local,
         token,
+        transport: lifetime,
     })
 }
 
@@ -75,6 +80,7 @@ impl SipEndpoint {
             incoming,
             local,
             token,
+            transport,
         } = self;
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let contact = Uri {
@@ -84,14 +90,49 @@ impl SipEndpoint {
         };
         info!(%local, "sip listening");
         let calls = tokio_util::task::TaskTracker::new();
+        // In register mode the binding lives as long as the endpoint and is removed at shutdown,
+        // while the endpoint still serves (so the unregister can be answered).
+        let registration = (ctx.config.pbx.mode == crate::config::PbxMode::Register).then(|| {
+            let stop = CancellationToken::new();
+            let task = tokio::spawn(super::register::keep_registered(
+                endpoint.inner.clone(),
+                ctx.config.pbx.clone(),
+                stop.clone(),
+            ));
+            (stop, task)
+        });
+        let serving = endpoint.serve();
+        tokio::pin!(serving);
+        let routing = route(
+            dialogs.clone(),
+            incoming,
+            contact,
+            ctx,
+            calls.clone(),
+            token.clone(),
+        );
+        tokio::pin!(routing);
         tokio::select! {
-            _ = endpoint.serve() => {}
-            _ = route(dialogs.clone(), incoming, contact, ctx, calls.clone(), token.clone()) => {}
+            _ = &mut serving => {}
+            _ = &mut routing => {}
             _ = token.cancelled() => {}
         }
-        // Calls hang up and write their rows on the same token; wait for them.
+        // Keep serving (answering the BYEs' responses and new requests with 503) while the calls
+        // hang up and the registration is removed; then close the transport.
         calls.close();
-        calls.wait().await;
+        let drain = async {
+            calls.wait().await;
+            if let Some((stop, task)) = registration {
+                stop.cancel();
+                let _ = task.await;
+            }
+        };
+        tokio::select! {
+            _ = drain => {}
+            _ = &mut serving => {}
+            _ = &mut routing => {}
+        }
+        transport.cancel();
         Ok(())
     }
 }
@@ -127,8 +168,7 @@ async fn route(
         match tx.original.method {
             Method::Invite => {
                 let source = request::source_ip(&tx.original);
-                if ctx.trunk_only && !request::source_allowed(source, &ctx.config.pbx.trunk_sources)
-                {
+                if !request::source_allowed(source, &ctx.allowed_sources) {
                     warn!(?source, "INVITE from outside the trunk allow-list: 403");
                     let _ = tx.reply(StatusCode::Forbidden).await;
                     continue;

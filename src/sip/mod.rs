@@ -3,4 +3,5 @@
 
 pub mod call;
 pub mod endpoint;
+pub mod register;
 pub mod request;
