@@ -6,7 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs="${1:-10}"
 export RUSTC_BOOTSTRAP=1
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo fuzz build -s none >"$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
 for target in $(cargo fuzz list); do
-  echo "== $target ($secs s)"
-  cargo fuzz run -s none "$target" -- -max_total_time="$secs" -rss_limit_mb=1024 2>&1 | tail -n 1
+  if cargo fuzz run -s none "$target" -- -max_total_time="$secs" -rss_limit_mb=1024 >"$log" 2>&1; then
+    echo "$target: $(grep -E '^Done' "$log" | tail -n 1)"
+  else
+    echo "$target: FAILED"
+    tail -n 60 "$log"
+    exit 1
+  fi
 done
