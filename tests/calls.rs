@@ -20,6 +20,19 @@ fn assert_sipp_ok(svc: &Service, out: &std::process::Output, what: &str) {
     );
 }
 
+/// The one call, once its row is closed (the service writes it just after the last SIP message).
+fn ended_call(svc: &Service) -> Value {
+    let mut call = only_call(svc);
+    for _ in 0..50 {
+        if call["ended_at"].is_string() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        call = only_call(svc);
+    }
+    call
+}
+
 fn only_call(svc: &Service) -> Value {
     let calls = svc.cli_json(&["calls", "list", "--json"]);
     let calls = calls.as_array().unwrap();
@@ -174,15 +187,7 @@ async fn cancel_before_answer_gets_487_and_a_row() {
     let svc = Service::start("[calls]\nanswer_after_ms = 5000\n");
     let out = svc.sipp("cancel.xml", CALLER, &[]);
     assert_sipp_ok(&svc, &out, "CANCEL");
-    // The row is closed as the caller left it; give the service a moment to write it.
-    let mut call = only_call(&svc);
-    for _ in 0..50 {
-        if call["ended_at"].is_string() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        call = only_call(&svc);
-    }
+    let call = ended_call(&svc);
     assert_eq!(call["outcome"], "abandoned", "{call}");
     assert!(call["answered_at"].is_null());
     assert!(call["recording"].is_null());
@@ -196,14 +201,7 @@ async fn hold_and_resume_then_caller_bye() {
     let svc = Service::start("");
     let out = svc.sipp("hold.xml", CALLER, &[]);
     assert_sipp_ok(&svc, &out, "hold/resume");
-    let mut call = only_call(&svc);
-    for _ in 0..50 {
-        if call["ended_at"].is_string() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        call = only_call(&svc);
-    }
+    let call = ended_call(&svc);
     assert_eq!(call["outcome"], "hangup-in-menu", "{call}");
     let ev = events(&svc, call["id"].as_str().unwrap()).await;
     let media: Vec<&str> = ev

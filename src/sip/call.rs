@@ -150,7 +150,7 @@ pub async fn run(
 
     let Some((offer, negotiated)) = offer_of(&tx) else {
         let _ = tx.reply(StatusCode::NotAcceptableHere).await;
-        close(&ctx, &call_id, "frontdesk", "failed", "", None, None).await;
+        close_unanswered(&ctx, &call_id, "frontdesk", Outcome::Failed).await;
         return;
     };
     let socket = match ctx.ports.bind().await {
@@ -161,7 +161,7 @@ pub async fn run(
             let _ = tx
                 .reply_with(StatusCode::ServiceUnavailable, vec![retry], None)
                 .await;
-            close(&ctx, &call_id, "frontdesk", "failed", "", None, None).await;
+            close_unanswered(&ctx, &call_id, "frontdesk", Outcome::Failed).await;
             return;
         }
     };
@@ -171,7 +171,7 @@ pub async fn run(
         Err(e) => {
             warn!(error = %e, "cannot create the dialog");
             let _ = tx.reply(StatusCode::ServerInternalError).await;
-            close(&ctx, &call_id, "frontdesk", "failed", "", None, None).await;
+            close_unanswered(&ctx, &call_id, "frontdesk", Outcome::Failed).await;
             return;
         }
     };
@@ -205,6 +205,11 @@ fn offer_of(tx: &Transaction) -> Option<(sdp::AudioOffer, Negotiated)> {
         warn!(formats = ?offer.formats, "no G.711 in the offer: 488");
     }
     Some((offer, negotiated?))
+}
+
+/// Closes the row of a call that never got to the flow (refused, cancelled, failed to start).
+async fn close_unanswered(ctx: &CallContext, call_id: &str, hangup_by: &str, outcome: Outcome) {
+    close(ctx, call_id, hangup_by, outcome.as_str(), "", None, None).await;
 }
 
 async fn close(

@@ -16,13 +16,13 @@ impl Call {
                     _ = &mut deadline => break,
                     state = self.state_rx.recv() => {
                         if matches!(state, Some(DialogState::Terminated(..)) | None) {
-                            close(&self.ctx, &self.call_id, "caller", "abandoned", "", None, None).await;
+                            close_unanswered(&self.ctx, &self.call_id, "caller", Outcome::Abandoned).await;
                             return;
                         }
                     }
                     _ = self.token.cancelled() => {
                         let _ = self.dialog.reject(Some(StatusCode::ServiceUnavailable), None);
-                        close(&self.ctx, &self.call_id, "shutdown", "failed", "", None, None).await;
+                        close_unanswered(&self.ctx, &self.call_id, "shutdown", Outcome::Failed).await;
                         return;
                     }
                 }
@@ -45,16 +45,7 @@ impl Call {
         let content_type = Header::ContentType("application/sdp".into());
         if let Err(e) = self.dialog.accept(Some(vec![content_type]), Some(answer)) {
             warn!(error = %e, "cannot answer");
-            close(
-                &self.ctx,
-                &self.call_id,
-                "frontdesk",
-                "failed",
-                "",
-                None,
-                None,
-            )
-            .await;
+            close_unanswered(&self.ctx, &self.call_id, "frontdesk", Outcome::Failed).await;
             return;
         }
         let now = Utc::now();
@@ -73,16 +64,7 @@ impl Call {
             Err(e) => {
                 warn!(error = %e, "cannot start media");
                 let _ = self.dialog.bye().await;
-                close(
-                    &self.ctx,
-                    &self.call_id,
-                    "frontdesk",
-                    "failed",
-                    "",
-                    None,
-                    None,
-                )
-                .await;
+                close_unanswered(&self.ctx, &self.call_id, "frontdesk", Outcome::Failed).await;
                 return;
             }
         };
