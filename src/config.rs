@@ -123,6 +123,8 @@ pub struct Calls {
     pub rtp_timeout_seconds: u64,
     /// Above this many calls in progress a new INVITE gets 503 with Retry-After.
     pub max_concurrent: usize,
+    /// New calls accepted per second (a burst of one second's worth); above it, 503.
+    pub max_new_per_second: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,6 +269,7 @@ impl Default for Config {
                 answer_after_ms: 0,
                 rtp_timeout_seconds: 30,
                 max_concurrent: 2000,
+                max_new_per_second: 1000,
             },
             flow: crate::flow::FlowConfig::default(),
         }
@@ -331,6 +334,12 @@ impl Config {
             });
         }
         self.flow.validate()?;
+        if self.calls.max_new_per_second == 0 {
+            return Err(ConfigError::Key {
+                key: "calls.max_new_per_second",
+                message: "must be at least 1".into(),
+            });
+        }
         if self.calls.rtp_timeout_seconds == 0 {
             return Err(ConfigError::Key {
                 key: "calls.rtp_timeout_seconds",

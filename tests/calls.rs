@@ -227,3 +227,47 @@ async fn a_source_outside_the_trunk_gets_403_and_no_call() {
         "the refusal is logged"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_node_refuses_new_calls_with_503_and_keeps_the_call_it_has() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start("[calls]\nmax_concurrent = 1\n");
+    let mut first = svc.sipp_spawn("dtmf_info.xml", "+37061234571");
+    let store = Store::connect(&svc.db_url()).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while store
+        .list_calls(&Default::default())
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first call never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let out = svc.sipp("overload.xml", "+37061234572", &[]);
+    assert_sipp_ok(&svc, &out, "503 while full");
+    assert!(
+        first.wait().unwrap().success(),
+        "the call in progress is not hurt"
+    );
+    store.close().await;
+    let calls = svc.cli_json(&["calls", "list", "--json"]);
+    let mut outcomes: Vec<&str> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap_or(""))
+        .collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        ["dnc-opt-out", "refused"],
+        "the refusal has its row too"
+    );
+    assert!(svc.log().contains("refusing a new call"));
+}

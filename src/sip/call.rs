@@ -113,6 +113,29 @@ impl Drop for Active<'_> {
     }
 }
 
+/// The row of a call refused at the door (503): who called, when, and that it was refused.
+pub async fn record_refused(ctx: Arc<CallContext>, invite: rsipstack::sip::Request) {
+    let call_id = uuid::Uuid::new_v4().to_string();
+    let caller_raw = request::caller_user(&invite);
+    let call = NewCall {
+        id: call_id.clone(),
+        sip_call_id: rsipstack::sip::prelude::HeadersExt::call_id_header(&invite)
+            .ok()
+            .map(|c| c.value().to_string()),
+        direction: "inbound",
+        phone: caller_raw
+            .as_deref()
+            .and_then(|u| phone::normalize(u, ctx.config.company.default_region).ok()),
+        caller_raw,
+        started_at: Utc::now(),
+        node: Some(ctx.node.clone()),
+    };
+    match ctx.store.insert_call(&call).await {
+        Ok(()) => close(&ctx, &call_id, "frontdesk", "refused", "", None, None).await,
+        Err(e) => warn!(error = %e, "cannot write the row of a refused call"),
+    }
+}
+
 /// Handles one INVITE to the end. Every call that gets a final response gets its row.
 pub async fn run(
     ctx: Arc<CallContext>,

@@ -1,7 +1,7 @@
 //! The UDP SIP endpoint and the loop that routes every incoming transaction.
 
 use super::call::{self, CallContext};
-use super::request;
+use super::{admission, request};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::prelude::HeadersExt;
@@ -145,6 +145,10 @@ async fn route(
     calls: tokio_util::task::TaskTracker,
     token: CancellationToken,
 ) {
+    let mut rate = admission::RateLimit::new(
+        ctx.config.calls.max_new_per_second,
+        std::time::Instant::now(),
+    );
     while let Some(mut tx) = incoming.recv().await {
         let in_dialog = tx
             .original
@@ -173,12 +177,27 @@ async fn route(
                     let _ = tx.reply(StatusCode::Forbidden).await;
                     continue;
                 }
-                if token.is_cancelled() || ctx.active_calls() >= ctx.max_calls {
-                    warn!(active = ctx.active_calls(), "refusing a new call: 503");
-                    let retry = Header::Other("Retry-After".into(), "5".into());
+                let admitted = admission::admit(
+                    ctx.active_calls(),
+                    ctx.max_calls,
+                    &mut rate,
+                    token.is_cancelled(),
+                    std::time::Instant::now(),
+                );
+                if let Err(refusal) = admitted {
+                    warn!(
+                        ?refusal,
+                        active = ctx.active_calls(),
+                        "refusing a new call: 503"
+                    );
+                    let secs = admission::retry_after(refusal).as_secs().to_string();
+                    let retry = Header::Other("Retry-After".into(), secs);
                     let _ = tx
                         .reply_with(StatusCode::ServiceUnavailable, vec![retry], None)
                         .await;
+                    // Records are never dropped to keep up: the refusal gets its row, written after
+                    // the 503 so the refusal itself stays fast.
+                    tokio::spawn(call::record_refused(ctx.clone(), tx.original.clone()));
                     continue;
                 }
                 let span = tracing::info_span!("call", id = tracing::field::Empty);

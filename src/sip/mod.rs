@@ -1,6 +1,7 @@
 //! SIP signalling on rsipstack: the UDP endpoint, the trunk allow-list, and routing of every
 //! incoming transaction to a new call, an existing dialog, or a direct answer.
 
+pub mod admission;
 pub mod call;
 pub mod endpoint;
 pub mod register;
