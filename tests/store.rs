@@ -366,6 +366,7 @@ async fn calls_are_listed_newest_first_and_filtered() {
                 phone: Some("+37061234561".into()),
                 since: Some(t0() + Duration::seconds(30)),
                 limit: 10,
+                ..Default::default()
             })
             .await
             .unwrap();

@@ -296,6 +296,7 @@ pub async fn calls(cmd: &CallsCommand, cfg: &Config, store: &Store) -> Result<()
                     .map(|p| phone::normalize(p, cfg.company.default_region))
                     .transpose()?,
                 limit: *limit,
+                ..Default::default()
             };
             let out: Vec<CallOut> = store
                 .list_calls(&filter)

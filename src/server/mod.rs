@@ -104,9 +104,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         })?;
 
     let mut tasks = JoinSet::new();
-    let app = http::router(HttpState {
-        store: store.clone(),
-    });
+    let app = http::router(HttpState::new(store.clone()))
+        .into_make_service_with_connect_info::<SocketAddr>();
     let token = shutdown.child_token();
     tasks.spawn(async move {
         let result = axum::serve(listener, app)

@@ -48,11 +48,16 @@ pub struct CallEnd {
     pub recording_sha256: Option<String>,
 }
 
-/// Which calls to list; newest first.
+/// Which calls to list; newest first. `before` is the keyset cursor: (started_at, id) of the last
+/// call of the previous page.
 #[derive(Debug, Clone, Default)]
 pub struct CallsFilter {
     pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
     pub phone: Option<String>,
+    pub agent: Option<String>,
+    pub outcome: Option<String>,
+    pub before: Option<(DateTime<Utc>, String)>,
     pub limit: i64,
 }
 
@@ -217,11 +222,30 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, phone, direction, started_at, answered_at, ended_at, hangup_by, outcome, \
                agent_id, language, digits, recording_path, recording_sha256 FROM calls \
-             WHERE started_at >= $1 AND ($2 IS NULL OR phone = $2) \
-             ORDER BY started_at DESC, id DESC LIMIT $3",
+             WHERE started_at >= $1 AND started_at < $2 AND ($3 IS NULL OR phone = $3) \
+               AND ($4 IS NULL OR agent_id = $4) AND ($5 IS NULL OR outcome = $5) \
+               AND (started_at < $6 OR (started_at = $6 AND id < $7)) \
+             ORDER BY started_at DESC, id DESC LIMIT $8",
         )
         .bind(filter.since.map(to_ms).unwrap_or(i64::MIN))
+        .bind(filter.until.map(to_ms).unwrap_or(i64::MAX))
         .bind(&filter.phone)
+        .bind(&filter.agent)
+        .bind(&filter.outcome)
+        .bind(
+            filter
+                .before
+                .as_ref()
+                .map(|(t, _)| to_ms(*t))
+                .unwrap_or(i64::MAX),
+        )
+        .bind(
+            filter
+                .before
+                .as_ref()
+                .map(|(_, id)| id.clone())
+                .unwrap_or_else(|| "~".into()),
+        )
         .bind(if filter.limit > 0 { filter.limit } else { 100 })
         .fetch_all(self.pool())
         .await?;

@@ -6,6 +6,7 @@
 //! epoch (UTC), flags are integers 0/1, placeholders are `$1, $2, …` (SQLite accepts them too).
 
 mod agents;
+mod audit;
 mod batch;
 mod callbacks;
 mod calls;
@@ -15,6 +16,7 @@ mod timeline;
 mod users;
 
 pub use agents::{Agent, Presence};
+pub use audit::AuditEntry;
 pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback};
 pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary};

@@ -50,11 +50,22 @@ impl Service {
         Self::start_in(dir, extra)
     }
 
+    /// Like `start`, with `top` placed before the first table (top-level keys such as database_url).
+    pub fn start_with_top(top: &str, extra: &str) -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_in_with(dir, top, extra)
+    }
+
     pub fn start_in(dir: tempfile::TempDir, extra: &str) -> Service {
+        Self::start_in_with(dir, "", extra)
+    }
+
+    fn start_in_with(dir: tempfile::TempDir, top: &str, extra: &str) -> Service {
         let config = dir.path().join("frontdesk.toml");
         if !config.exists() {
             let text = format!(
                 r#"
+{top}
 data_dir = "{data}"
 prompts_dir = "{prompts}"
 sip_listen = "127.0.0.1:0"
@@ -153,6 +164,12 @@ hours = "00:00-24:00"
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    pub fn db_url_or(&self, explicit: Option<&str>) -> String {
+        explicit
+            .map(str::to_string)
+            .unwrap_or_else(|| self.db_url())
     }
 
     pub fn db_url(&self) -> String {

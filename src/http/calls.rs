@@ -1,0 +1,180 @@
+//! Calls: filtered, paginated list; one call with its timeline; its recording (with Range, audited).
+
+use super::HttpState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::store::{CallRow, CallsFilter, Role};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, Request, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tower::ServiceExt;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    phone: Option<String>,
+    agent: Option<String>,
+    outcome: Option<String>,
+    limit: Option<i64>,
+    /// The `next` value of the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CallsPage {
+    calls: Vec<CallRow>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CallEvent {
+    at: DateTime<Utc>,
+    kind: String,
+    detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CallDetail {
+    call: CallRow,
+    events: Vec<CallEvent>,
+}
+
+/// A cursor is `<started_at ms>:<id>` of the last row shown.
+fn parse_cursor(c: &str) -> Result<(DateTime<Utc>, String), ApiError> {
+    let (ms, id) = c
+        .split_once(':')
+        .ok_or_else(|| ApiError::bad_request("bad cursor"))?;
+    let ms: i64 = ms
+        .parse()
+        .map_err(|_| ApiError::bad_request("bad cursor"))?;
+    Ok((crate::store::from_ms(ms), id.to_string()))
+}
+
+/// Call ids are UUIDs; anything else never reaches the store or the file system.
+fn valid_id(id: &str) -> Result<(), ApiError> {
+    uuid::Uuid::parse_str(id)
+        .map(|_| ())
+        .map_err(|_| ApiError::not_found("no such call"))
+}
+
+/// Agents see only their own calls.
+fn visible(caller: &Caller, call: &CallRow) -> bool {
+    caller.role >= Role::Supervisor || (caller.agent_id.is_some() && call.agent == caller.agent_id)
+}
+
+pub async fn list(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<CallsPage>, ApiError> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let mut agent = q.agent;
+    if caller.role < Role::Supervisor {
+        agent = Some(
+            caller
+                .agent_id
+                .clone()
+                .ok_or_else(|| ApiError::forbidden("this user is not linked to an agent"))?,
+        );
+    }
+    let filter = CallsFilter {
+        since: q.since,
+        until: q.until,
+        phone: q.phone,
+        agent,
+        outcome: q.outcome,
+        before: q.cursor.as_deref().map(parse_cursor).transpose()?,
+        limit: limit + 1,
+    };
+    let mut calls = state.store.list_calls(&filter).await?;
+    let next = if calls.len() as i64 > limit {
+        calls.truncate(limit as usize);
+        calls
+            .last()
+            .map(|c| format!("{}:{}", crate::store::to_ms(c.started_at), c.id))
+    } else {
+        None
+    };
+    Ok(Json(CallsPage { calls, next }))
+}
+
+pub async fn detail(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CallDetail>, ApiError> {
+    valid_id(&id)?;
+    let call = state
+        .store
+        .call(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such call"))?;
+    if !visible(&caller, &call) {
+        return Err(ApiError::forbidden("not your call"));
+    }
+    let events = state
+        .store
+        .call_events(&id)
+        .await?
+        .into_iter()
+        .map(|(at, kind, detail)| CallEvent { at, kind, detail })
+        .collect();
+    Ok(Json(CallDetail { call, events }))
+}
+
+/// The recording as audio/wav; Range requests get 206. Every access is written to the audit log
+/// before a byte is sent.
+pub async fn recording(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Result<Response, ApiError> {
+    valid_id(&id)?;
+    let call = state
+        .store
+        .call(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such call"))?;
+    if !visible(&caller, &call) {
+        return Err(ApiError::forbidden("agents may hear only their own calls"));
+    }
+    let path = call
+        .recording
+        .clone()
+        .ok_or_else(|| ApiError::not_found("this call has no recording"))?;
+    let how = match req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(range) => format!("play ({range})"),
+        None => "download".to_string(),
+    };
+    state
+        .store
+        .audit(&caller.name, "recording", &id, Some(&how), Utc::now())
+        .await?;
+    let served = tower_http::services::ServeFile::new(&path)
+        .oneshot(req)
+        .await
+        .map_err(|_| ApiError::not_found("the recording file is missing"))?;
+    let mut resp = served.into_response();
+    if resp.status() == axum::http::StatusCode::NOT_FOUND {
+        return Err(ApiError::not_found("the recording file is missing"));
+    }
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}

@@ -1,0 +1,74 @@
+//! The HTTP surface: health, and the JSON API under `/api/v1` with bearer tokens and roles
+//! (admin > supervisor > agent). The console and metrics mount on the same router.
+
+mod auth;
+mod calls;
+mod error;
+
+pub use auth::{AuthCache, Caller};
+pub use error::ApiError;
+
+use crate::store::{AuditEntry, Role, Store};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use serde_json::json;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct HttpState {
+    pub store: Store,
+    pub auth: Arc<AuthCache>,
+}
+
+impl HttpState {
+    pub fn new(store: Store) -> HttpState {
+        HttpState {
+            store,
+            auth: Arc::new(AuthCache::default()),
+        }
+    }
+}
+
+/// Requests carry at most this much body (the API takes small JSON documents only).
+const MAX_BODY: usize = 64 * 1024;
+
+pub fn router(state: HttpState) -> Router {
+    let api = Router::new()
+        .route("/calls", get(calls::list))
+        .route("/calls/{id}", get(calls::detail))
+        .route("/calls/{id}/recording", get(calls::recording))
+        .route("/audit", get(audit))
+        .fallback(|| async { ApiError::not_found("no such API endpoint") });
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .with_state(state)
+}
+
+/// The access-audit log, newest first; admins only.
+async fn audit(
+    State(state): State<HttpState>,
+    caller: Caller,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    caller.require(Role::Admin)?;
+    Ok(Json(state.store.list_audit(500).await?))
+}
+
+/// 200 when the store answers, 503 otherwise, so a dispatcher can take the node out.
+async fn healthz(State(state): State<HttpState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: store unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "error": "store unreachable" })),
+            )
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The HTTP API against the real server on an ephemeral port, with a real store (SQLite, and
+//! PostgreSQL when it answers; mandatory in CI): auth failures, roles, filters, pagination,
+//! recordings with Range, the audit log.
+
+mod common;
+mod support;
+
+use chrono::{Duration, TimeZone, Utc};
+use frontdesk::store::{CallEnd, NewCall, Store};
+use reqwest::StatusCode;
+use serde_json::Value;
+use support::Service;
+
+struct Api {
+    svc: Service,
+    base: String,
+    client: reqwest::Client,
+    admin: String,
+    supervisor: String,
+    agent: String,
+    wav: Vec<u8>,
+    calls: Vec<String>,
+}
+
+fn token(svc: &Service, args: &[&str]) -> String {
+    let out = svc.cli(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A service with three users, five calls (two of them anna's) and one recording.
+async fn setup(database_url: Option<&str>) -> Api {
+    let extra = database_url
+        .map(|u| format!("database_url = \"{u}\"\n"))
+        .unwrap_or_default();
+    // The database URL is a top-level key: put it before any table.
+    let svc = Service::start_with_top(&extra, "");
+    assert!(
+        svc.cli(&["agents", "add", "anna", "--uri", "sip:anna@127.0.0.1"])
+            .status
+            .success()
+    );
+    let admin = token(&svc, &["users", "add", "boss", "--role", "admin"]);
+    let supervisor = token(&svc, &["users", "add", "sue", "--role", "supervisor"]);
+    let agent = token(
+        &svc,
+        &["users", "add", "anna", "--role", "agent", "--agent", "anna"],
+    );
+
+    let wav_path = svc.dir.path().join("rec.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav_path, spec).unwrap();
+    for i in 0..8000i32 {
+        w.write_sample((i % 100 * 50) as i16).unwrap();
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let wav = std::fs::read(&wav_path).unwrap();
+
+    let store = Store::connect(&svc.db_url_or(database_url)).await.unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+    let mut calls = Vec::new();
+    for i in 0..5 {
+        let id = uuid::Uuid::new_v4().to_string();
+        store
+            .insert_call(&NewCall {
+                id: id.clone(),
+                sip_call_id: None,
+                direction: "inbound",
+                phone: Some(format!("+3706123456{i}")),
+                caller_raw: None,
+                started_at: t0 + Duration::minutes(i),
+                node: None,
+            })
+            .await
+            .unwrap();
+        store
+            .close_call(
+                &id,
+                &CallEnd {
+                    ended_at: t0 + Duration::minutes(i) + Duration::seconds(30),
+                    hangup_by: "caller".into(),
+                    outcome: if i % 2 == 0 {
+                        "dnc-opt-out".into()
+                    } else {
+                        "hangup-in-menu".into()
+                    },
+                    digits: "9".into(),
+                    language: Some("en".into()),
+                    recording: (i == 0).then(|| wav_path.display().to_string()),
+                    recording_sha256: None,
+                },
+            )
+            .await
+            .unwrap();
+        if i < 2 {
+            sqlx::query("UPDATE calls SET agent_id = 'anna' WHERE id = $1")
+                .bind(&id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+        store
+            .call_event(&id, t0, "screening", "known false")
+            .await
+            .unwrap();
+        calls.push(id);
+    }
+    store.close().await;
+    let base = format!("http://{}", svc.http);
+    Api {
+        svc,
+        base,
+        client: reqwest::Client::new(),
+        admin,
+        supervisor,
+        agent,
+        wav,
+        calls,
+    }
+}
+
+impl Api {
+    async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+}
+
+async fn scenario(api: Api) {
+    // No token, a bad token: 401 with the stable error shape.
+    let r = api.get("/api/v1/calls", None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let r = api
+        .get(
+            "/api/v1/calls",
+            Some("fd_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Filters and keyset pagination.
+    let page: Value = api
+        .get("/api/v1/calls?limit=2", Some(&api.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["calls"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        page["calls"][0]["id"],
+        api.calls[4].as_str(),
+        "newest first"
+    );
+    let next = page["next"].as_str().unwrap().to_string();
+    let page2: Value = api
+        .get(
+            &format!("/api/v1/calls?limit=2&cursor={next}"),
+            Some(&api.admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page2["calls"][0]["id"], api.calls[2].as_str());
+    let dnc: Value = api
+        .get("/api/v1/calls?outcome=dnc-opt-out", Some(&api.supervisor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dnc["calls"].as_array().unwrap().len(), 3);
+    let one: Value = api
+        .get("/api/v1/calls?phone=%2B37061234561", Some(&api.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["calls"][0]["id"], api.calls[1].as_str());
+    let r = api.get("/api/v1/calls?bogus=1", Some(&api.admin)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // An agent sees only their own calls.
+    let mine: Value = api
+        .get("/api/v1/calls", Some(&api.agent))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["calls"].as_array().unwrap().len(), 2);
+
+    // One call with its timeline.
+    let d: Value = api
+        .get(
+            &format!("/api/v1/calls/{}", api.calls[0]),
+            Some(&api.supervisor),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["events"][0]["kind"], "screening");
+    assert_eq!(
+        api.get(&format!("/api/v1/calls/{}", api.calls[3]), Some(&api.agent))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The recording: whole, then a range, then an impossible range.
+    let url = format!("/api/v1/calls/{}/recording", api.calls[0]);
+    let r = api.get(&url, Some(&api.admin)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "audio/wav");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), api.wav);
+    let r = api
+        .client
+        .get(format!("{}{url}", api.base))
+        .bearer_auth(&api.agent)
+        .header("Range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 0-99/{}", api.wav.len()).as_str()
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), api.wav[..100].to_vec());
+    let r = api
+        .client
+        .get(format!("{}{url}", api.base))
+        .bearer_auth(&api.admin)
+        .header("Range", "bytes=99999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    // Calls without a recording, and no path tricks through the id.
+    assert_eq!(
+        api.get(
+            &format!("/api/v1/calls/{}/recording", api.calls[1]),
+            Some(&api.admin)
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.get(
+            "/api/v1/calls/..%2F..%2Fetc%2Fpasswd/recording",
+            Some(&api.admin)
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Every access is in the audit log; only admins read it.
+    assert_eq!(
+        api.get("/api/v1/audit", Some(&api.supervisor))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let audit: Value = api
+        .get("/api/v1/audit", Some(&api.admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries = audit.as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{audit}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["actor"] == "anna" && e["detail"] == "play (bytes=0-99)")
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["actor"] == "boss" && e["detail"] == "download")
+    );
+    assert!(entries.iter().all(|e| e["object"] == api.calls[0].as_str()));
+
+    // Repeated bad tokens from one address end in 429.
+    let mut last = StatusCode::OK;
+    for _ in 0..25 {
+        last = api
+            .get(
+                "/api/v1/calls",
+                Some("fd_AAAAAAAAAAAA_CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"),
+            )
+            .await
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    drop(api.svc);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_on_sqlite() {
+    scenario(setup(None).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_on_postgres() {
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let url = db.url.clone();
+    scenario(setup(Some(&url)).await).await;
+    db.cleanup().await;
+}
