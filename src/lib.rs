@@ -20,6 +20,7 @@ pub mod flow;
 pub mod http;
 pub mod import;
 pub mod media;
+pub mod metrics;
 pub mod phone;
 pub mod recording;
 pub mod schedule;

@@ -297,6 +297,20 @@ async fn scenario(api: Api) {
     );
     assert!(entries.iter().all(|e| e["object"] == api.calls[0].as_str()));
 
+    // Metrics: store-wide figures and node counters in Prometheus text, no token needed.
+    let m = api.get("/metrics", None).await;
+    assert_eq!(m.status(), StatusCode::OK);
+    let text = m.text().await.unwrap();
+    assert!(
+        text.contains("frontdesk_calls{outcome=\"dnc-opt-out\"} 3"),
+        "{text}"
+    );
+    assert!(text.contains("frontdesk_calls_active 0"), "{text}");
+    assert!(
+        text.contains("frontdesk_agents{presence=\"available\"} 1"),
+        "{text}"
+    );
+
     // Repeated bad tokens from one address end in 429.
     let mut last = StatusCode::OK;
     for _ in 0..25 {

@@ -8,6 +8,7 @@ mod error;
 pub use auth::{AuthCache, Caller};
 pub use error::ApiError;
 
+use crate::metrics::{self, NodeMetrics};
 use crate::store::{AuditEntry, Role, Store};
 use axum::Router;
 use axum::extract::State;
@@ -22,13 +23,15 @@ use std::sync::Arc;
 pub struct HttpState {
     pub store: Store,
     pub auth: Arc<AuthCache>,
+    pub metrics: Arc<NodeMetrics>,
 }
 
 impl HttpState {
-    pub fn new(store: Store) -> HttpState {
+    pub fn new(store: Store, metrics: Arc<NodeMetrics>) -> HttpState {
         HttpState {
             store,
             auth: Arc::new(AuthCache::default()),
+            metrics,
         }
     }
 }
@@ -45,9 +48,24 @@ pub fn router(state: HttpState) -> Router {
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(prometheus))
         .nest("/api/v1", api)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .with_state(state)
+}
+
+/// Prometheus text: node counters plus store-wide figures. Unauthenticated, like `/healthz`: keep
+/// `http_listen` on a management network.
+async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse, ApiError> {
+    let figures = state.store.metric_figures(chrono::Utc::now()).await?;
+    let body = metrics::render(&state.metrics, &figures);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        body,
+    ))
 }
 
 /// The access-audit log, newest first; admins only.

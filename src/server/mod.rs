@@ -104,7 +104,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         })?;
 
     let mut tasks = JoinSet::new();
-    let app = http::router(HttpState::new(store.clone()))
+    let metrics = Arc::new(crate::metrics::NodeMetrics::default());
+    let app = http::router(HttpState::new(store.clone(), metrics.clone()))
         .into_make_service_with_connect_info::<SocketAddr>();
     let token = shutdown.child_token();
     tasks.spawn(async move {
@@ -127,6 +128,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         flow,
         node,
         sip_addr.ip(),
+        metrics,
     ));
     tasks.spawn(async move { ("sip", sip.run(ctx).await) });
     Ok(Running {

@@ -11,6 +11,7 @@ use crate::media::prompts::Prompts;
 use crate::media::sdp::{self, Direction, Negotiated};
 use crate::media::session::{MediaEvent, MediaParams, MediaSession};
 use crate::media::task::{MediaCommand, MediaTask};
+use crate::metrics::NodeMetrics;
 use crate::phone;
 use crate::recording::Recorder;
 use crate::store::{CallEnd, CallbackSource, ListSource, NewCall, Store};
@@ -46,7 +47,7 @@ pub struct CallContext {
     /// Who may send us INVITEs: `[pbx] trunk_sources`, plus the registrar in register mode.
     pub allowed_sources: Vec<ipnet::IpNet>,
     pub max_calls: usize,
-    active: AtomicUsize,
+    pub metrics: Arc<NodeMetrics>,
 }
 
 impl CallContext {
@@ -60,6 +61,7 @@ impl CallContext {
         flow: FlowConfig,
         node: String,
         media_ip: IpAddr,
+        metrics: Arc<NodeMetrics>,
     ) -> CallContext {
         CallContext {
             planner: Planner::from_config(&config),
@@ -73,12 +75,12 @@ impl CallContext {
             flow,
             node,
             media_ip,
-            active: AtomicUsize::new(0),
+            metrics,
         }
     }
 
     pub fn active_calls(&self) -> usize {
-        self.active.load(Ordering::Relaxed)
+        self.metrics.active_calls.load(Ordering::Relaxed)
     }
 }
 
@@ -144,7 +146,7 @@ pub async fn run(
     contact: Uri,
     token: CancellationToken,
 ) {
-    let _active = Active::enter(&ctx.active);
+    let _active = Active::enter(&ctx.metrics.active_calls);
     let call_id = uuid::Uuid::new_v4().to_string();
     tracing::Span::current().record("id", call_id.as_str());
     let started = Utc::now();

@@ -197,6 +197,9 @@ async fn route(
                         .await;
                     // Records are never dropped to keep up: the refusal gets its row, written after
                     // the 503 so the refusal itself stays fast.
+                    ctx.metrics
+                        .refused_calls
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tokio::spawn(call::record_refused(ctx.clone(), tx.original.clone()));
                     continue;
                 }

@@ -60,3 +60,38 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Figures for `/metrics`: calls by outcome, open callbacks by SLA state, agents by presence.
+    pub async fn metric_figures(&self, now: DateTime<Utc>) -> Result<crate::metrics::StoreFigures> {
+        let pairs = |rows: Vec<sqlx::any::AnyRow>| -> Result<Vec<(String, i64)>> {
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
+                        r.try_get(1)?,
+                    ))
+                })
+                .collect()
+        };
+        let calls = sqlx::query("SELECT COALESCE(outcome, 'in_progress'), COUNT(*) FROM calls GROUP BY COALESCE(outcome, 'in_progress') ORDER BY 1")
+            .fetch_all(self.pool())
+            .await?;
+        let callbacks = sqlx::query(
+            "SELECT 'due', COUNT(*) FROM callbacks WHERE status = 'planned' AND next_attempt_at <= $1 \
+             UNION ALL SELECT 'at_risk', COUNT(*) FROM callbacks WHERE status IN ('planned', 'dialing') AND at_risk = 1 \
+             UNION ALL SELECT 'breached', COUNT(*) FROM callbacks WHERE status IN ('planned', 'dialing') AND sla_deadline < $1",
+        )
+        .bind(to_ms(now))
+        .fetch_all(self.pool())
+        .await?;
+        let agents = sqlx::query("SELECT presence, COUNT(*) FROM agents WHERE removed_at IS NULL GROUP BY presence ORDER BY 1")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(crate::metrics::StoreFigures {
+            calls_by_outcome: pairs(calls)?,
+            callbacks_by_state: pairs(callbacks)?,
+            agents_by_presence: pairs(agents)?,
+        })
+    }
+}

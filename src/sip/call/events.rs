@@ -216,6 +216,9 @@ impl Call {
             late = stats.jitter.late,
             "media"
         );
+        self.ctx
+            .metrics
+            .add_media(stats.jitter.received, stats.jitter.lost, stats.jitter.late);
         let outcome = live.flow.outcome().unwrap_or(Outcome::Failed);
         close(
             &self.ctx,
