@@ -311,6 +311,151 @@ async fn scenario(api: Api) {
         "{text}"
     );
 
+    // Cards, lists, agents and callbacks: what the CLI offers, attributed to the API user.
+    let c = api.client.clone();
+    let url = |p: &str| format!("{}{p}", api.base);
+    let r = c.put(url("/api/v1/clients/861234567")).bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"name": "Jonas", "language": "lt", "time_zone": "Europe/Vilnius", "hours": "Mon-Fri 10:00-17:00"}))
+        .send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let card: Value = r.json().await.unwrap();
+    assert_eq!(card["phone"], "+37061234567");
+    assert_eq!(card["client"]["hours"], "Mon-Fri 10:00-17:00");
+    let r = c
+        .put(url("/api/v1/clients/861234567"))
+        .bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"language": "xx"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = c
+        .put(url("/api/v1/clients/861234567"))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "agents do not edit cards"
+    );
+    assert_eq!(
+        api.get("/api/v1/clients/%2B37060000000", Some(&api.agent))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let r = c
+        .post(url("/api/v1/dnc"))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({"phone": "+37061234567", "reason": "asked the agent"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = c
+        .post(url("/api/v1/dnc"))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({"phone": "+37061234567"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the first entry stays");
+    let list: Value = api
+        .get("/api/v1/dnc", Some(&api.supervisor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["requested_by"], "api:anna");
+    assert_eq!(
+        api.get("/api/v1/dnc", Some(&api.agent)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = c
+        .post(url("/api/v1/callbacks"))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({"phone": "+37061234567"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "no callback to a DNC number"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "do_not_call");
+    let r = c
+        .delete(url("/api/v1/dnc/%2B37061234567"))
+        .bearer_auth(&api.supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = c
+        .post(url("/api/v1/callbacks"))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({"phone": "+37061234567", "reason": "web form"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let cb: Value = r.json().await.unwrap();
+    assert_eq!(cb["source"], "api");
+    assert_eq!(cb["client_tz"], "Europe/Vilnius");
+    let cbs: Value = api
+        .get("/api/v1/callbacks", Some(&api.supervisor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cbs.as_array().unwrap().len(), 1);
+
+    let r = c
+        .post(url("/api/v1/vip"))
+        .bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"phone": "+37061234568", "agent": "anna"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = c
+        .post(url("/api/v1/vip"))
+        .bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"phone": "+37061234569", "agent": "ghost"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = c
+        .put(url("/api/v1/agents/anna/presence"))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({"presence": "away"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let agents: Value = api
+        .get("/api/v1/agents", Some(&api.agent))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(agents[0]["presence"], "away");
+    let r = c
+        .post(url("/api/v1/dnc"))
+        .bearer_auth(&api.admin)
+        .body("x".repeat(100_000))
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
     // Repeated bad tokens from one address end in 429.
     let mut last = StatusCode::OK;
     for _ in 0..25 {

@@ -2,11 +2,10 @@
 
 use super::{CliError, actor, print_json, read_file, ts};
 use crate::config::Config;
-use crate::store::{Client, DncEntry, Store, TimelineItem, VipEntry};
+use crate::store::{Card, Store};
 use crate::{import, phone};
 use chrono::Utc;
 use clap::Subcommand;
-use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -21,16 +20,6 @@ pub enum ClientsCommand {
     },
 }
 
-/// The whole card as printed by `clients show --json`.
-#[derive(Debug, Serialize)]
-struct Card {
-    phone: String,
-    client: Option<Client>,
-    dnc: Option<DncEntry>,
-    vip: Option<VipEntry>,
-    timeline: Vec<TimelineItem>,
-}
-
 pub async fn run(cmd: &ClientsCommand, cfg: &Config, store: &Store) -> Result<(), CliError> {
     let region = cfg.company.default_region;
     match cmd {
@@ -41,15 +30,8 @@ pub async fn run(cmd: &ClientsCommand, cfg: &Config, store: &Store) -> Result<()
         }
         ClientsCommand::Show { phone, json } => {
             let phone = phone::normalize(phone, region)?;
-            if !store.knows(&phone).await? {
+            let Some(card) = store.card(&phone).await? else {
                 return Err(CliError::NotFound(format!("no card for {phone}")));
-            }
-            let card = Card {
-                client: store.client(&phone).await?,
-                dnc: store.dnc_entry(&phone).await?,
-                vip: store.vip_entry(&phone).await?,
-                timeline: store.timeline(&phone).await?,
-                phone,
             };
             if *json {
                 return print_json(&card);

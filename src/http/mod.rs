@@ -3,12 +3,17 @@
 
 mod auth;
 mod calls;
+mod cards;
 mod error;
+mod roster;
 
 pub use auth::{AuthCache, Caller};
 pub use error::ApiError;
 
+use crate::callbacks::Planner;
+use crate::config::Config;
 use crate::metrics::{self, NodeMetrics};
+use crate::phone::Region;
 use crate::store::{AuditEntry, Role, Store};
 use axum::Router;
 use axum::extract::State;
@@ -24,14 +29,19 @@ pub struct HttpState {
     pub store: Store,
     pub auth: Arc<AuthCache>,
     pub metrics: Arc<NodeMetrics>,
+    /// Reads national numbers in paths and bodies.
+    pub region: Region,
+    pub planner: Arc<Planner>,
 }
 
 impl HttpState {
-    pub fn new(store: Store, metrics: Arc<NodeMetrics>) -> HttpState {
+    pub fn new(store: Store, metrics: Arc<NodeMetrics>, config: &Config) -> HttpState {
         HttpState {
             store,
             auth: Arc::new(AuthCache::default()),
             metrics,
+            region: config.company.default_region,
+            planner: Arc::new(Planner::from_config(config)),
         }
     }
 }
@@ -45,6 +55,20 @@ pub fn router(state: HttpState) -> Router {
         .route("/calls/{id}", get(calls::detail))
         .route("/calls/{id}/recording", get(calls::recording))
         .route("/audit", get(audit))
+        .route("/clients/{phone}", get(cards::card).put(cards::put_card))
+        .route("/dnc", get(cards::list_dnc).post(cards::add_dnc))
+        .route("/dnc/{phone}", axum::routing::delete(cards::remove_dnc))
+        .route("/vip", get(cards::list_vip).post(cards::add_vip))
+        .route("/vip/{phone}", axum::routing::delete(cards::remove_vip))
+        .route("/agents", get(roster::list_agents))
+        .route(
+            "/agents/{id}/presence",
+            axum::routing::put(roster::set_presence),
+        )
+        .route(
+            "/callbacks",
+            get(roster::list_callbacks).post(roster::request_callback),
+        )
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(healthz))

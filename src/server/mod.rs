@@ -105,7 +105,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
 
     let mut tasks = JoinSet::new();
     let metrics = Arc::new(crate::metrics::NodeMetrics::default());
-    let app = http::router(HttpState::new(store.clone(), metrics.clone()))
+    let app = http::router(HttpState::new(store.clone(), metrics.clone(), &config))
         .into_make_service_with_connect_info::<SocketAddr>();
     let token = shutdown.child_token();
     tasks.spawn(async move {

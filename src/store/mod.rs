@@ -21,7 +21,7 @@ pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback};
 pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
-pub use timeline::{CardEvent, TimelineItem};
+pub use timeline::{Card, CardEvent, TimelineItem};
 pub use users::{ApiUser, Role};
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -27,6 +27,16 @@ pub struct TimelineItem {
     pub reference: Option<String>,
 }
 
+/// Everything about one number: the card fields, the lists, the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Card {
+    pub phone: String,
+    pub client: Option<super::Client>,
+    pub dnc: Option<super::DncEntry>,
+    pub vip: Option<super::VipEntry>,
+    pub timeline: Vec<TimelineItem>,
+}
+
 /// Each source of the timeline: SQL yielding (at, kind, summary, reference) for one phone.
 const SOURCES: &[&str] = &[
     "SELECT started_at AS at, 'call' AS kind, \
@@ -109,6 +119,20 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(item_from_row).collect()
+    }
+
+    /// The card of `phone`, or None when nothing at all is known about the number.
+    pub async fn card(&self, phone: &str) -> Result<Option<Card>> {
+        if !self.knows(phone).await? {
+            return Ok(None);
+        }
+        Ok(Some(Card {
+            phone: phone.to_string(),
+            client: self.client(phone).await?,
+            dnc: self.dnc_entry(phone).await?,
+            vip: self.vip_entry(phone).await?,
+            timeline: self.timeline(phone).await?,
+        }))
     }
 
     /// Whether anything at all is known about `phone`: a card row or any history.

@@ -1,0 +1,117 @@
+//! Agents (roster, presence) and callback requests.
+
+use super::HttpState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::callbacks::{CallbackError, CallbackRequest};
+use crate::phone;
+use crate::store::{Agent, CallbackRow, CallbackSource, Presence, Role, StoreError};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::Deserialize;
+
+pub async fn list_agents(
+    State(state): State<HttpState>,
+    _caller: Caller,
+) -> Result<Json<Vec<Agent>>, ApiError> {
+    Ok(Json(state.store.list_agents().await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceBody {
+    presence: String,
+}
+
+/// Agents set their own presence; supervisors anyone's.
+pub async fn set_presence(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<PresenceBody>,
+) -> Result<Json<Agent>, ApiError> {
+    if caller.role < Role::Supervisor && caller.agent_id.as_deref() != Some(id.as_str()) {
+        return Err(ApiError::forbidden(
+            "agents may change only their own presence",
+        ));
+    }
+    let presence: Presence = body.presence.parse().map_err(ApiError::bad_request)?;
+    match state.store.set_presence(&id, presence, Utc::now()).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound(m)) => return Err(ApiError::not_found(m)),
+        Err(e) => return Err(e.into()),
+    }
+    let agent = state
+        .store
+        .agent(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such agent"))?;
+    Ok(Json(agent))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbacksQuery {
+    /// Only those whose slot (or next attempt) has come.
+    due: Option<bool>,
+}
+
+pub async fn list_callbacks(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Query(q): Query<CallbacksQuery>,
+) -> Result<Json<Vec<CallbackRow>>, ApiError> {
+    caller.require(Role::Supervisor)?;
+    let due = q.due.unwrap_or(false).then(Utc::now);
+    Ok(Json(state.store.list_callbacks(due).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackBody {
+    phone: String,
+    reason: Option<String>,
+    /// Pass it to a named agent: then due the same working day.
+    agent: Option<String>,
+}
+
+/// Registers a request that came by another channel; planned like any other. A DNC number is 409.
+pub async fn request_callback(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Json(body): Json<CallbackBody>,
+) -> Result<(StatusCode, Json<CallbackRow>), ApiError> {
+    let phone = phone::normalize(&body.phone, state.region)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let now = Utc::now();
+    let req = CallbackRequest {
+        phone,
+        source: CallbackSource::Api,
+        reason: body.reason,
+        requested_at: now,
+        requested_by: Some(format!("api:{}", caller.name)),
+        agent_id: body.agent,
+        call_id: None,
+        dnc_consent: false,
+    };
+    match state.planner.request(&state.store, req, now).await {
+        Ok(row) => Ok((StatusCode::CREATED, Json(row))),
+        Err(e @ CallbackError::DoNotCall { .. }) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "do_not_call",
+            e.to_string(),
+        )),
+        Err(
+            e @ (CallbackError::UnknownAgent(_)
+            | CallbackError::Plan(_)
+            | CallbackError::BadCard { .. }),
+        ) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cannot_plan",
+            e.to_string(),
+        )),
+        Err(CallbackError::Store(e)) => Err(e.into()),
+    }
+}
