@@ -297,6 +297,50 @@ async fn scenario(api: Api) {
     );
     assert!(entries.iter().all(|e| e["object"] == api.calls[0].as_str()));
 
+    // The OpenAPI document comes from the routed handlers themselves.
+    let doc: Value = api
+        .get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/agents",
+            "/api/v1/agents/{id}/presence",
+            "/api/v1/audit",
+            "/api/v1/callbacks",
+            "/api/v1/calls",
+            "/api/v1/calls/{id}",
+            "/api/v1/calls/{id}/recording",
+            "/api/v1/clients/{phone}",
+            "/api/v1/dnc",
+            "/api/v1/dnc/{phone}",
+            "/api/v1/vip",
+            "/api/v1/vip/{phone}",
+        ]
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["CallRow"].is_object());
+    assert_eq!(
+        api.get("/api/v1/nothing-here", Some(&api.admin))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
     // Metrics: store-wide figures and node counters in Prometheus text, no token needed.
     let m = api.get("/metrics", None).await;
     assert_eq!(m.status(), StatusCode::OK);
@@ -446,7 +490,8 @@ async fn scenario(api: Api) {
         .await
         .unwrap();
     assert_eq!(agents[0]["presence"], "away");
-    let r = c
+    // A fresh connection: the server closes one after refusing an oversized body.
+    let r = reqwest::Client::new()
         .post(url("/api/v1/dnc"))
         .bearer_auth(&api.admin)
         .body("x".repeat(100_000))

@@ -2,7 +2,7 @@
 
 use super::HttpState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::store::{CallRow, CallsFilter, Role};
 use axum::Json;
 use axum::body::Body;
@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
@@ -26,21 +27,21 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallsPage {
     calls: Vec<CallRow>,
     /// Pass as `cursor` for the next page; absent on the last page.
     next: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallEvent {
     at: DateTime<Utc>,
     kind: String,
     detail: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallDetail {
     call: CallRow,
     events: Vec<CallEvent>,
@@ -69,6 +70,8 @@ fn visible(caller: &Caller, call: &CallRow) -> bool {
     caller.role >= Role::Supervisor || (caller.agent_id.is_some() && call.agent == caller.agent_id)
 }
 
+#[utoipa::path(get, path = "/api/v1/calls", tag = "calls", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = CallsPage), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn list(
     State(state): State<HttpState>,
     caller: Caller,
@@ -105,6 +108,8 @@ pub async fn list(
     Ok(Json(CallsPage { calls, next }))
 }
 
+#[utoipa::path(get, path = "/api/v1/calls/{id}", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),
+    responses((status = 200, body = CallDetail), (status = 404, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn detail(
     State(state): State<HttpState>,
     caller: Caller,
@@ -129,6 +134,8 @@ pub async fn detail(
     Ok(Json(CallDetail { call, events }))
 }
 
+#[utoipa::path(get, path = "/api/v1/calls/{id}/recording", tag = "calls", params(("id" = String, Path, description = "call id (UUID)"), ("Range" = Option<String>, Header, description = "bytes=START-END")), security(("bearer" = [])),
+    responses((status = 200, description = "the stereo WAV", content_type = "audio/wav"), (status = 206, description = "the requested range", content_type = "audio/wav"), (status = 416, description = "range not satisfiable"), (status = 404, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// The recording as audio/wav; Range requests get 206. Every access is written to the audit log
 /// before a byte is sent.
 pub async fn recording(

@@ -2,7 +2,7 @@
 
 use super::HttpState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::import::LANGUAGES;
 use crate::phone;
 use crate::schedule::hours::WeeklyHours;
@@ -22,6 +22,8 @@ fn actor(caller: &Caller) -> String {
     format!("api:{}", caller.name)
 }
 
+#[utoipa::path(get, path = "/api/v1/clients/{phone}", tag = "cards", params(("phone" = String, Path, description = "E.164 or national number (URL-encode +)")), security(("bearer" = [])),
+    responses((status = 200, body = Card), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn card(
     State(state): State<HttpState>,
     _caller: Caller,
@@ -36,7 +38,7 @@ pub async fn card(
         .ok_or_else(|| ApiError::not_found(format!("no card for {phone}")))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardUpdate {
     name: Option<String>,
@@ -47,6 +49,8 @@ pub struct CardUpdate {
     notes: Option<String>,
 }
 
+#[utoipa::path(put, path = "/api/v1/clients/{phone}", tag = "cards", params(("phone" = String, Path, description = "E.164 or national number (URL-encode +)")), request_body = CardUpdate, security(("bearer" = [])),
+    responses((status = 200, body = Card), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Replaces the card's fields (absent fields become empty); validated like a CSV row.
 pub async fn put_card(
     State(state): State<HttpState>,
@@ -92,13 +96,15 @@ pub async fn put_card(
     card(State(state), caller, Path(phone)).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DncRequest {
     phone: String,
     reason: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/dnc", tag = "lists", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DncEntry>), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn list_dnc(
     State(state): State<HttpState>,
     caller: Caller,
@@ -107,6 +113,8 @@ pub async fn list_dnc(
     Ok(Json(state.store.list_dnc().await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/dnc", tag = "lists", request_body = DncRequest, security(("bearer" = [])),
+    responses((status = 201, body = DncEntry), (status = 200, description = "already listed", body = DncEntry), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Any user may record a client's wish not to be called; adding twice keeps the first entry.
 pub async fn add_dnc(
     State(state): State<HttpState>,
@@ -130,6 +138,8 @@ pub async fn add_dnc(
     })
 }
 
+#[utoipa::path(delete, path = "/api/v1/dnc/{phone}", tag = "lists", params(("phone" = String, Path, description = "E.164 or national number (URL-encode +)")), security(("bearer" = [])),
+    responses((status = 204, description = "closed"), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn remove_dnc(
     State(state): State<HttpState>,
     caller: Caller,
@@ -150,13 +160,15 @@ pub async fn remove_dnc(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VipRequest {
     phone: String,
     agent: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/vip", tag = "lists", security(("bearer" = [])),
+    responses((status = 200, body = Vec<VipEntry>), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn list_vip(
     State(state): State<HttpState>,
     caller: Caller,
@@ -165,6 +177,8 @@ pub async fn list_vip(
     Ok(Json(state.store.list_vip().await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/vip", tag = "lists", request_body = VipRequest, security(("bearer" = [])),
+    responses((status = 201, body = VipEntry), (status = 200, body = VipEntry), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn add_vip(
     State(state): State<HttpState>,
     caller: Caller,
@@ -184,6 +198,8 @@ pub async fn add_vip(
     }
 }
 
+#[utoipa::path(delete, path = "/api/v1/vip/{phone}", tag = "lists", params(("phone" = String, Path, description = "E.164 or national number (URL-encode +)")), security(("bearer" = [])),
+    responses((status = 204, description = "closed"), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn remove_vip(
     State(state): State<HttpState>,
     caller: Caller,

@@ -49,31 +49,58 @@ impl HttpState {
 /// Requests carry at most this much body (the API takes small JSON documents only).
 const MAX_BODY: usize = 64 * 1024;
 
+/// The OpenAPI document is assembled from the handlers' own annotations as they are routed, so it
+/// cannot drift from what is served.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "frontdesk", description = "Call handling: calls, recordings, client cards, lists, agents, callbacks."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
 pub fn router(state: HttpState) -> Router {
-    let api = Router::new()
-        .route("/calls", get(calls::list))
-        .route("/calls/{id}", get(calls::detail))
-        .route("/calls/{id}/recording", get(calls::recording))
-        .route("/audit", get(audit))
-        .route("/clients/{phone}", get(cards::card).put(cards::put_card))
-        .route("/dnc", get(cards::list_dnc).post(cards::add_dnc))
-        .route("/dnc/{phone}", axum::routing::delete(cards::remove_dnc))
-        .route("/vip", get(cards::list_vip).post(cards::add_vip))
-        .route("/vip/{phone}", axum::routing::delete(cards::remove_vip))
-        .route("/agents", get(roster::list_agents))
-        .route(
-            "/agents/{id}/presence",
-            axum::routing::put(roster::set_presence),
-        )
-        .route(
-            "/callbacks",
-            get(roster::list_callbacks).post(roster::request_callback),
-        )
-        .fallback(|| async { ApiError::not_found("no such API endpoint") });
+    use utoipa::OpenApi;
+    use utoipa_axum::{router::OpenApiRouter, routes};
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(calls::list))
+        .routes(routes!(calls::detail))
+        .routes(routes!(calls::recording))
+        .routes(routes!(audit))
+        .routes(routes!(cards::card, cards::put_card))
+        .routes(routes!(cards::list_dnc, cards::add_dnc))
+        .routes(routes!(cards::remove_dnc))
+        .routes(routes!(cards::list_vip, cards::add_vip))
+        .routes(routes!(cards::remove_vip))
+        .routes(routes!(roster::list_agents))
+        .routes(routes!(roster::set_presence))
+        .routes(routes!(roster::list_callbacks, roster::request_callback))
+        .split_for_parts();
+    let doc = Arc::new(doc);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus))
-        .nest("/api/v1", api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
+        .merge(api)
+        .route(
+            "/api/v1/{*rest}",
+            axum::routing::any(|| async { ApiError::not_found("no such API endpoint") }),
+        )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .with_state(state)
 }
@@ -93,6 +120,8 @@ async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse,
 }
 
 /// The access-audit log, newest first; admins only.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody)))]
 async fn audit(
     State(state): State<HttpState>,
     caller: Caller,

@@ -2,7 +2,7 @@
 
 use super::HttpState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::callbacks::{CallbackError, CallbackRequest};
 use crate::phone;
 use crate::store::{Agent, CallbackRow, CallbackSource, Presence, Role, StoreError};
@@ -12,6 +12,8 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
 
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Agent>), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn list_agents(
     State(state): State<HttpState>,
     _caller: Caller,
@@ -19,12 +21,14 @@ pub async fn list_agents(
     Ok(Json(state.store.list_agents().await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PresenceBody {
     presence: String,
 }
 
+#[utoipa::path(put, path = "/api/v1/agents/{id}/presence", tag = "agents", params(("id" = String, Path, description = "agent id")), request_body = PresenceBody, security(("bearer" = [])),
+    responses((status = 200, body = Agent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Agents set their own presence; supervisors anyone's.
 pub async fn set_presence(
     State(state): State<HttpState>,
@@ -51,13 +55,16 @@ pub async fn set_presence(
     Ok(Json(agent))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CallbacksQuery {
     /// Only those whose slot (or next attempt) has come.
     due: Option<bool>,
 }
 
+#[utoipa::path(get, path = "/api/v1/callbacks", tag = "callbacks", params(CallbacksQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<CallbackRow>), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn list_callbacks(
     State(state): State<HttpState>,
     caller: Caller,
@@ -68,7 +75,7 @@ pub async fn list_callbacks(
     Ok(Json(state.store.list_callbacks(due).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackBody {
     phone: String,
@@ -77,6 +84,8 @@ pub struct CallbackBody {
     agent: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/callbacks", tag = "callbacks", request_body = CallbackBody, security(("bearer" = [])),
+    responses((status = 201, body = CallbackRow), (status = 409, description = "the number is on the DNC list", body = ErrorBody), (status = 422, description = "no slot can be planned", body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Registers a request that came by another channel; planned like any other. A DNC number is 409.
 pub async fn request_callback(
     State(state): State<HttpState>,

@@ -38,7 +38,7 @@ impl CallbackSource {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CallbackStatus {
     /// Waiting for its slot (or its next attempt).
@@ -101,7 +101,7 @@ pub struct NewCallback {
     pub plan_reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CallbackRow {
     pub id: i64,
     pub phone: String,

@@ -18,7 +18,7 @@ pub struct NewCall {
     pub node: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CallRow {
     pub id: String,
     pub phone: Option<String>,

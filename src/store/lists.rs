@@ -34,7 +34,7 @@ impl ListSource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DncEntry {
     pub id: i64,
     pub phone: String,
@@ -45,7 +45,7 @@ pub struct DncEntry {
     pub requested_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct VipEntry {
     pub id: i64,
     pub phone: String,

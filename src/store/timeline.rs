@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 /// An explicit, attributed change to a card (DNC/VIP, consent, edits, erasure).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CardEvent {
     pub at: DateTime<Utc>,
     pub kind: String,
@@ -17,7 +17,7 @@ pub struct CardEvent {
 }
 
 /// One line of a card's timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TimelineItem {
     pub at: DateTime<Utc>,
     /// call, callback, complaint, survey, note, or a card event kind such as dnc_added.
@@ -28,7 +28,7 @@ pub struct TimelineItem {
 }
 
 /// Everything about one number: the card fields, the lists, the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Card {
     pub phone: String,
     pub client: Option<super::Client>,
