@@ -3,10 +3,11 @@
 use super::HttpState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{Path, Query};
 use crate::store::{CallRow, CallsFilter, Role};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};

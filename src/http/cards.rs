@@ -3,12 +3,13 @@
 use super::HttpState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::Path;
 use crate::import::LANGUAGES;
 use crate::phone;
 use crate::schedule::hours::WeeklyHours;
 use crate::store::{Added, Card, Client, DncEntry, ListSource, Role, StoreError, VipEntry};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use chrono_tz::Tz;
@@ -50,13 +51,13 @@ pub struct CardUpdate {
 }
 
 #[utoipa::path(put, path = "/api/v1/clients/{phone}", tag = "cards", params(("phone" = String, Path, description = "E.164 or national number (URL-encode +)")), request_body = CardUpdate, security(("bearer" = [])),
-    responses((status = 200, body = Card), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
+    responses((status = 415, description = "not application/json", body = ErrorBody), (status = 413, description = "body over 64 KiB"), (status = 200, body = Card), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Replaces the card's fields (absent fields become empty); validated like a CSV row.
 pub async fn put_card(
     State(state): State<HttpState>,
     caller: Caller,
     Path(raw): Path<String>,
-    Json(body): Json<CardUpdate>,
+    super::extract::Json(body): super::extract::Json<CardUpdate>,
 ) -> Result<Json<Card>, ApiError> {
     caller.require(Role::Supervisor)?;
     let phone = e164(&state, &raw)?;
@@ -114,12 +115,12 @@ pub async fn list_dnc(
 }
 
 #[utoipa::path(post, path = "/api/v1/dnc", tag = "lists", request_body = DncRequest, security(("bearer" = [])),
-    responses((status = 201, body = DncEntry), (status = 200, description = "already listed", body = DncEntry), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
+    responses((status = 415, description = "not application/json", body = ErrorBody), (status = 413, description = "body over 64 KiB"), (status = 201, body = DncEntry), (status = 200, description = "already listed", body = DncEntry), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Any user may record a client's wish not to be called; adding twice keeps the first entry.
 pub async fn add_dnc(
     State(state): State<HttpState>,
     caller: Caller,
-    Json(body): Json<DncRequest>,
+    super::extract::Json(body): super::extract::Json<DncRequest>,
 ) -> Result<(StatusCode, Json<DncEntry>), ApiError> {
     let phone = e164(&state, &body.phone)?;
     let added = state
@@ -178,11 +179,11 @@ pub async fn list_vip(
 }
 
 #[utoipa::path(post, path = "/api/v1/vip", tag = "lists", request_body = VipRequest, security(("bearer" = [])),
-    responses((status = 201, body = VipEntry), (status = 200, body = VipEntry), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
+    responses((status = 415, description = "not application/json", body = ErrorBody), (status = 413, description = "body over 64 KiB"), (status = 201, body = VipEntry), (status = 200, body = VipEntry), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn add_vip(
     State(state): State<HttpState>,
     caller: Caller,
-    Json(body): Json<VipRequest>,
+    super::extract::Json(body): super::extract::Json<VipRequest>,
 ) -> Result<(StatusCode, Json<VipEntry>), ApiError> {
     caller.require(Role::Supervisor)?;
     let phone = e164(&state, &body.phone)?;

@@ -5,6 +5,7 @@ mod auth;
 mod calls;
 mod cards;
 mod error;
+mod extract;
 mod roster;
 
 pub use auth::{AuthCache, Caller};

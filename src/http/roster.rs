@@ -3,11 +3,12 @@
 use super::HttpState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{Path, Query};
 use crate::callbacks::{CallbackError, CallbackRequest};
 use crate::phone;
 use crate::store::{Agent, CallbackRow, CallbackSource, Presence, Role, StoreError};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -28,13 +29,13 @@ pub struct PresenceBody {
 }
 
 #[utoipa::path(put, path = "/api/v1/agents/{id}/presence", tag = "agents", params(("id" = String, Path, description = "agent id")), request_body = PresenceBody, security(("bearer" = [])),
-    responses((status = 200, body = Agent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
+    responses((status = 415, description = "not application/json", body = ErrorBody), (status = 413, description = "body over 64 KiB"), (status = 200, body = Agent), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Agents set their own presence; supervisors anyone's.
 pub async fn set_presence(
     State(state): State<HttpState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(body): Json<PresenceBody>,
+    super::extract::Json(body): super::extract::Json<PresenceBody>,
 ) -> Result<Json<Agent>, ApiError> {
     if caller.role < Role::Supervisor && caller.agent_id.as_deref() != Some(id.as_str()) {
         return Err(ApiError::forbidden(
@@ -85,12 +86,12 @@ pub struct CallbackBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/callbacks", tag = "callbacks", request_body = CallbackBody, security(("bearer" = [])),
-    responses((status = 201, body = CallbackRow), (status = 409, description = "the number is on the DNC list", body = ErrorBody), (status = 422, description = "no slot can be planned", body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
+    responses((status = 415, description = "not application/json", body = ErrorBody), (status = 413, description = "body over 64 KiB"), (status = 201, body = CallbackRow), (status = 409, description = "the number is on the DNC list", body = ErrorBody), (status = 422, description = "no slot can be planned", body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 /// Registers a request that came by another channel; planned like any other. A DNC number is 409.
 pub async fn request_callback(
     State(state): State<HttpState>,
     caller: Caller,
-    Json(body): Json<CallbackBody>,
+    super::extract::Json(body): super::extract::Json<CallbackBody>,
 ) -> Result<(StatusCode, Json<CallbackRow>), ApiError> {
     let phone = phone::normalize(&body.phone, state.region)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
