@@ -66,9 +66,20 @@ fn valid_id(id: &str) -> Result<(), ApiError> {
         .map_err(|_| ApiError::not_found("no such call"))
 }
 
-/// Agents see only their own calls.
-fn visible(caller: &Caller, call: &CallRow) -> bool {
-    caller.role >= Role::Supervisor || (caller.agent_id.is_some() && call.agent == caller.agent_id)
+/// The call `id` if this caller may see it: agents see only their own calls.
+async fn visible_call(state: &HttpState, caller: &Caller, id: &str) -> Result<CallRow, ApiError> {
+    valid_id(id)?;
+    let call = state
+        .store
+        .call(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such call"))?;
+    let own = caller.agent_id.is_some() && call.agent == caller.agent_id;
+    if caller.role >= Role::Supervisor || own {
+        Ok(call)
+    } else {
+        Err(ApiError::forbidden("agents may see only their own calls"))
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/calls", tag = "calls", params(ListQuery), security(("bearer" = [])),
@@ -116,15 +127,7 @@ pub async fn detail(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CallDetail>, ApiError> {
-    valid_id(&id)?;
-    let call = state
-        .store
-        .call(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such call"))?;
-    if !visible(&caller, &call) {
-        return Err(ApiError::forbidden("not your call"));
-    }
+    let call = visible_call(&state, &caller, &id).await?;
     let events = state
         .store
         .call_events(&id)
@@ -145,15 +148,7 @@ pub async fn recording(
     Path(id): Path<String>,
     req: Request<Body>,
 ) -> Result<Response, ApiError> {
-    valid_id(&id)?;
-    let call = state
-        .store
-        .call(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such call"))?;
-    if !visible(&caller, &call) {
-        return Err(ApiError::forbidden("agents may hear only their own calls"));
-    }
+    let call = visible_call(&state, &caller, &id).await?;
     let path = call
         .recording
         .clone()
