@@ -115,6 +115,10 @@ async fn setup(database_url: Option<&str>) -> Api {
             .unwrap();
         calls.push(id);
     }
+    store
+        .insert_complaint(Some("+37061234560"), &calls[0], None, t0)
+        .await
+        .unwrap();
     store.close().await;
     let base = format!("http://{}", svc.http);
     Api {
@@ -321,8 +325,12 @@ async fn scenario(api: Api) {
             "/api/v1/callbacks",
             "/api/v1/calls",
             "/api/v1/calls/{id}",
+            "/api/v1/calls/{id}/notes",
             "/api/v1/calls/{id}/recording",
             "/api/v1/clients/{phone}",
+            "/api/v1/complaints",
+            "/api/v1/complaints/{id}/assign",
+            "/api/v1/complaints/{id}/resolve",
             "/api/v1/dnc",
             "/api/v1/dnc/{phone}",
             "/api/v1/vip",
@@ -500,6 +508,90 @@ async fn scenario(api: Api) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // The complaints queue: escalated at once, assigned, resolved once.
+    let list: Value = api
+        .get("/api/v1/complaints?status=open", Some(&api.supervisor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["escalated_to"], "supervisors");
+    let cid = list[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        api.get("/api/v1/complaints", Some(&api.agent))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = c
+        .put(url(&format!("/api/v1/complaints/{cid}/assign")))
+        .bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"to": "sue"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c
+        .put(url(&format!("/api/v1/complaints/{cid}/resolve")))
+        .bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"closure_code": "refunded"}))
+        .send()
+        .await
+        .unwrap();
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(done["status"], "resolved");
+    assert_eq!(done["closure_code"], "refunded");
+    let r = c
+        .put(url(&format!("/api/v1/complaints/{cid}/resolve")))
+        .bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"closure_code": "again"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = c
+        .put(url("/api/v1/complaints/999999/assign"))
+        .bearer_auth(&api.supervisor)
+        .json(&serde_json::json!({"to": "sue"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Notes and dispositions: agents on their own calls only; they land on the card.
+    let r = c
+        .post(url(&format!("/api/v1/calls/{}/notes", api.calls[0])))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({"disposition": "resolved", "body": "explained the bill"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = c
+        .post(url(&format!("/api/v1/calls/{}/notes", api.calls[3])))
+        .bearer_auth(&api.agent)
+        .json(&serde_json::json!({"body": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let card: Value = api
+        .get("/api/v1/clients/%2B37061234560", Some(&api.agent))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = card["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    for k in ["call", "complaint", "complaint_escalated", "note"] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
 
     // Repeated bad tokens from one address end in 429.
     let mut last = StatusCode::OK;

@@ -67,7 +67,11 @@ fn valid_id(id: &str) -> Result<(), ApiError> {
 }
 
 /// The call `id` if this caller may see it: agents see only their own calls.
-async fn visible_call(state: &HttpState, caller: &Caller, id: &str) -> Result<CallRow, ApiError> {
+pub(super) async fn visible_call(
+    state: &HttpState,
+    caller: &Caller,
+    id: &str,
+) -> Result<CallRow, ApiError> {
     valid_id(id)?;
     let call = state
         .store

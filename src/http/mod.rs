@@ -4,6 +4,7 @@
 mod auth;
 mod calls;
 mod cards;
+mod complaints;
 mod error;
 mod extract;
 mod roster;
@@ -88,6 +89,10 @@ pub fn router(state: HttpState) -> Router {
         .routes(routes!(roster::list_agents))
         .routes(routes!(roster::set_presence))
         .routes(routes!(roster::list_callbacks, roster::request_callback))
+        .routes(routes!(complaints::list))
+        .routes(routes!(complaints::assign))
+        .routes(routes!(complaints::resolve))
+        .routes(routes!(complaints::add_note))
         .split_for_parts();
     let doc = Arc::new(doc);
     Router::new()

@@ -198,6 +198,8 @@ impl Store {
             .collect()
     }
 
+    /// Opens a complaint and escalates it to the supervisors at once; the escalation (who, when) is
+    /// written to the card in the same transaction.
     pub async fn insert_complaint(
         &self,
         phone: Option<&str>,
@@ -205,16 +207,30 @@ impl Store {
         message_path: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<i64> {
+        let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO complaints (phone, call_id, created_at, message_path, status) \
-             VALUES ($1, $2, $3, $4, 'open') RETURNING id",
+            "INSERT INTO complaints (phone, call_id, created_at, message_path, status, escalated_at, escalated_to) \
+             VALUES ($1, $2, $3, $4, 'open', $3, 'supervisors') RETURNING id",
         )
         .bind(phone)
         .bind(call_id)
         .bind(to_ms(at))
         .bind(message_path)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some(phone) = phone {
+            let detail = format!("complaint #{id} escalated to supervisors");
+            Self::card_event_tx(
+                &mut tx,
+                phone,
+                at,
+                "complaint_escalated",
+                Some(&detail),
+                "frontdesk",
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(id)
     }
 
