@@ -75,7 +75,7 @@ async fn rfc2833_opt_out_is_listed_confirmed_and_recorded() {
     let out = svc.sipp("dtmf_rfc2833.xml", CALLER, &[]);
     assert_sipp_ok(&svc, &out, "rfc2833 call");
 
-    let call = only_call(&svc);
+    let call = ended_call(&svc);
     assert_eq!(call["phone"], CALLER);
     assert_eq!(call["outcome"], "dnc-opt-out", "{call}");
     assert_eq!(call["digits"], "9");
@@ -167,7 +167,7 @@ async fn sip_info_digit_reaches_the_menu() {
     let svc = Service::start("");
     let out = svc.sipp("dtmf_info.xml", "+37061234568", &[]);
     assert_sipp_ok(&svc, &out, "INFO call");
-    let call = only_call(&svc);
+    let call = ended_call(&svc);
     assert_eq!(call["outcome"], "dnc-opt-out", "{call}");
     assert_eq!(call["digits"], "29", "language key then the opt-out key");
     let dnc = svc.cli_json(&["dnc", "list", "--json"]);
@@ -256,7 +256,20 @@ async fn a_full_node_refuses_new_calls_with_503_and_keeps_the_call_it_has() {
         "the call in progress is not hurt"
     );
     store.close().await;
-    let calls = svc.cli_json(&["calls", "list", "--json"]);
+    // Both rows are closed just after the last SIP message; wait for that.
+    let mut calls = svc.cli_json(&["calls", "list", "--json"]);
+    for _ in 0..50 {
+        if calls
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ended_at"].is_string())
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        calls = svc.cli_json(&["calls", "list", "--json"]);
+    }
     let mut outcomes: Vec<&str> = calls
         .as_array()
         .unwrap()
