@@ -45,6 +45,11 @@ holidays = ["2026-12-24", "2026-12-25"]
         self.cmd().args(args).assert()
     }
 
+    /// Runs a command that must succeed and returns its stdout.
+    fn stdout_of(&self, args: &[&str]) -> Vec<u8> {
+        self.run(args).success().get_output().stdout.clone()
+    }
+
     fn write(&self, name: &str, text: &str) -> String {
         std::fs::write(self.path(name), text).unwrap();
         self.path(name).display().to_string()
@@ -69,12 +74,7 @@ fn dnc_add_list_remove() {
     env.run(&["dnc", "add", "8 612 34567", "--reason", "asked by phone"])
         .success()
         .stdout(predicate::str::contains("+37061234567 added"));
-    let out = env
-        .run(&["dnc", "list", "--json"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["dnc", "list", "--json"]);
     let v = json(&out);
     assert_eq!(v[0]["phone"], "+37061234567");
     assert_eq!(v[0]["reason"], "asked by phone");
@@ -109,12 +109,7 @@ fn a_bad_csv_row_is_named_and_nothing_is_imported() {
     env.run(&["clients", "import", &f])
         .success()
         .stdout(predicate::str::contains("imported 2"));
-    let out = env
-        .run(&["clients", "show", "861234567", "--json"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["clients", "show", "861234567", "--json"]);
     let v = json(&out);
     assert_eq!(v["client"]["name"], "Jonas");
     assert_eq!(v["client"]["email"], "jonas@example.com");
@@ -152,12 +147,7 @@ fn dnc_and_vip_imports() {
     env.run(&["vip", "import", &f])
         .failure()
         .stderr(predicate::str::contains("line 3, field agent"));
-    let out = env
-        .run(&["vip", "list", "--json"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["vip", "list", "--json"]);
     assert_eq!(
         json(&out).as_array().unwrap().len(),
         0,
@@ -165,12 +155,7 @@ fn dnc_and_vip_imports() {
     );
     env.run(&["vip", "add", "+37061234570", "--agent", "anna"])
         .success();
-    let out = env
-        .run(&["vip", "list", "--json"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["vip", "list", "--json"]);
     assert_eq!(json(&out)[0]["agent_id"], "anna");
 }
 
@@ -194,24 +179,14 @@ fn agents_and_presence() {
     env.run(&["agents", "presence", "anna", "away"]).success();
     env.run(&["agents", "presence", "anna", "asleep"]).code(2);
     env.run(&["agents", "presence", "ghost", "away"]).code(4);
-    let out = env
-        .run(&["agents", "list", "--json"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["agents", "list", "--json"]);
     assert_eq!(json(&out)[0]["presence"], "away");
 }
 
 #[test]
 fn users_get_a_token_once() {
     let env = Env::new();
-    let out = env
-        .run(&["users", "add", "boss", "--role", "admin"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["users", "add", "boss", "--role", "admin"]);
     let token = String::from_utf8(out).unwrap();
     assert!(token.trim().starts_with("fd_"), "{token}");
     env.run(&["users", "add", "boss", "--role", "admin"])
@@ -229,19 +204,14 @@ fn users_get_a_token_once() {
 fn callbacks_plan_explains_and_refuses_dnc() {
     let env = Env::new();
     // Monday 2026-11-23 07:00 in Vilnius: before hours, so the slot is 09:00 local.
-    let out = env
-        .run(&[
-            "callbacks",
-            "plan",
-            "+37061234567",
-            "--at",
-            "2026-11-23T07:00:00+02:00",
-            "--json",
-        ])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&[
+        "callbacks",
+        "plan",
+        "+37061234567",
+        "--at",
+        "2026-11-23T07:00:00+02:00",
+        "--json",
+    ]);
     let v = json(&out);
     for key in [
         "phone",
@@ -284,12 +254,7 @@ fn callbacks_request_and_list() {
     .success();
     env.run(&["callbacks", "request", "+37061234568", "--agent", "ghost"])
         .failure();
-    let out = env
-        .run(&["callbacks", "list", "--json"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["callbacks", "list", "--json"]);
     let v = json(&out);
     assert_eq!(v.as_array().unwrap().len(), 1);
     for key in [
@@ -313,12 +278,7 @@ fn callbacks_request_and_list() {
 #[test]
 fn calls_list_is_empty_json_on_a_new_store() {
     let env = Env::new();
-    let out = env
-        .run(&["calls", "list", "--json"])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = env.stdout_of(&["calls", "list", "--json"]);
     assert_eq!(json(&out), serde_json::json!([]));
     env.run(&["calls", "list", "--since", "last week"]).code(2);
 }

@@ -84,12 +84,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(self.why_unchanged(id).await);
-        }
-        self.complaint(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("no complaint #{id}")))
+        self.after_change(id, done.rows_affected()).await
     }
 
     pub async fn resolve_complaint(
@@ -109,7 +104,12 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
-        if done.rows_affected() == 0 {
+        self.after_change(id, done.rows_affected()).await
+    }
+
+    /// The complaint after a guarded UPDATE, or why the guard refused it.
+    async fn after_change(&self, id: i64, rows_affected: u64) -> Result<Complaint> {
+        if rows_affected == 0 {
             return Err(self.why_unchanged(id).await);
         }
         self.complaint(id)

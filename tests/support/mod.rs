@@ -127,35 +127,7 @@ hours = "00:00-24:00"
 
     /// Starts SIPp without waiting for it.
     pub fn sipp_spawn(&self, scenario: &str, caller: &str) -> Child {
-        let inf = self.dir.path().join("callers-bg.csv");
-        std::fs::write(&inf, format!("SEQUENTIAL\n{caller};\n")).unwrap();
-        let sf = repo().join("tests/sipp").join(scenario);
-        Command::new("timeout")
-            .args([
-                "100",
-                "sipp",
-                &self.sip.to_string(),
-                "-sf",
-                sf.to_str().unwrap(),
-            ])
-            .args([
-                "-inf",
-                inf.to_str().unwrap(),
-                "-m",
-                "1",
-                "-l",
-                "1",
-                "-i",
-                "127.0.0.1",
-            ])
-            .args([
-                "-p",
-                &free_udp_port().to_string(),
-                "-mp",
-                &(free_udp_port() & !1).to_string(),
-            ])
-            .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
-            .current_dir(self.dir.path())
+        self.sipp_command(scenario, caller)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -199,50 +171,42 @@ hours = "00:00-24:00"
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    /// Runs one SIPp scenario from tests/sipp as a single call from `caller`.
-    pub fn sipp(&self, scenario: &str, caller: &str, extra: &[&str]) -> Output {
+    /// One SIPp call of `scenario` (from tests/sipp) from `caller`, on free loopback ports, bounded
+    /// in time; errors are traced to `<scenario>.err` in the data directory.
+    fn sipp_command(&self, scenario: &str, caller: &str) -> Command {
         let inf = self
             .dir
             .path()
             .join(format!("callers-{}.csv", rand::random::<u32>()));
         std::fs::write(&inf, format!("SEQUENTIAL\n{caller};\n")).unwrap();
         let sf = repo().join("tests/sipp").join(scenario);
-        let port = free_udp_port().to_string();
-        let media = (free_udp_port() & !1).to_string();
-        let remote = self.sip.to_string();
-        let inf_s = inf.to_str().unwrap().to_string();
-        let sf_s = sf.to_str().unwrap().to_string();
         let trace = self.dir.path().join(format!("{scenario}.err"));
-        let mut args: Vec<&str> = vec![
-            remote.as_str(),
-            "-sf",
-            &sf_s,
-            "-inf",
-            &inf_s,
-            "-m",
-            "1",
-            "-l",
-            "1",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "-mp",
-            &media,
-            "-timeout",
-            "90s",
-            "-timeout_error",
-            "-nostdin",
-            "-trace_err",
-            "-error_file",
-            trace.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        Command::new("timeout")
-            .arg("100")
-            .arg("sipp")
-            .args(&args)
-            .current_dir(self.dir.path())
+        let mut cmd = Command::new("timeout");
+        cmd.args(["100", "sipp", &self.sip.to_string()])
+            .arg("-sf")
+            .arg(&sf)
+            .arg("-inf")
+            .arg(&inf)
+            .args(["-m", "1", "-l", "1", "-i", "127.0.0.1"])
+            .args(["-p", &free_udp_port().to_string()])
+            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args([
+                "-timeout",
+                "90s",
+                "-timeout_error",
+                "-nostdin",
+                "-trace_err",
+                "-error_file",
+            ])
+            .arg(&trace)
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    /// Runs one SIPp scenario from tests/sipp as a single call from `caller`.
+    pub fn sipp(&self, scenario: &str, caller: &str, extra: &[&str]) -> Output {
+        self.sipp_command(scenario, caller)
+            .args(extra)
             .output()
             .unwrap()
     }
