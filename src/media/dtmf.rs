@@ -12,6 +12,85 @@ pub fn event_digit(code: u8) -> Option<char> {
     }
 }
 
+/// The RFC 4733 event code of a DTMF key (the inverse of [`event_digit`]).
+pub fn digit_event(digit: char) -> Option<u8> {
+    match digit {
+        '0'..='9' => Some(digit as u8 - b'0'),
+        '*' => Some(10),
+        '#' => Some(11),
+        'A'..='D' => Some(digit as u8 - b'A' + 12),
+        _ => None,
+    }
+}
+
+/// How many 20 ms ticks a relayed key is held down (100 ms, well above the 40 ms receivers need).
+const PRESS_TICKS: u16 = 5;
+/// The end packet is sent three times (RFC 4733 §2.5.1.4), one per tick.
+const END_REPEATS: u16 = 3;
+/// Audio ticks between two relayed keys, so the far end sees two presses.
+const GAP_TICKS: u16 = 2;
+
+/// One telephone-event packet to send this tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToneTick {
+    pub code: u8,
+    /// First packet of the press: new RTP timestamp, marker bit set.
+    pub start: bool,
+    pub end: bool,
+    /// In timestamp units (8 kHz) since the press began.
+    pub duration: u16,
+}
+
+impl ToneTick {
+    /// The 4-byte payload (volume 10 dBm0 below full scale).
+    pub fn payload(&self) -> [u8; 4] {
+        let d = self.duration.to_be_bytes();
+        [self.code, if self.end { 0x80 | 10 } else { 10 }, d[0], d[1]]
+    }
+}
+
+/// Relays keys as RFC 4733 events, sans-IO: asked once per 20 ms tick what to send instead of
+/// audio. Keys queue, so a fast typist's digits all arrive in order.
+#[derive(Debug, Default)]
+pub struct Rfc4733Sender {
+    queue: std::collections::VecDeque<u8>,
+    /// Code of the press under way and ticks spent on it (press, end packets, gap).
+    current: Option<(u8, u16)>,
+}
+
+impl Rfc4733Sender {
+    pub fn push(&mut self, digit: char) {
+        if let Some(code) = digit_event(digit) {
+            self.queue.push_back(code);
+        }
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.current.is_none() && self.queue.is_empty()
+    }
+
+    /// What this tick carries: an event packet, or `None` for audio.
+    pub fn tick(&mut self) -> Option<ToneTick> {
+        if self.current.is_none() {
+            self.current = self.queue.pop_front().map(|c| (c, 0));
+        }
+        let (code, n) = self.current?;
+        let total = PRESS_TICKS + END_REPEATS + GAP_TICKS;
+        self.current = (n + 1 < total).then_some((code, n + 1));
+        if n >= PRESS_TICKS + END_REPEATS {
+            return None;
+        }
+        let end = n >= PRESS_TICKS;
+        let held = if end { PRESS_TICKS } else { n + 1 };
+        Some(ToneTick {
+            code,
+            start: n == 0,
+            end,
+            duration: held * 160,
+        })
+    }
+}
+
 /// One key press, reported once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Digit {
@@ -115,6 +194,42 @@ mod tests {
         assert_eq!(digits, ['5', '#', '#']);
         assert!(r.ended);
         assert_eq!(r.duration, 320);
+    }
+
+    #[test]
+    fn relayed_keys_are_read_back_once_each_in_order() {
+        let mut tx = Rfc4733Sender::default();
+        for d in ['1', '#', '1', 'x'] {
+            tx.push(d);
+        }
+        let mut rx = Rfc4733Receiver::default();
+        let mut ts = 0u32;
+        let mut start_ts = 0u32;
+        let mut got = Vec::new();
+        let mut ends = 0;
+        for _ in 0..100 {
+            ts += 160;
+            if let Some(t) = tx.tick() {
+                if t.start {
+                    start_ts = ts;
+                }
+                ends += usize::from(t.end);
+                got.extend(rx.on_packet(start_ts, &t.payload()).map(|d| d.digit));
+            }
+        }
+        assert_eq!(got, ['1', '#', '1'], "the unknown key is dropped");
+        assert_eq!(ends, 9, "three end packets per press");
+        assert!(tx.is_idle());
+        assert_eq!(rx.duration, 800);
+    }
+
+    #[test]
+    fn event_codes_round_trip() {
+        for code in 0..16 {
+            let d = event_digit(code).unwrap();
+            assert_eq!(digit_event(d), Some(code));
+        }
+        assert_eq!(digit_event('x'), None);
     }
 
     #[test]

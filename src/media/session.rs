@@ -2,7 +2,7 @@
 //! for the recording and events (digits, playback finished, RTP timeout) out. The tokio task in
 //! `media::task` only moves bytes and time in and out of this.
 
-use super::dtmf::Rfc4733Receiver;
+use super::dtmf::{Rfc4733Receiver, Rfc4733Sender};
 use super::g711::Law;
 use super::jitter::{JitterBuffer, JitterStats};
 use super::prompts::Prompt;
@@ -65,6 +65,9 @@ pub struct MediaSession {
     announced_done: bool,
     jitter: JitterBuffer,
     dtmf: Rfc4733Receiver,
+    dtmf_out: Rfc4733Sender,
+    /// RTP timestamp of the relayed key press under way (every packet of a press shares it).
+    event_ts: u32,
     last_rx: Instant,
     timed_out: bool,
     out: Vec<u8>,
@@ -88,6 +91,8 @@ impl MediaSession {
             announced_done: true,
             jitter: JitterBuffer::default(),
             dtmf: Rfc4733Receiver::default(),
+            dtmf_out: Rfc4733Sender::default(),
+            event_ts: 0,
             last_rx: now,
             timed_out: false,
             out: Vec::with_capacity(12 + FRAME),
@@ -108,6 +113,16 @@ impl MediaSession {
         self.playing.clear();
         self.offset = 0;
         self.announced_done = true;
+    }
+
+    /// Relays a key to the far end as RFC 4733 events; `false` when it did not offer them (the
+    /// caller then relays by SIP INFO).
+    pub fn send_digit(&mut self, digit: char) -> bool {
+        if self.params.dtmf_pt.is_none() {
+            return false;
+        }
+        self.dtmf_out.push(digit);
+        true
     }
 
     pub fn is_playing(&self) -> bool {
@@ -174,6 +189,12 @@ impl MediaSession {
     /// The 20 ms clock: produces this tick's outgoing packet, the two recording frames and at most
     /// one event.
     pub fn on_tick(&mut self, now: Instant) -> TickOutput<'_> {
+        self.on_tick_with(now, None)
+    }
+
+    /// As [`on_tick`](Self::on_tick), sending `feed` (the other leg's audio, when bridged) whenever
+    /// no prompt is playing: a prompt always wins, so whispers and announcements need no unbridge.
+    pub fn on_tick_with(&mut self, now: Instant, feed: Option<&[i16; FRAME]>) -> TickOutput<'_> {
         let mut caller = [0i16; FRAME];
         if let Some(payload) = self.jitter.pop() {
             for (dst, &code) in caller.iter_mut().zip(payload.iter()) {
@@ -182,7 +203,14 @@ impl MediaSession {
         }
         let mut heard = [0i16; FRAME];
         let mut encoded = [self.params.law.silence(); FRAME];
+        let prompt_playing = self.is_playing();
         let mut event = self.fill_playback(&mut heard, &mut encoded);
+        if let (false, Some(feed)) = (prompt_playing, feed) {
+            heard = *feed;
+            for (dst, &sample) in encoded.iter_mut().zip(feed.iter()) {
+                *dst = self.params.law.encode(sample);
+            }
+        }
         if event.is_none()
             && !self.on_hold
             && !self.timed_out
@@ -191,11 +219,26 @@ impl MediaSession {
             self.timed_out = true;
             event = Some(MediaEvent::RtpTimeout);
         }
+        let tone = self.dtmf_out.tick();
         let send = match (self.remote, self.on_hold) {
             (Some(dest), false) => {
-                rtp::build(
-                    &mut self.out,
-                    &Packet {
+                let tone_payload;
+                let packet = match (tone, self.params.dtmf_pt) {
+                    (Some(t), Some(pt)) => {
+                        if t.start {
+                            self.event_ts = self.timestamp;
+                        }
+                        tone_payload = t.payload();
+                        Packet {
+                            marker: t.start,
+                            payload_type: pt,
+                            sequence: self.seq,
+                            timestamp: self.event_ts,
+                            ssrc: self.params.ssrc,
+                            payload: &tone_payload,
+                        }
+                    }
+                    _ => Packet {
                         marker: self.first_packet,
                         payload_type: self.params.payload_type,
                         sequence: self.seq,
@@ -203,7 +246,8 @@ impl MediaSession {
                         ssrc: self.params.ssrc,
                         payload: &encoded,
                     },
-                );
+                };
+                rtp::build(&mut self.out, &packet);
                 self.first_packet = false;
                 self.sent += 1;
                 Some((self.out.as_slice(), dest))

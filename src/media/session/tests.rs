@@ -163,3 +163,51 @@ fn junk_datagrams_are_counted_not_fatal() {
     );
     assert_eq!(s.stats().ignored, 2);
 }
+
+#[test]
+fn a_bridged_feed_is_sent_and_heard_unless_a_prompt_plays() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), Some(addr("127.0.0.1:4000")), t0);
+    let feed = [1200i16; FRAME];
+    let out = s.on_tick_with(t0, Some(&feed));
+    assert_eq!(out.heard, feed, "the other leg is what this side hears");
+    let (bytes, _) = out.send.unwrap();
+    let p = rtp::parse(bytes).unwrap();
+    assert!(p.payload.iter().all(|&c| c == Law::Ulaw.encode(1200)));
+    // A prompt (a whisper, an announcement) takes over the feed while it plays.
+    s.play(vec![Arc::new(Prompt::from_pcm(vec![-500; FRAME]))]);
+    let out = s.on_tick_with(t0 + Duration::from_millis(20), Some(&feed));
+    assert_eq!(out.heard, [-500; FRAME]);
+    assert_eq!(out.event, Some(MediaEvent::PlaybackFinished));
+    let out = s.on_tick_with(t0 + Duration::from_millis(40), Some(&feed));
+    assert_eq!(out.heard, feed);
+}
+
+#[test]
+fn relayed_digits_go_out_as_telephone_events_between_audio() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), Some(addr("127.0.0.1:4000")), t0);
+    assert!(s.send_digit('4'));
+    let mut rx = crate::media::dtmf::Rfc4733Receiver::default();
+    let mut kinds = Vec::new();
+    let mut digits = Vec::new();
+    let mut seqs = Vec::new();
+    for i in 0..12 {
+        let out = s.on_tick(t0 + Duration::from_millis(20 * i));
+        let (bytes, _) = out.send.unwrap();
+        let p = rtp::parse(bytes).unwrap();
+        seqs.push(p.sequence);
+        kinds.push(p.payload_type);
+        if p.payload_type == 101 {
+            digits.extend(rx.on_packet(p.timestamp, p.payload).map(|d| d.digit));
+        }
+    }
+    assert_eq!(digits, ['4']);
+    assert_eq!(kinds.iter().filter(|&&k| k == 101).count(), 8);
+    assert_eq!(kinds[8..], [0, 0, 0, 0], "audio resumes after the press");
+    assert!(seqs.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+    let mut no_events = params();
+    no_events.dtmf_pt = None;
+    let mut s = MediaSession::new(no_events, None, t0);
+    assert!(!s.send_digit('4'), "the caller falls back to SIP INFO");
+}
