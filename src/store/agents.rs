@@ -44,12 +44,23 @@ pub struct Agent {
     pub languages: Vec<String>,
     pub presence: Presence,
     pub presence_at: DateTime<Utc>,
+    /// What routing sees now: away, available, ringing, in_call or wrap_up.
+    pub state: String,
+    /// The call ringing the agent or talking to them.
+    pub call_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
 fn agent_from_row(r: &AnyRow) -> Result<Agent> {
     let presence: String = r.try_get("presence")?;
     let languages: String = r.try_get("languages")?;
+    let line: String = r.try_get("line")?;
+    let state = super::effective_state(
+        &presence,
+        &line,
+        r.try_get("line_until")?,
+        super::to_ms(Utc::now()),
+    );
     Ok(Agent {
         id: r.try_get("id")?,
         uri: r.try_get("uri")?,
@@ -59,13 +70,19 @@ fn agent_from_row(r: &AnyRow) -> Result<Agent> {
             .filter(|l| !l.is_empty())
             .map(str::to_string)
             .collect(),
+        state: state.to_string(),
+        call_id: matches!(state, "ringing" | "in_call")
+            .then(|| r.try_get("line_call"))
+            .transpose()?
+            .flatten(),
         presence: presence.parse().map_err(StoreError::Corrupt)?,
         presence_at: from_ms(r.try_get("presence_at")?),
         created_at: from_ms(r.try_get("created_at")?),
     })
 }
 
-const COLUMNS: &str = "id, uri, name, languages, presence, presence_at, created_at";
+const COLUMNS: &str =
+    "id, uri, name, languages, presence, presence_at, created_at, line, line_call, line_until";
 
 impl Store {
     /// Adds an agent, or brings back one that was removed (their history is kept under the same id).

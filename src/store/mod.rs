@@ -13,6 +13,7 @@ mod calls;
 mod clients;
 mod complaints;
 mod lists;
+mod routing;
 mod timeline;
 mod users;
 
@@ -23,6 +24,7 @@ pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary};
 pub use complaints::{Complaint, Note};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
+pub use routing::{AgentCounts, FreeAgent, effective_state};
 pub use timeline::{Card, CardEvent, TimelineItem};
 pub use users::{ApiUser, Role};
 
