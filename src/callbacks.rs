@@ -115,6 +115,18 @@ impl Planner {
         req: CallbackRequest,
         now: DateTime<Utc>,
     ) -> Result<CallbackRow, CallbackError> {
+        self.request_from_queue(store, req, None, now).await
+    }
+
+    /// As [`request`](Self::request), for a caller who left the queue at `queue_position`: the
+    /// callback keeps that place (it goes out before later requests).
+    pub async fn request_from_queue(
+        &self,
+        store: &Store,
+        req: CallbackRequest,
+        queue_position: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<CallbackRow, CallbackError> {
         if let Some(agent) = &req.agent_id
             && store.agent(agent).await?.is_none()
         {
@@ -149,7 +161,7 @@ impl Planner {
                     requested_by: req.requested_by,
                     agent_id: req.agent_id,
                     call_id: req.call_id,
-                    queue_position: None,
+                    queue_position: queue_position.map(i64::from),
                     dnc_consent: req.dnc_consent,
                     slot_start: plan.slot_start,
                     slot_end: plan.slot_end,

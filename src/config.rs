@@ -30,6 +30,7 @@ const ENV_KEYS: &[&str] = &[
     "callbacks",
     "pbx",
     "calls",
+    "routing",
     "flow",
 ];
 
@@ -80,6 +81,7 @@ pub struct Config {
     pub callbacks: Callbacks,
     pub pbx: Pbx,
     pub calls: Calls,
+    pub routing: Routing,
     /// The call flow (menus, keys, timeouts); see docs/call-flow.md.
     pub flow: crate::flow::FlowConfig,
 }
@@ -125,6 +127,22 @@ pub struct Calls {
     pub max_concurrent: usize,
     /// New calls accepted per second (a burst of one second's worth); above it, 503.
     pub max_new_per_second: u32,
+}
+
+/// How queued callers reach agents.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Routing {
+    /// An agent who does not answer within this is released and the caller tries the next one.
+    pub ring_timeout_seconds: u64,
+    /// A VIP rings only their consultant for this long, then any agent.
+    pub vip_ring_seconds: u64,
+    /// After a call the agent gets this long before the next one rings.
+    pub wrap_up_seconds: u64,
+    /// Queue priority of VIP callers (others are 0; higher goes first).
+    pub vip_priority: i32,
+    /// Send agent INVITEs through `[pbx] outbound_proxy` instead of straight to the agent URI.
+    pub agents_via_proxy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,6 +289,13 @@ impl Default for Config {
                 max_concurrent: 2000,
                 max_new_per_second: 1000,
             },
+            routing: Routing {
+                ring_timeout_seconds: 15,
+                vip_ring_seconds: 20,
+                wrap_up_seconds: 10,
+                vip_priority: 10,
+                agents_via_proxy: false,
+            },
             flow: crate::flow::FlowConfig::default(),
         }
     }
@@ -338,6 +363,18 @@ impl Config {
             return Err(ConfigError::Key {
                 key: "calls.max_new_per_second",
                 message: "must be at least 1".into(),
+            });
+        }
+        if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
+            return Err(ConfigError::Key {
+                key: "routing.ring_timeout_seconds",
+                message: "must be between 1 and 300".into(),
+            });
+        }
+        if self.routing.vip_ring_seconds > 300 {
+            return Err(ConfigError::Key {
+                key: "routing.vip_ring_seconds",
+                message: "must be at most 300".into(),
             });
         }
         if self.calls.rtp_timeout_seconds == 0 {

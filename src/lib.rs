@@ -23,6 +23,7 @@ pub mod media;
 pub mod metrics;
 pub mod phone;
 pub mod recording;
+pub mod routing;
 pub mod schedule;
 pub mod server;
 pub mod sip;

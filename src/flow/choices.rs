@@ -1,6 +1,6 @@
 //! What a menu choice asks of the IO layer, and how its answer closes the call.
 
-use super::machine::{Flow, State};
+use super::machine::{Flow, QueuePhase, State};
 use super::prompt;
 use super::types::{Action, Outcome};
 
@@ -17,19 +17,23 @@ impl Flow {
             None => "to the next free agent".to_string(),
         };
         self.log("route", detail);
-        self.state = State::Routed;
+        self.state = State::Queued {
+            phase: QueuePhase::Playing,
+        };
         self.play([prompt::AGENT_CONNECTING], false);
         self.out.push(Action::RouteToAgent { vip_agent });
-        self.set_outcome(Outcome::AgentRequested);
     }
 
     /// Agents could not be reached: offer the next best thing, but never call a DNC number.
     pub(super) fn on_routing_failed(&mut self) {
-        if self.state != State::Routed {
+        if !matches!(self.state, State::Queued { .. }) {
             return;
         }
+        self.cancel_timer();
+        self.stop_playback();
         if self.is_dnc() {
             self.log("route", "routing failed; DNC caller, no callback");
+            self.set_outcome(Outcome::Failed);
             self.goodbye();
         } else {
             self.log("route", "routing failed -> callback");
@@ -38,6 +42,10 @@ impl Flow {
     }
 
     pub(super) fn request_callback(&mut self, dnc_consent: bool) {
+        self.ask_callback(dnc_consent, false);
+    }
+
+    pub(super) fn ask_callback(&mut self, dnc_consent: bool, keep_place: bool) {
         self.state = State::AwaitCallback;
         let detail = if dnc_consent {
             "requested, DNC caller agreed to one call"
@@ -45,7 +53,10 @@ impl Flow {
             "requested"
         };
         self.log("callback", detail);
-        self.out.push(Action::RequestCallback { dnc_consent });
+        self.out.push(Action::RequestCallback {
+            dnc_consent,
+            keep_place,
+        });
     }
 
     /// `None` is a planned callback, `Some(reason)` a refused one.

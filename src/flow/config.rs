@@ -37,6 +37,12 @@ pub struct FlowConfig {
     pub language_keys: BTreeMap<char, Lang>,
     /// Prompts played at answer, in order; must include `recording_notice`.
     pub greeting: Vec<String>,
+    /// How often a queued caller is told their position and wait (only when it changed).
+    pub queue_announce_ms: u64,
+    /// Above this estimated wait the caller is offered, once, a callback that keeps their place.
+    pub queue_offer_wait_secs: u32,
+    /// Ask for a 0–10 rating after the agent hangs up.
+    pub survey: bool,
 }
 
 impl Default for FlowConfig {
@@ -63,6 +69,9 @@ impl Default for FlowConfig {
                 prompt::GREETING.to_string(),
                 prompt::RECORDING_NOTICE.to_string(),
             ],
+            queue_announce_ms: 30_000,
+            queue_offer_wait_secs: 120,
+            survey: true,
         }
     }
 }
@@ -108,6 +117,12 @@ impl FlowConfig {
             return Err(invalid(
                 "flow.menu_timeout_ms",
                 format!("must be between {MIN_MENU_TIMEOUT_MS} and {MAX_MENU_TIMEOUT_MS}"),
+            ));
+        }
+        if !(MIN_MENU_TIMEOUT_MS..=600_000).contains(&self.queue_announce_ms) {
+            return Err(invalid(
+                "flow.queue_announce_ms",
+                format!("must be between {MIN_MENU_TIMEOUT_MS} and 600000"),
             ));
         }
         if self.menu_retries > MAX_MENU_RETRIES {
@@ -182,6 +197,7 @@ impl FlowConfig {
             .iter()
             .map(String::as_str)
             .chain(prompt::FIXED)
+            .chain(prompt::NUMBERS)
             .collect()
     }
 }

@@ -7,6 +7,7 @@
 use super::config::FlowConfig;
 use super::prompt;
 use super::types::{Action, Event, Lang, Outcome, Play, Screening, Step};
+
 use std::collections::VecDeque;
 
 /// How long to wait for the client card before greeting in the default language anyway.
@@ -33,6 +34,20 @@ pub(super) enum Phase {
     Invalid,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum QueuePhase {
+    /// `agent_connecting` or an announcement plays.
+    Playing,
+    /// `QueryQueue` sent; the answer decides what to say.
+    Asking,
+    /// Between announcements; the timer asks again.
+    Waiting,
+    /// "Keep waiting (1) or a callback keeping your place (2)".
+    Offer(Phase),
+    /// A DNC caller chose the callback: "agree to this one call (1)".
+    Consent(Phase),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum State {
     Idle,
@@ -55,8 +70,17 @@ pub(super) enum State {
     },
     AwaitDnc,
     AwaitCallback,
-    /// The routing layer owns the call until it reports failure.
-    Routed,
+    /// Waiting for an agent; see `flow::queue`.
+    Queued {
+        phase: QueuePhase,
+    },
+    /// Talking to an agent; keys go to them.
+    Bridged,
+    /// The rating question after the agent hung up; `first` is a kept `1` that may become 10.
+    Survey {
+        phase: Phase,
+        first: Option<u8>,
+    },
     /// The last prompts play; the machine hangs up when they finish.
     Closing,
     Done,
@@ -81,6 +105,10 @@ pub struct Flow {
     pub(super) timer_armed: bool,
     pub(super) playing: bool,
     pub(super) recording: bool,
+    /// The last position and wait told to the queued caller; the same news is not repeated.
+    pub(super) announced: Option<(u32, Option<u32>)>,
+    /// The long-wait offer is made once per call.
+    pub(super) offered: bool,
     pub(super) out: Vec<Action>,
 }
 
@@ -101,6 +129,8 @@ impl Flow {
             timer_armed: false,
             playing: false,
             recording: false,
+            announced: None,
+            offered: false,
             out: Vec::new(),
         }
     }
@@ -132,6 +162,12 @@ impl Flow {
             Event::CallbackRefused(reason) => self.on_callback_result(Some(reason)),
             Event::ComplaintRecorded => self.on_complaint_recorded(),
             Event::RoutingFailed => self.on_routing_failed(),
+            Event::QueueStatus {
+                position,
+                wait_secs,
+            } => self.on_queue_status(position, wait_secs),
+            Event::AgentAnswered { agent } => self.on_agent_answered(&agent),
+            Event::AgentHungUp => self.on_agent_hung_up(),
         }
         std::mem::take(&mut self.out)
     }
@@ -205,6 +241,11 @@ impl Flow {
                 menu,
                 phase: Phase::Waiting,
             } => self.menu_no_input(menu),
+            State::Queued { phase } => self.queue_timer(phase),
+            State::Survey {
+                phase: Phase::Waiting,
+                first,
+            } => self.survey_timeout(first),
             _ => {}
         }
     }
@@ -239,6 +280,17 @@ impl Flow {
                 phase: Phase::Invalid,
             } => self.after_invalid(menu),
             State::ComplaintIntro { outcome } => self.record_complaint(outcome),
+            State::Queued { phase } => self.queue_prompt_finished(phase),
+            State::Survey {
+                phase: Phase::Prompt,
+                first,
+            } => {
+                self.state = State::Survey {
+                    phase: Phase::Waiting,
+                    first,
+                };
+                self.set_timer(self.config.menu_timeout_ms);
+            }
             State::Closing => self.hang_up(),
             _ => {}
         }
@@ -270,6 +322,9 @@ impl Flow {
                 self.cancel_timer();
                 self.select(menu, key, false);
             }
+            State::Queued { phase } => self.queue_digit(phase, key),
+            State::Bridged => self.out.push(Action::RelayDigit(key)),
+            State::Survey { first, .. } => self.survey_digit(first, key),
             State::ComplaintRecording { outcome } if key == '#' => {
                 self.state = State::ComplaintStopping { outcome };
                 self.log("complaint", "# pressed, recording stopped");
@@ -292,7 +347,12 @@ impl Flow {
             }
             State::AwaitDnc => (Outcome::DncOptOut, "while the opt-out was saved"),
             State::AwaitCallback => (Outcome::CallbackRequested, "while the callback was planned"),
-            State::Routed => (Outcome::AgentRequested, "after routing"),
+            State::Queued { .. } => {
+                self.out.push(Action::Abandoned);
+                (Outcome::Abandoned, "while queued")
+            }
+            State::Bridged => (Outcome::AnsweredByAgent, "while talking to the agent"),
+            State::Survey { .. } => (Outcome::AnsweredByAgent, "at the survey"),
             State::Closing | State::Done => (Outcome::Failed, "during goodbye"),
         };
         self.log("hangup", format!("caller hung up {stage}"));

@@ -10,6 +10,7 @@ mod config;
 mod machine;
 mod menu;
 pub mod prompt;
+mod queue;
 mod types;
 
 pub use self::config::{

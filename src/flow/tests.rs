@@ -7,6 +7,7 @@ mod config_file;
 mod hangups;
 mod menus;
 mod props;
+mod queue;
 
 /// A call under test: the machine plus every action it emitted so far.
 struct Call {

@@ -149,6 +149,18 @@ pub enum Event {
     CallbackRefused(String),
     ComplaintRecorded,
     RoutingFailed,
+    /// The caller's place in the queue, in answer to `QueryQueue`; `wait_secs` is `None` while
+    /// there is no recent handle time to estimate from.
+    QueueStatus {
+        position: u32,
+        wait_secs: Option<u32>,
+    },
+    /// An agent answered and the media is bridged.
+    AgentAnswered {
+        agent: String,
+    },
+    /// The bridged agent hung up; the caller is still on the line.
+    AgentHungUp,
     Hangup,
 }
 
@@ -198,14 +210,25 @@ pub enum Action {
     RequestCallback {
         /// The caller is on the DNC list and agreed to this one call (the IO layer logs it).
         dnc_consent: bool,
+        /// Asked from the queue: the IO layer takes the caller out of it, and the callback keeps
+        /// their place (it goes out before later requests).
+        keep_place: bool,
     },
     /// Record the caller until `StopComplaintRecording` or hangup, then send `ComplaintRecorded`.
     RecordComplaint,
     StopComplaintRecording,
-    /// The routing layer takes the call over.
+    /// Queue the caller for an agent (the VIP's consultant first); agents ring while prompts play.
     RouteToAgent {
         vip_agent: Option<String>,
     },
+    /// Answer with `QueueStatus`.
+    QueryQueue,
+    /// The caller hung up while queued: leave the queue, and ask for a callback unless DNC.
+    Abandoned,
+    /// Pass a caller's key to the bridged agent.
+    RelayDigit(char),
+    /// The caller's 0–10 rating of the agent call.
+    SaveSurvey(u8),
     /// Sent at most once per call.
     Outcome(Outcome),
     Log(Step),

@@ -225,6 +225,25 @@ pub fn negotiate(offer: &AudioOffer) -> Option<Negotiated> {
     })
 }
 
+/// The telephone-event payload type we offer on outgoing legs.
+pub const OFFER_DTMF_PT: u8 = 101;
+
+/// Our offer for an outgoing leg (an agent): PCMU, PCMA and telephone-event, so any G.711 phone can
+/// answer and keys can be relayed in band.
+pub fn write_offer(addr: IpAddr, port: u16, session_id: u64) -> Vec<u8> {
+    let ip = match addr {
+        IpAddr::V4(_) => "IP4",
+        IpAddr::V6(_) => "IP6",
+    };
+    let dt = OFFER_DTMF_PT;
+    format!(
+        "v=0\r\no=frontdesk {session_id} {session_id} IN {ip} {addr}\r\ns=frontdesk\r\nc=IN {ip} {addr}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 0 8 {dt}\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
+         a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\na=ptime:20\r\na=sendrecv\r\n"
+    )
+    .into_bytes()
+}
+
 /// Our answer (or offer, for outgoing legs): one audio stream at `addr:port`.
 pub fn write_answer(
     addr: IpAddr,

@@ -23,7 +23,7 @@ pub enum MediaCommand {
     Record(RecordingHandle),
     /// Bridges a second leg (the agent): its audio becomes what the caller hears and goes into the
     /// recording's right channel; the caller's audio goes to it. Replaces a bridged leg.
-    Bridge(Leg),
+    Bridge(Box<Leg>),
     /// Drops the bridged leg (its socket closes); the caller hears prompts or silence again.
     Unbridge,
     /// Relays a caller's key to the bridged leg as RFC 4733 events (its SDP offered them).
@@ -126,7 +126,7 @@ async fn run(
                 }
                 MediaCommand::Record(handle) => recording = Some(handle),
                 MediaCommand::Bridge(new) => {
-                    if let Some(old) = leg.replace(new) {
+                    if let Some(old) = leg.replace(*new) {
                         add_stats(&mut leg_stats, old.session.stats());
                     }
                 }

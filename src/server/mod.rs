@@ -84,6 +84,11 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     if closed > 0 {
         tracing::warn!(closed, "closed calls left open by a crash");
     }
+    // Calls this node had in progress died with it: their agents are free again.
+    match store.reset_agent_lines(&node, chrono::Utc::now()).await? {
+        0 => {}
+        n => tracing::warn!(agents = n, "freed agents held by calls of the previous run"),
+    }
     let prompts = Arc::new(Prompts::load(&config.prompts_dir)?);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
     let (recorder, writer) = Recorder::start(8192)?;
@@ -130,6 +135,12 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         sip_addr.ip(),
         metrics,
     ));
+    let router = ctx.router.clone();
+    let token = shutdown.child_token();
+    tasks.spawn(async move {
+        router.run(token).await;
+        ("routing", Ok(()))
+    });
     tasks.spawn(async move { ("sip", sip.run(ctx).await) });
     Ok(Running {
         bound: Bound {

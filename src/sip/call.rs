@@ -14,6 +14,7 @@ use crate::media::task::{MediaCommand, MediaTask};
 use crate::metrics::NodeMetrics;
 use crate::phone;
 use crate::recording::Recorder;
+use crate::routing::{Offer, Router};
 use crate::store::{CallEnd, CallbackSource, ListSource, NewCall, Store};
 use chrono::Utc;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
@@ -48,6 +49,8 @@ pub struct CallContext {
     pub allowed_sources: Vec<ipnet::IpNet>,
     pub max_calls: usize,
     pub metrics: Arc<NodeMetrics>,
+    /// The node's waiting line and agent distributor.
+    pub router: Arc<Router>,
 }
 
 impl CallContext {
@@ -65,6 +68,7 @@ impl CallContext {
     ) -> CallContext {
         CallContext {
             planner: Planner::from_config(&config),
+            router: Router::new(store.clone(), node.clone(), config.routing.clone()),
             allowed_sources: allowed_sources(&config.pbx),
             max_calls: config.calls.max_concurrent,
             config,
@@ -191,6 +195,7 @@ pub async fn run(
         }
     };
     let (state_tx, state_rx) = dialogs.new_dialog_state_channel();
+    let contact_uri = contact.clone();
     let dialog = match dialogs.get_or_create_server_invite(&tx, state_tx, None, Some(contact)) {
         Ok(d) => d,
         Err(e) => {
@@ -216,6 +221,8 @@ pub async fn run(
         remote: SocketAddr::new(offer.addr, offer.port),
         socket: Some(socket),
         token,
+        dialogs: dialogs.clone(),
+        contact: contact_uri,
     };
     call.run().await;
     dialogs.remove_dialog(&id);
@@ -272,6 +279,9 @@ struct Call {
     remote: SocketAddr,
     socket: Option<tokio::net::UdpSocket>,
     token: CancellationToken,
+    dialogs: Arc<DialogLayer>,
+    /// Our own URI, for the Contact and From of agent legs.
+    contact: Uri,
 }
 
 /// What the running call keeps between events.
@@ -282,7 +292,17 @@ struct Live {
     timer: Option<Instant>,
     recording: Option<PathBuf>,
     hangup_by: Option<&'static str>,
+    /// What screening found, for the agent's screen pop.
+    screening: Option<Screening>,
+    /// Offers of claimed agents while the call is queued.
+    offers: Option<mpsc::UnboundedReceiver<Offer>>,
+    /// The agent ringing or talking.
+    leg: Option<agent::AgentLeg>,
+    /// The caller's message being recorded alongside the call.
+    complaint: Option<PathBuf>,
 }
 
+mod agent;
 mod events;
+mod route;
 mod run;

@@ -122,7 +122,6 @@ fn type_ahead_feeds_the_language_menu_first_then_the_main_menu() {
             Action::SetLanguage(Lang::Ru),
             play(&["agent_connecting"], Lang::Ru, false),
             Action::RouteToAgent { vip_agent: None },
-            Action::Outcome(Outcome::AgentRequested),
         ]
     );
 }
@@ -249,7 +248,10 @@ fn callback_planned_confirms_and_hangs_up() {
         quiet(call.send(Event::Digit('2'))),
         [
             Action::StopPlayback,
-            Action::RequestCallback { dnc_consent: false },
+            Action::RequestCallback {
+                dnc_consent: false,
+                keep_place: false
+            },
         ]
     );
     assert_eq!(
@@ -315,13 +317,21 @@ fn agent_choice_hands_over_and_waits() {
             Action::RouteToAgent {
                 vip_agent: Some("anna".into())
             },
-            Action::Outcome(Outcome::AgentRequested),
         ]
     );
-    for event in [Event::PromptFinished, Event::Digit('1'), Event::TimerFired] {
-        assert_eq!(call.send(event), [], "the routing layer owns the call");
+    assert_eq!(
+        quiet(call.send(Event::PromptFinished)),
+        [Action::QueryQueue]
+    );
+    for event in [Event::Digit('1'), Event::TimerFired] {
+        assert_eq!(
+            quiet(call.send(event)),
+            [],
+            "waiting for the queue's answer"
+        );
     }
     assert!(!call.flow.is_finished());
+    assert_eq!(call.outcomes(), [], "no outcome until the queue resolves");
 }
 
 #[test]
@@ -330,14 +340,23 @@ fn routing_failure_falls_back_to_a_callback_keeping_one_outcome() {
     call.send(Event::Digit('1'));
     assert_eq!(
         quiet(call.send(Event::RoutingFailed)),
-        [Action::RequestCallback { dnc_consent: false }]
+        [
+            Action::StopPlayback,
+            Action::RequestCallback {
+                dnc_consent: false,
+                keep_place: false
+            }
+        ]
     );
     assert_eq!(
         quiet(call.send(Event::CallbackPlanned)),
-        [say(&["callback_confirmation", "goodbye"])]
+        [
+            Action::Outcome(Outcome::CallbackRequested),
+            say(&["callback_confirmation", "goodbye"])
+        ]
     );
     assert_eq!(quiet(call.send(Event::PromptFinished)), [Action::Hangup]);
-    assert_eq!(call.outcomes(), [Outcome::AgentRequested]);
+    assert_eq!(call.outcomes(), [Outcome::CallbackRequested]);
 }
 
 #[test]

@@ -78,7 +78,6 @@ fn a_custom_flow_changes_the_call() {
             Action::StopPlayback,
             say(&["agent_connecting"]),
             Action::RouteToAgent { vip_agent: None },
-            Action::Outcome(Outcome::AgentRequested),
         ]
     );
 
@@ -94,7 +93,10 @@ fn a_custom_flow_changes_the_call() {
     silent.run([Event::PromptFinished, Event::TimerFired]);
     assert_eq!(
         silent.all.last(),
-        Some(&Action::RequestCallback { dnc_consent: false }),
+        Some(&Action::RequestCallback {
+            dnc_consent: false,
+            keep_place: false
+        }),
         "one retry, then no_input = callback"
     );
 }

@@ -130,7 +130,7 @@ fn hangup_outcome_reflects_what_was_already_asked_for() {
     );
     assert_eq!(with(&[Event::Digit('9')]), Some(Outcome::DncOptOut));
     assert_eq!(with(&[Event::Digit('2')]), Some(Outcome::CallbackRequested));
-    assert_eq!(with(&[Event::Digit('1')]), Some(Outcome::AgentRequested));
+    assert_eq!(with(&[Event::Digit('1')]), Some(Outcome::Abandoned));
     assert_eq!(
         with(&[Event::Digit('2'), Event::CallbackRefused("x".into())]),
         Some(Outcome::Failed)

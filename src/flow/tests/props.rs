@@ -43,6 +43,9 @@ fn event() -> impl Strategy<Value = Event> {
         1 => Just(Event::CallbackRefused("busy".into())),
         1 => Just(Event::ComplaintRecorded),
         1 => Just(Event::RoutingFailed),
+        2 => (0u32..5, prop::option::of(0u32..400)).prop_map(|(position, wait_secs)| Event::QueueStatus { position, wait_secs }),
+        1 => Just(Event::AgentAnswered { agent: "anna".into() }),
+        1 => Just(Event::AgentHungUp),
         1 => Just(Event::Hangup),
     ]
 }

@@ -103,3 +103,16 @@ fn the_answer_parses_back() {
     assert_eq!(back.port, 20000);
     assert_eq!(negotiate(&back), Some(n));
 }
+
+#[test]
+fn our_offer_reads_back_as_g711_with_events() {
+    let offer = write_offer("127.0.0.1".parse().unwrap(), 4002, 7);
+    let parsed = parse_offer(&offer).unwrap();
+    assert_eq!(parsed.port, 4002);
+    assert_eq!(parsed.formats, [0, 8, OFFER_DTMF_PT]);
+    let n = negotiate(&parsed).unwrap();
+    assert_eq!(
+        (n.law, n.payload_type, n.dtmf_pt),
+        (Law::Ulaw, 0, Some(OFFER_DTMF_PT))
+    );
+}

@@ -125,7 +125,12 @@ impl Call {
         s
     }
 
-    pub(super) async fn request_callback(&self, dnc_consent: bool) -> Event {
+    pub(super) async fn request_callback(
+        &self,
+        dnc_consent: bool,
+        source: CallbackSource,
+        queue_position: Option<u32>,
+    ) -> Event {
         let Some(phone) = self.phone.clone() else {
             return Event::CallbackRefused("the caller's number is unknown".into());
         };
@@ -145,15 +150,26 @@ impl Call {
         let now = Utc::now();
         let req = CallbackRequest {
             phone,
-            source: CallbackSource::Menu,
-            reason: Some("requested by phone".into()),
+            source,
+            reason: Some(
+                match source {
+                    CallbackSource::Abandoned => "hung up while queued",
+                    CallbackSource::Queue => "asked while queued, keeping the place",
+                    _ => "requested by phone",
+                }
+                .into(),
+            ),
             requested_at: now,
             requested_by: Some("caller".into()),
             agent_id: None,
             call_id: Some(self.call_id.clone()),
             dnc_consent,
         };
-        let planned = self.ctx.planner.request(store, req, now).await;
+        let planned = self
+            .ctx
+            .planner
+            .request_from_queue(store, req, queue_position, now)
+            .await;
         match planned {
             Ok(cb) => {
                 self.log(
@@ -194,9 +210,68 @@ impl Call {
         }
     }
 
+    /// The caller's message goes to its own WAV (the call recording goes on too); the complaint
+    /// is opened and escalated at once, pointing at that file.
+    pub(super) async fn record_complaint(&self, live: &mut Live) {
+        let path = self
+            .recording_path()
+            .with_file_name(format!("{}-complaint.wav", self.call_id));
+        let recorder = self.ctx.recorder.clone();
+        let target = path.clone();
+        let opened = tokio::task::spawn_blocking(move || recorder.open(target))
+            .await
+            .unwrap_or(Err(crate::recording::RecordingError::WriterGone));
+        let message = match opened {
+            Ok(handle) => {
+                live.media.send(MediaCommand::RecordExtra(handle));
+                live.complaint = Some(path.clone());
+                Some(path.display().to_string())
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot record the complaint message; the call recording has it");
+                live.recording.as_ref().map(|p| p.display().to_string())
+            }
+        };
+        let opened = self
+            .ctx
+            .store
+            .insert_complaint(
+                self.phone.as_deref(),
+                &self.call_id,
+                message.as_deref(),
+                Utc::now(),
+            )
+            .await;
+        match opened {
+            Ok(id) => {
+                self.log(
+                    "complaint",
+                    &format!("complaint #{id} opened, escalated to supervisors"),
+                )
+                .await
+            }
+            Err(e) => warn!(error = %e, "cannot open the complaint"),
+        }
+    }
+
+    pub(super) async fn finish_complaint(&self, live: &mut Live) {
+        if live.complaint.take().is_none() {
+            return;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        live.media.send(MediaCommand::StopExtra(tx));
+        if let Ok(Some(handle)) = rx.await {
+            close_extra(handle).await;
+        }
+    }
+
     /// Stops media, finalises the recording and closes the row.
-    pub(super) async fn finish(self, live: Live) {
+    pub(super) async fn finish(self, mut live: Live) {
+        self.end_routing(&mut live).await;
         let end = live.media.finish().await;
+        if let Some(extra) = end.extra {
+            close_extra(extra).await;
+        }
         let stats = end.stats;
         let recording = match end.recording {
             Some(handle) => match handle.finish().await {
@@ -230,5 +305,14 @@ impl Call {
             recording,
         )
         .await;
+    }
+}
+
+/// Finishes a second recording (a complaint message); its path is already on the complaint.
+async fn close_extra(handle: crate::recording::RecordingHandle) {
+    match handle.finish().await {
+        Ok(Ok(done)) => info!(path = %done.path.display(), "complaint message recorded"),
+        Ok(Err(e)) => warn!(error = %e, "complaint message recording failed"),
+        Err(_) => warn!("recording writer gone"),
     }
 }

@@ -75,6 +75,10 @@ impl Call {
             timer: None,
             recording: None,
             hangup_by: None,
+            screening: None,
+            offers: None,
+            leg: None,
+            complaint: None,
         };
         self.drive(&mut live, Event::Answered).await;
         while !live.flow.is_finished() || live.hangup_by.is_none() {
@@ -94,6 +98,12 @@ impl Call {
                         Some(Event::Hangup)
                     }
                 },
+                Some(offer) = route::recv_offer(&mut live.offers) => {
+                    self.on_offer(&mut live, offer).await
+                }
+                ev = route::leg_next(&mut live.leg, self.ctx.media_ip) => {
+                    self.on_leg(&mut live, ev).await
+                }
                 _ = sleep_until(timer) => {
                     live.timer = None;
                     Some(Event::TimerFired)
@@ -131,7 +141,11 @@ impl Call {
 
     async fn act(&mut self, live: &mut Live, action: Action) -> Option<Event> {
         match action {
-            Action::Screen => return Some(Event::Screened(self.screen().await)),
+            Action::Screen => {
+                let screening = self.screen().await;
+                live.screening = Some(screening.clone());
+                return Some(Event::Screened(screening));
+            }
             Action::Play(play) => {
                 let prompts: Vec<_> = play
                     .prompts
@@ -200,30 +214,58 @@ impl Call {
                 }
                 return Some(Event::DncRecorded);
             }
-            Action::RequestCallback { dnc_consent } => {
-                return Some(self.request_callback(dnc_consent).await);
+            Action::RequestCallback {
+                dnc_consent,
+                keep_place,
+            } => {
+                let place = if keep_place {
+                    self.leave_queue(live).await
+                } else {
+                    None
+                };
+                let source = if keep_place {
+                    CallbackSource::Queue
+                } else {
+                    CallbackSource::Menu
+                };
+                return Some(self.request_callback(dnc_consent, source, place).await);
             }
-            Action::RecordComplaint => {
-                let at = Utc::now();
-                let path = live.recording.as_ref().map(|p| p.display().to_string());
-                match self
-                    .ctx
-                    .store
-                    .insert_complaint(self.phone.as_deref(), &self.call_id, path.as_deref(), at)
-                    .await
-                {
-                    Ok(id) => {
-                        self.log("complaint", &format!("complaint #{id} opened"))
-                            .await
-                    }
-                    Err(e) => warn!(error = %e, "cannot open the complaint"),
+            Action::QueryQueue => {
+                let (position, wait_secs) = self.ctx.router.status(&self.call_id);
+                return Some(Event::QueueStatus {
+                    position,
+                    wait_secs,
+                });
+            }
+            Action::Abandoned => {
+                let place = self.leave_queue(live).await;
+                let dnc = live.screening.as_ref().is_some_and(|s| s.dnc);
+                if dnc {
+                    self.log("callback", "abandoned in the queue; DNC, no callback")
+                        .await;
+                } else {
+                    let _ = self
+                        .request_callback(false, CallbackSource::Abandoned, place)
+                        .await;
                 }
             }
-            Action::StopComplaintRecording => return Some(Event::ComplaintRecorded),
-            Action::RouteToAgent { vip_agent } => {
-                self.log("route", &format!("agent requested (VIP consultant: {vip_agent:?}); no agent routing on this node")).await;
-                return Some(Event::RoutingFailed);
+            Action::RelayDigit(d) => self.relay_digit(live, d).await,
+            Action::SaveSurvey(score) => {
+                let saved = self
+                    .ctx
+                    .store
+                    .insert_survey(&self.call_id, self.phone.as_deref(), score, Utc::now())
+                    .await;
+                if let Err(e) = saved {
+                    warn!(error = %e, "cannot save the survey score");
+                }
             }
+            Action::RecordComplaint => self.record_complaint(live).await,
+            Action::StopComplaintRecording => {
+                self.finish_complaint(live).await;
+                return Some(Event::ComplaintRecorded);
+            }
+            Action::RouteToAgent { vip_agent } => return self.join_queue(live, vip_agent).await,
             Action::Outcome(outcome) => self.log("outcome", outcome.as_str()).await,
             Action::Log(step) => self.log(step.name, &step.detail).await,
             Action::Hangup => {

@@ -1,0 +1,112 @@
+use super::*;
+
+fn agent(id: &str, langs: &[&str]) -> FreeAgent {
+    FreeAgent {
+        id: id.into(),
+        uri: format!("sip:{id}@127.0.0.1"),
+        languages: langs.iter().map(|l| l.to_string()).collect(),
+        free_since: 0,
+    }
+}
+
+fn caller(call: &str, priority: i32, lang: Option<&str>, vip: Option<&str>) -> Joining {
+    Joining {
+        call: call.into(),
+        priority,
+        language: lang.map(str::to_string),
+        vip_agent: vip.map(str::to_string),
+    }
+}
+
+fn pairs(a: &[Assignment]) -> Vec<(&str, &str)> {
+    a.iter()
+        .map(|x| (x.call.as_str(), x.agent.as_str()))
+        .collect()
+}
+
+#[test]
+fn priority_then_arrival() {
+    let mut q = Queue::default();
+    assert_eq!(q.join(caller("a", 0, None, None), 0, 0), 1);
+    assert_eq!(q.join(caller("b", 0, None, None), 1, 0), 2);
+    assert_eq!(
+        q.join(caller("v", 10, None, None), 2, 0),
+        1,
+        "priority jumps ahead"
+    );
+    assert_eq!(q.position("a"), Some(2));
+    let got = q.assign(&[agent("x", &[])], 3);
+    assert_eq!(pairs(&got), [("v", "x")]);
+    assert_eq!(q.leave("v"), Some(1));
+    assert_eq!(q.position("b"), Some(2));
+    let got = q.assign(&[agent("x", &[]), agent("y", &[])], 4);
+    assert_eq!(
+        pairs(&got),
+        [("a", "x"), ("b", "y")],
+        "longest-free agent to the first caller"
+    );
+    assert_eq!(q.waiting(), 0);
+}
+
+#[test]
+fn a_vip_rings_the_consultant_alone_then_anyone() {
+    let mut q = Queue::default();
+    q.join(caller("vip", 10, None, Some("anna")), 0, 20_000);
+    q.join(caller("n", 0, None, None), 0, 20_000);
+    // Anna busy: the VIP waits for her; the other caller takes the free agent.
+    let got = q.assign(&[agent("bob", &[])], 1_000);
+    assert_eq!(pairs(&got), [("n", "bob")]);
+    q.leave("n");
+    let got = q.assign(&[agent("bob", &[]), agent("anna", &[])], 2_000);
+    assert_eq!(
+        pairs(&got),
+        [("vip", "anna")],
+        "consultant even if not longest-free"
+    );
+    // Anna did not answer; after the window the VIP takes anyone, Anna last.
+    q.ring_failed("vip", "anna", 3_000);
+    assert!(
+        q.assign(&[agent("anna", &[])], 3_500).is_empty(),
+        "pause after a failure"
+    );
+    let got = q.assign(&[agent("anna", &[]), agent("bob", &[])], 21_000);
+    assert_eq!(pairs(&got), [("vip", "bob")]);
+}
+
+#[test]
+fn language_is_matched_when_such_an_agent_is_free() {
+    let mut q = Queue::default();
+    q.join(caller("ru", 0, Some("ru"), None), 0, 0);
+    q.join(caller("en", 0, Some("en"), None), 0, 0);
+    let got = q.assign(&[agent("e", &["en"]), agent("r", &["lt", "ru"])], 1);
+    assert_eq!(pairs(&got), [("ru", "r"), ("en", "e")]);
+    assert!(got[0].reason.contains("speaking ru"), "{}", got[0].reason);
+    let mut q = Queue::default();
+    q.join(caller("lt", 0, Some("lt"), None), 0, 0);
+    let got = q.assign(&[agent("e", &["en"])], 1);
+    assert_eq!(pairs(&got), [("lt", "e")], "nobody speaks lt: any agent");
+    assert!(got[0].reason.contains("no free agent speaks lt"));
+}
+
+#[test]
+fn a_failed_agent_is_tried_after_the_others_and_ringing_callers_are_skipped() {
+    let mut q = Queue::default();
+    q.join(caller("a", 0, None, None), 0, 0);
+    q.join(caller("b", 0, None, None), 0, 0);
+    let got = q.assign(&[agent("x", &[])], 0);
+    assert_eq!(pairs(&got), [("a", "x")]);
+    // a is ringing: the next agent goes to b.
+    let got = q.assign(&[agent("y", &[])], 0);
+    assert_eq!(pairs(&got), [("b", "y")]);
+    q.ring_failed("a", "x", 0);
+    let got = q.assign(&[agent("x", &[]), agent("z", &[])], RETRY_PAUSE_MS);
+    assert_eq!(pairs(&got), [("a", "z")], "x failed a: z first");
+    q.ring_failed("a", "z", RETRY_PAUSE_MS);
+    let got = q.assign(&[agent("z", &[]), agent("x", &[])], 2 * RETRY_PAUSE_MS);
+    assert_eq!(
+        pairs(&got),
+        [("a", "x")],
+        "the most recent failure goes last"
+    );
+    assert_eq!(q.position("a"), Some(1), "a failed ring keeps the place");
+}
