@@ -1,0 +1,242 @@
+//! Routing with real peers: SIPp callers, SIPp UAS instances as agent phones (answering, busy, not
+//! answering), the real binary in between. Checked in SIP (the agent's INVITE), in the store
+//! (outcomes, agent state, callbacks, survey) and in the recording (both channels through the
+//! bridge).
+
+mod support;
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Service, free_udp_port, read_stereo, repo, rms, sipp_available};
+
+const CALLER: &str = "+37061234567";
+
+/// Fast rings and no wrap-up, so failure paths are seen quickly.
+const ROUTING: &str =
+    "[routing]\nring_timeout_seconds = 3\nvip_ring_seconds = 3\nwrap_up_seconds = 0\n";
+
+/// An agent phone: a SIPp UAS on its own port running `scenario` for one call.
+struct AgentPhone {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    err: PathBuf,
+}
+
+impl AgentPhone {
+    fn start(svc: &Service, scenario: &str, talk_ms: u64) -> AgentPhone {
+        let port = free_udp_port();
+        let tag = rand::random::<u32>();
+        let log = svc.dir.path().join(format!("agent-{tag}.log"));
+        let err = svc.dir.path().join(format!("agent-{tag}.err"));
+        let child = Command::new("timeout")
+            .args(["100", "sipp", "-sf"])
+            .arg(repo().join("tests/sipp").join(scenario))
+            .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-m", "1", "-d", &talk_ms.to_string(), "-rtp_echo"])
+            .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
+            .args(["-trace_err", "-error_file"])
+            .arg(&err)
+            .args(["-trace_logs", "-log_file"])
+            .arg(&log)
+            .current_dir(svc.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        AgentPhone {
+            child,
+            port,
+            log,
+            err,
+        }
+    }
+
+    fn uri(&self) -> String {
+        format!("sip:agent@127.0.0.1:{}", self.port)
+    }
+
+    /// Waits for SIPp to finish its one call; panics with its error trace if it failed.
+    fn wait_ok(mut self, svc: &Service) -> String {
+        let status = self.child.wait().unwrap();
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        assert!(
+            status.success(),
+            "agent phone failed: {status:?}\nerrors:{}\nlog:{log}\nservice:\n{}",
+            std::fs::read_to_string(&self.err).unwrap_or_default(),
+            svc.log()
+        );
+        log
+    }
+}
+
+fn add_agent(svc: &Service, id: &str, uri: &str, langs: &str) {
+    let out = svc.cli(&["agents", "add", id, "--uri", uri, "--languages", langs]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn import_client(svc: &Service, phone: &str, name: &str) {
+    let csv = svc
+        .dir
+        .path()
+        .join(format!("c-{}.csv", rand::random::<u32>()));
+    std::fs::write(&csv, format!("phone,name,language\n{phone},{name},en\n")).unwrap();
+    assert!(
+        svc.cli(&["clients", "import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+}
+
+fn agent_states(svc: &Service) -> Vec<(String, String)> {
+    let agents = svc.cli_json(&["agents", "list", "--json"]);
+    agents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_string(),
+                a["state"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every agent back to available within a bound (the release follows the last SIP message).
+fn assert_all_available(svc: &Service) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let states = agent_states(svc);
+        if states.iter().all(|(_, s)| s == "available") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "agents stuck: {states:?}\n{}",
+            svc.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn calls(svc: &Service) -> Vec<Value> {
+    svc.cli_json(&["calls", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn closed_call(svc: &Service) -> Value {
+    for _ in 0..100 {
+        let c = calls(svc);
+        if c.len() == 1 && c[0]["ended_at"].is_string() {
+            return c[0].clone();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no closed call: {:?}\n{}", calls(svc), svc.log());
+}
+
+fn assert_sipp_ok(svc: &Service, out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: sipp exited {:?}\n{}\nservice log:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr),
+        svc.log()
+    );
+}
+
+#[test]
+fn the_agent_talks_through_the_bridge_and_the_caller_rates_the_call() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start(ROUTING);
+    import_client(&svc, CALLER, "Jonas Jonaitis");
+    let phone = AgentPhone::start(&svc, "agent_talk.xml", 4000);
+    add_agent(&svc, "anna", &phone.uri(), "en,lt");
+    let caller = svc.sipp_spawn("agent_caller.xml", CALLER);
+    let log = phone.wait_ok(&svc);
+    let out = caller.wait_with_output().unwrap();
+    assert_sipp_ok(&svc, &out, "caller");
+
+    let call = closed_call(&svc);
+    assert_eq!(call["outcome"], "answered-by-agent", "{call}");
+    assert_eq!(call["agent"], "anna", "{call}");
+    // The screen pop: the agent's INVITE named this call, the client, and the flags.
+    let id = call["id"].as_str().unwrap();
+    for header in [
+        format!("X-Frontdesk-Call-Id: {id}"),
+        "X-Frontdesk-VIP: no".into(),
+        "X-Frontdesk-DNC: no".into(),
+        "X-Frontdesk-Language: en".into(),
+        "X-Frontdesk-Client: Jonas Jonaitis".into(),
+    ] {
+        assert!(log.contains(&header), "{header} missing; agent log: {log}");
+    }
+    assert!(
+        log.contains("relayed Signal=5"),
+        "the caller's key reached the agent"
+    );
+    // The caller's rating is on the card.
+    let card = svc.cli_json(&["clients", "show", CALLER, "--json"]);
+    assert!(card.to_string().contains("9/10"), "{card}");
+    assert_all_available(&svc);
+
+    // One recording: the caller on the left; on the right the prompts, then the agent, who
+    // echoes the caller: the caller's speech came back through the bridge both ways.
+    let path = call["recording"].as_str().expect("a recording");
+    let (spec, left, right) = read_stereo(std::path::Path::new(path));
+    assert_eq!(spec.channels, 2);
+    let bridged = |ch: &[i16]| -> Vec<i16> {
+        // Seconds 3–7 of the recording (which starts after the notice): agent_connecting is
+        // over, the caller speaks, the agent has not hung up yet.
+        let from = (3 * 8000).min(ch.len());
+        let to = (7 * 8000).min(ch.len());
+        ch[from..to].to_vec()
+    };
+    let (l, r) = (bridged(&left), bridged(&right));
+    assert!(rms(&l) > 300.0, "caller speech on the left: {}", rms(&l));
+    assert!(
+        rms(&r) > 300.0,
+        "the echo came back through the bridge: {}",
+        rms(&r)
+    );
+    let corr = lagged_correlation(&l, &r);
+    eprintln!("correlation {corr}");
+    assert!(
+        corr > 0.5,
+        "the right channel is the caller's speech, echoed by the agent"
+    );
+}
+
+/// Best normalised correlation of `b` against `a` over lags up to 300 ms.
+fn lagged_correlation(a: &[i16], b: &[i16]) -> f64 {
+    let n = a.len().min(b.len());
+    let mut best: f64 = 0.0;
+    for lag in (0..2400).step_by(4) {
+        if lag + 4000 > n {
+            break;
+        }
+        let (mut ab, mut aa, mut bb) = (0f64, 0f64, 0f64);
+        for i in 0..n - lag {
+            let (x, y) = (f64::from(a[i]), f64::from(b[i + lag]));
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        if aa > 0.0 && bb > 0.0 {
+            best = best.max(ab / (aa.sqrt() * bb.sqrt()));
+        }
+    }
+    best
+}
