@@ -240,3 +240,103 @@ fn lagged_correlation(a: &[i16], b: &[i16]) -> f64 {
     }
     best
 }
+
+/// The call's timeline, as text.
+fn events(svc: &Service, call: &str) -> String {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = frontdesk::store::Store::connect(&svc.db_url())
+            .await
+            .unwrap();
+        let ev = store.call_events(call).await.unwrap();
+        store.close().await;
+        format!("{ev:?}")
+    })
+}
+
+#[test]
+fn busy_and_unanswered_agents_are_freed_and_the_next_one_takes_the_call() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start(ROUTING);
+    import_client(&svc, CALLER, "Jonas");
+    // Longest-free first: bob, then carl, then anna.
+    let bob = AgentPhone::start(&svc, "agent_busy.xml", 0);
+    add_agent(&svc, "bob", &bob.uri(), "en");
+    std::thread::sleep(Duration::from_millis(20));
+    let carl = AgentPhone::start(&svc, "agent_noanswer.xml", 0);
+    add_agent(&svc, "carl", &carl.uri(), "en");
+    std::thread::sleep(Duration::from_millis(20));
+    let anna = AgentPhone::start(&svc, "agent_answer.xml", 0);
+    add_agent(&svc, "anna", &anna.uri(), "en");
+    let out = svc.sipp("queue_hangup.xml", CALLER, &["-d", "16000"]);
+    assert_sipp_ok(&svc, &out, "caller");
+    bob.wait_ok(&svc);
+    carl.wait_ok(&svc);
+    anna.wait_ok(&svc);
+    let call = closed_call(&svc);
+    assert_eq!(call["outcome"], "answered-by-agent", "{call}");
+    assert_eq!(call["agent"], "anna");
+    let timeline = events(&svc, call["id"].as_str().unwrap());
+    assert!(
+        timeline.contains("agent bob: agent answered 486"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("agent carl: agent answered 487"),
+        "{timeline}"
+    );
+    assert_all_available(&svc);
+}
+
+#[test]
+fn a_caller_who_hangs_up_while_the_agent_rings_cancels_it_and_gets_a_callback() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start("[routing]\nring_timeout_seconds = 30\nwrap_up_seconds = 0\n");
+    import_client(&svc, CALLER, "Jonas");
+    let carl = AgentPhone::start(&svc, "agent_noanswer.xml", 0);
+    add_agent(&svc, "carl", &carl.uri(), "en");
+    let out = svc.sipp("queue_hangup.xml", CALLER, &["-d", "9000"]);
+    assert_sipp_ok(&svc, &out, "caller");
+    carl.wait_ok(&svc);
+    let call = closed_call(&svc);
+    assert_eq!(call["outcome"], "abandoned", "{call}");
+    assert_all_available(&svc);
+    let callbacks = svc.cli_json(&["callbacks", "list", "--json"]);
+    let cb = &callbacks.as_array().unwrap()[0];
+    assert_eq!(cb["source"], "abandoned", "{cb}");
+    assert_eq!(cb["queue_position"], 1, "{cb}");
+}
+
+#[test]
+fn a_node_killed_mid_call_frees_its_agent_at_restart() {
+    if !sipp_available() {
+        return;
+    }
+    let mut svc = Service::start(ROUTING);
+    import_client(&svc, CALLER, "Jonas");
+    let anna = AgentPhone::start(&svc, "agent_answer.xml", 0);
+    add_agent(&svc, "anna", &anna.uri(), "en");
+    let mut caller = svc.sipp_spawn_with("queue_hangup.xml", CALLER, &["-d", "60000"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while agent_states(&svc) != [("anna".to_string(), "in_call".to_string())] {
+        assert!(Instant::now() < deadline, "never in call\n{}", svc.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    svc.stop("-KILL");
+    let _ = caller.kill();
+    let mut anna = anna;
+    let _ = anna.child.kill();
+    let _ = anna.child.wait();
+    let _ = caller.wait();
+    let svc = svc.restart();
+    assert_eq!(
+        agent_states(&svc),
+        [("anna".to_string(), "available".to_string())]
+    );
+    let call = closed_call(&svc);
+    assert_eq!(call["outcome"], "failed", "closed at restart: {call}");
+}

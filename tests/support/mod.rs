@@ -127,7 +127,13 @@ hours = "00:00-24:00"
 
     /// Starts SIPp without waiting for it.
     pub fn sipp_spawn(&self, scenario: &str, caller: &str) -> Child {
+        self.sipp_spawn_with(scenario, caller, &[])
+    }
+
+    /// Starts SIPp with extra arguments (e.g. `-d`) without waiting for it.
+    pub fn sipp_spawn_with(&self, scenario: &str, caller: &str, extra: &[&str]) -> Child {
         self.sipp_command(scenario, caller)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
