@@ -340,3 +340,37 @@ fn a_node_killed_mid_call_frees_its_agent_at_restart() {
     let call = closed_call(&svc);
     assert_eq!(call["outcome"], "failed", "closed at restart: {call}");
 }
+
+/// Key 3: the caller's message goes to its own WAV, the complaint is escalated at once and the
+/// card says so.
+#[test]
+fn a_complaint_is_recorded_as_its_own_file_and_escalated() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start(ROUTING);
+    import_client(&svc, CALLER, "Jonas");
+    let out = svc.sipp("complaint_caller.xml", CALLER, &[]);
+    assert_sipp_ok(&svc, &out, "caller");
+    let call = closed_call(&svc);
+    assert_eq!(call["outcome"], "complaint", "{call}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (complaints, card) = rt.block_on(async {
+        let store = frontdesk::store::Store::connect(&svc.db_url()).await.unwrap();
+        let c = store.list_complaints(None).await.unwrap();
+        let card = store.card(CALLER).await.unwrap();
+        store.close().await;
+        (c, format!("{card:?}"))
+    });
+    assert_eq!(complaints.len(), 1);
+    let c = &complaints[0];
+    assert_eq!(c.escalated_to.as_deref(), Some("supervisors"));
+    assert!(card.contains("escalated to supervisors"), "{card}");
+    let message = c.message_path.as_deref().expect("a message file");
+    assert!(message.ends_with("-complaint.wav"), "{message}");
+    assert_ne!(Some(message), call["recording"].as_str());
+    let (_, left, _) = read_stereo(std::path::Path::new(message));
+    let secs = left.len() as f64 / 8000.0;
+    assert!((3.0..12.0).contains(&secs), "message length {secs} s");
+    assert!(rms(&left) > 300.0, "the caller's speech is in the message");
+}
