@@ -143,6 +143,9 @@ pub struct Routing {
     pub vip_priority: i32,
     /// Send agent INVITEs through `[pbx] outbound_proxy` instead of straight to the agent URI.
     pub agents_via_proxy: bool,
+    /// Queue callers even when every agent is away (they wait for one to come back); by default
+    /// such a caller is offered a callback at once.
+    pub join_when_all_away: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,6 +298,7 @@ impl Default for Config {
                 wrap_up_seconds: 10,
                 vip_priority: 10,
                 agents_via_proxy: false,
+                join_when_all_away: false,
             },
             flow: crate::flow::FlowConfig::default(),
         }

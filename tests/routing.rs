@@ -356,7 +356,9 @@ fn a_complaint_is_recorded_as_its_own_file_and_escalated() {
     assert_eq!(call["outcome"], "complaint", "{call}");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (complaints, card) = rt.block_on(async {
-        let store = frontdesk::store::Store::connect(&svc.db_url()).await.unwrap();
+        let store = frontdesk::store::Store::connect(&svc.db_url())
+            .await
+            .unwrap();
         let c = store.list_complaints(None).await.unwrap();
         let card = store.card(CALLER).await.unwrap();
         store.close().await;
@@ -373,4 +375,79 @@ fn a_complaint_is_recorded_as_its_own_file_and_escalated() {
     let secs = left.len() as f64 / 8000.0;
     assert!((3.0..12.0).contains(&secs), "message length {secs} s");
     assert!(rms(&left) > 300.0, "the caller's speech is in the message");
+}
+
+/// Two callers wait while the only agent is away: the VIP, who called second, reaches the agent
+/// first; the other caller, never answered, becomes an abandoned callback.
+#[test]
+fn a_vip_who_called_later_is_served_first() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start(&format!("{ROUTING}join_when_all_away = true\n"));
+    const NORMAL: &str = "+37061234561";
+    const VIP: &str = "+37061234562";
+    import_client(&svc, NORMAL, "Normal");
+    import_client(&svc, VIP, "Vip");
+    let anna = AgentPhone::start(&svc, "agent_answer.xml", 0);
+    add_agent(&svc, "anna", &anna.uri(), "en");
+    assert!(
+        svc.cli(&["vip", "add", VIP, "--agent", "anna"])
+            .status
+            .success()
+    );
+    assert!(
+        svc.cli(&["agents", "presence", "anna", "away"])
+            .status
+            .success()
+    );
+    let normal = svc.sipp_spawn_with("queue_hangup.xml", NORMAL, &["-d", "20000"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let vip = svc.sipp_spawn_with("queue_hangup.xml", VIP, &["-d", "16000"]);
+    // Both queued (greeting, notice, menu key, connecting prompt): then the agent comes back.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let joined = calls(&svc)
+            .iter()
+            .filter(|c| events(&svc, c["id"].as_str().unwrap()).contains("joined at position"))
+            .count();
+        if joined == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not queued\n{}", svc.log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        svc.cli(&["agents", "presence", "anna", "available"])
+            .status
+            .success()
+    );
+    let log = anna.wait_ok(&svc);
+    for c in [normal, vip] {
+        let out = c.wait_with_output().unwrap();
+        assert_sipp_ok(&svc, &out, "caller");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let outcomes = loop {
+        let all = calls(&svc);
+        if all.iter().all(|c| c["ended_at"].is_string()) || Instant::now() > deadline {
+            break all;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let by_phone = |p: &str| outcomes.iter().find(|c| c["phone"] == p).cloned().unwrap();
+    assert_eq!(by_phone(VIP)["outcome"], "answered-by-agent");
+    assert_eq!(by_phone(VIP)["agent"], "anna");
+    assert_eq!(by_phone(NORMAL)["outcome"], "abandoned");
+    let vip_id = by_phone(VIP)["id"].as_str().unwrap().to_string();
+    assert!(
+        log.contains(&vip_id),
+        "the agent's one INVITE was the VIP's: {log}"
+    );
+    let vip_events = events(&svc, by_phone(VIP)["id"].as_str().unwrap());
+    assert!(
+        vip_events.contains("joined at position 1 (priority 10)"),
+        "{vip_events}"
+    );
+    assert_all_available(&svc);
 }

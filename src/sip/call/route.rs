@@ -19,11 +19,11 @@ impl Call {
                 0
             }
         };
-        if staffed == 0 {
-            self.log("route", "no agent is logged in").await;
+        let routing = &self.ctx.config.routing;
+        if staffed == 0 && !routing.join_when_all_away {
+            self.log("route", "every agent is away: not queued").await;
             return Some(Event::RoutingFailed);
         }
-        let routing = &self.ctx.config.routing;
         let priority = if vip_agent.is_some() {
             routing.vip_priority
         } else {
