@@ -12,6 +12,51 @@ pub struct NodeMetrics {
     pub rtp_lost: AtomicU64,
     pub rtp_late: AtomicU64,
     pub refused_calls: AtomicU64,
+    /// Callers waiting for an agent on this node.
+    pub queued: AtomicUsize,
+    /// How long callers waited in the queue, by how the wait ended.
+    pub queue_wait: Histogram,
+}
+
+/// Upper bounds (seconds) of the queue-wait buckets.
+pub const WAIT_BUCKETS: [f64; 10] = [
+    5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 3600.0,
+];
+
+/// A Prometheus histogram with fixed buckets, lock-free.
+#[derive(Debug, Default)]
+pub struct Histogram {
+    /// Cumulative per bucket at render time; stored per bucket here (the last is +Inf).
+    buckets: [AtomicU64; WAIT_BUCKETS.len() + 1],
+    sum_ms: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Histogram {
+    pub fn observe(&self, secs: f64) {
+        let i = WAIT_BUCKETS
+            .iter()
+            .position(|&b| secs <= b)
+            .unwrap_or(WAIT_BUCKETS.len());
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        self.sum_ms
+            .fetch_add((secs.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str) {
+        let mut cumulative = 0;
+        for (i, b) in self.buckets.iter().enumerate() {
+            cumulative += b.load(Ordering::Relaxed);
+            let le = WAIT_BUCKETS
+                .get(i)
+                .map_or("+Inf".to_string(), |v| v.to_string());
+            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {cumulative}");
+        }
+        let sum = self.sum_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+        let _ = writeln!(out, "{name}_sum {sum}");
+        let _ = writeln!(out, "{name}_count {}", self.count.load(Ordering::Relaxed));
+    }
 }
 
 impl NodeMetrics {
@@ -27,7 +72,7 @@ impl NodeMetrics {
 pub struct StoreFigures {
     pub calls_by_outcome: Vec<(String, i64)>,
     pub callbacks_by_state: Vec<(String, i64)>,
-    pub agents_by_presence: Vec<(String, i64)>,
+    pub agents_by_state: Vec<(String, i64)>,
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -88,15 +133,30 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         &mut out,
         "frontdesk_agents",
         "gauge",
-        "Agents on the roster by presence.",
+        "Agents on the roster by state (available, ringing, in_call, wrap_up, away).",
     );
-    for (presence, n) in &store.agents_by_presence {
-        let _ = writeln!(
-            out,
-            "frontdesk_agents{{presence=\"{}\"}} {n}",
-            label(presence)
-        );
+    for (state, n) in &store.agents_by_state {
+        let _ = writeln!(out, "frontdesk_agents{{state=\"{}\"}} {n}", label(state));
     }
+    family(
+        &mut out,
+        "frontdesk_queue_callers",
+        "gauge",
+        "Callers waiting for an agent on this node.",
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_queue_callers {}",
+        node.queued.load(Ordering::Relaxed)
+    );
+    family(
+        &mut out,
+        "frontdesk_queue_wait_seconds",
+        "histogram",
+        "Time callers spent in the queue on this node (until an agent answered or they left).",
+    );
+    node.queue_wait
+        .render(&mut out, "frontdesk_queue_wait_seconds");
     family(
         &mut out,
         "frontdesk_rtp_packets_total",
@@ -133,13 +193,22 @@ mod tests {
         let store = StoreFigures {
             calls_by_outcome: vec![("dnc-opt-out".into(), 4), ("we\"ird".into(), 1)],
             callbacks_by_state: vec![("due".into(), 2)],
-            agents_by_presence: vec![("available".into(), 5)],
+            agents_by_state: vec![("available".into(), 5)],
         };
+        node.queue_wait.observe(3.0);
+        node.queue_wait.observe(45.0);
+        node.queue_wait.observe(99_999.0);
         let text = render(&node, &store);
         assert!(text.contains("frontdesk_calls_active 3\n"));
         assert!(text.contains("frontdesk_calls{outcome=\"dnc-opt-out\"} 4\n"));
         assert!(text.contains("frontdesk_calls{outcome=\"we\\\"ird\"} 1\n"));
         assert!(text.contains("frontdesk_rtp_packets_total{fate=\"lost\"} 2\n"));
         assert!(text.contains("# TYPE frontdesk_callbacks gauge\n"));
+        assert!(text.contains("frontdesk_agents{state=\"available\"} 5\n"));
+        assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"5\"} 1\n"));
+        assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"30\"} 1\n"));
+        assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"60\"} 2\n"));
+        assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"+Inf\"} 3\n"));
+        assert!(text.contains("frontdesk_queue_wait_seconds_count 3\n"));
     }
 }

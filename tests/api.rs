@@ -359,7 +359,7 @@ async fn scenario(api: Api) {
     );
     assert!(text.contains("frontdesk_calls_active 0"), "{text}");
     assert!(
-        text.contains("frontdesk_agents{presence=\"available\"} 1"),
+        text.contains("frontdesk_agents{state=\"available\"} 1"),
         "{text}"
     );
 

@@ -294,8 +294,8 @@ struct Live {
     hangup_by: Option<&'static str>,
     /// What screening found, for the agent's screen pop.
     screening: Option<Screening>,
-    /// Offers of claimed agents while the call is queued.
-    offers: Option<mpsc::UnboundedReceiver<Offer>>,
+    /// Offers of claimed agents while the call is queued, and when it joined.
+    offers: Option<(mpsc::UnboundedReceiver<Offer>, Instant)>,
     /// The agent ringing or talking.
     leg: Option<agent::AgentLeg>,
     /// The caller's message being recorded alongside the call.

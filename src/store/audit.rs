@@ -85,13 +85,21 @@ impl Store {
         .bind(to_ms(now))
         .fetch_all(self.pool())
         .await?;
-        let agents = sqlx::query("SELECT presence, COUNT(*) FROM agents WHERE removed_at IS NULL GROUP BY presence ORDER BY 1")
-            .fetch_all(self.pool())
-            .await?;
+        let a = self.agent_counts(now).await?;
+        let agents = [
+            ("available", a.available),
+            ("ringing", a.ringing),
+            ("in_call", a.in_call),
+            ("wrap_up", a.wrap_up),
+            ("away", a.away),
+        ]
+        .into_iter()
+        .map(|(s, n)| (s.to_string(), n as i64))
+        .collect();
         Ok(crate::metrics::StoreFigures {
             calls_by_outcome: pairs(calls)?,
             callbacks_by_state: pairs(callbacks)?,
-            agents_by_presence: pairs(agents)?,
+            agents_by_state: agents,
         })
     }
 }

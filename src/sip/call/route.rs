@@ -35,7 +35,8 @@ impl Call {
             language: Some(live.flow.language().as_str().to_string()),
             vip_agent,
         });
-        live.offers = Some(offers);
+        live.offers = Some((offers, Instant::now()));
+        self.ctx.metrics.queued.fetch_add(1, Ordering::Relaxed);
         self.log(
             "queue",
             &format!("joined at position {position} (priority {priority})"),
@@ -46,8 +47,13 @@ impl Call {
 
     /// Leaves the line (if in it); agents claimed for us meanwhile go straight back.
     pub(super) async fn leave_queue(&self, live: &mut Live) -> Option<u32> {
-        let mut offers = live.offers.take()?;
+        let (mut offers, since) = live.offers.take()?;
         let position = self.ctx.router.leave(&self.call_id);
+        self.ctx.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+        self.ctx
+            .metrics
+            .queue_wait
+            .observe(since.elapsed().as_secs_f64());
         offers.close();
         while let Ok(offer) = offers.try_recv() {
             self.release(&offer.agent, None).await;
@@ -160,10 +166,10 @@ impl Call {
 }
 
 pub(super) async fn recv_offer(
-    offers: &mut Option<mpsc::UnboundedReceiver<Offer>>,
+    offers: &mut Option<(mpsc::UnboundedReceiver<Offer>, Instant)>,
 ) -> Option<Offer> {
     match offers {
-        Some(rx) => rx.recv().await,
+        Some((rx, _)) => rx.recv().await,
         None => std::future::pending().await,
     }
 }
