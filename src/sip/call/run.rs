@@ -219,7 +219,10 @@ impl Call {
                 keep_place,
             } => {
                 let place = if keep_place {
-                    self.leave_queue(live).await
+                    let place = self.leave_queue(live).await;
+                    // An agent ringing for this caller is not needed any more.
+                    self.end_routing(live).await;
+                    place
                 } else {
                     None
                 };
