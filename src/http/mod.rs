@@ -14,6 +14,7 @@ pub use error::ApiError;
 
 use crate::callbacks::Planner;
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::metrics::{self, NodeMetrics};
 use crate::phone::Region;
 use crate::store::{AuditEntry, Role, Store};
@@ -34,16 +35,24 @@ pub struct HttpState {
     /// Reads national numbers in paths and bodies.
     pub region: Region,
     pub planner: Arc<Planner>,
+    /// Live notifications for the console's event stream.
+    pub events: EventBus,
 }
 
 impl HttpState {
-    pub fn new(store: Store, metrics: Arc<NodeMetrics>, config: &Config) -> HttpState {
+    pub fn new(
+        store: Store,
+        metrics: Arc<NodeMetrics>,
+        config: &Config,
+        events: EventBus,
+    ) -> HttpState {
         HttpState {
             store,
             auth: Arc::new(AuthCache::default()),
             metrics,
             region: config.company.default_region,
             planner: Arc::new(Planner::from_config(config)),
+            events,
         }
     }
 }
