@@ -173,7 +173,7 @@ impl Store {
                agent_id, language, digits, recording_path, recording_sha256 FROM calls WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reader())
         .await?;
         row.as_ref().map(call_from_row).transpose()
     }
@@ -184,7 +184,7 @@ impl Store {
             "SELECT at, kind, detail FROM call_events WHERE call_id = $1 ORDER BY at, id",
         )
         .bind(id)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {
@@ -263,7 +263,7 @@ impl Store {
                 .unwrap_or_else(|| "~".into()),
         )
         .bind(if filter.limit > 0 { filter.limit } else { 100 })
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(call_from_row).collect()
     }
