@@ -52,7 +52,19 @@ async fn setup(database_url: Option<&str>) -> Api {
     );
 
     let wav_path = svc.dir.path().join("rec.wav");
-    let wav = support::write_test_wav(&wav_path, 1);
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav_path, spec).unwrap();
+    for i in 0..8000i32 {
+        w.write_sample((i % 100 * 50) as i16).unwrap();
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let wav = std::fs::read(&wav_path).unwrap();
 
     let store = Store::connect(&svc.db_url_or(database_url)).await.unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();

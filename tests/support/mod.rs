@@ -257,21 +257,3 @@ pub fn rms(samples: &[i16]) -> f64 {
     let sum: f64 = samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
     (sum / samples.len() as f64).sqrt()
 }
-
-/// Writes a stereo 8 kHz 16-bit WAV like the service's recordings: `seconds` of a sawtooth on the
-/// left (caller), silence on the right. Returns the file's bytes.
-pub fn write_test_wav(path: &Path, seconds: u32) -> Vec<u8> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..(8000 * seconds as i32) {
-        w.write_sample((i % 100 * 50) as i16).unwrap();
-        w.write_sample(0i16).unwrap();
-    }
-    w.finalize().unwrap();
-    std::fs::read(path).unwrap()
-}

@@ -228,9 +228,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn error_page_escapes_the_message() {
+    #[tokio::test]
+    async fn error_page_escapes_the_message() {
         let resp = PageError::bad_request("<script>x</script>").into_response();
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("&lt;script&gt;x&lt;"), "{html}");
+        assert!(!html.contains("<script>x"), "{html}");
     }
 }
