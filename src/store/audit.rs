@@ -86,7 +86,7 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         let agents = sqlx::query("SELECT presence, COUNT(*) FROM agents WHERE removed_at IS NULL GROUP BY presence ORDER BY 1")
-            .fetch_all(self.reader())
+            .fetch_all(self.pool())
             .await?;
         Ok(crate::metrics::StoreFigures {
             calls_by_outcome: pairs(calls)?,
