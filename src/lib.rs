@@ -8,7 +8,8 @@
 //! - [`store`]: the client card and every table behind it, on SQLite or PostgreSQL.
 //! - [`auth`]: API tokens (only their hashes are stored).
 //! - [`callbacks`]: planning a callback request against the store and the calendars.
-//! - [`http`]: the HTTP surface (health now; API and console later).
+//! - [`events`]: the in-process bus of what supervisors should see live (complaints, callbacks).
+//! - [`http`]: the HTTP surface: health, metrics, the JSON API and the supervisor console.
 //! - [`server`]: `serve` wiring: one cancellation tree for every task.
 //! - [`cli`]: the administrator's commands.
 
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod flow;
 pub mod http;
 pub mod import;

@@ -7,8 +7,8 @@ use super::error::ApiError;
 use crate::auth;
 use crate::store::Role;
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -65,33 +65,72 @@ impl AuthCache {
     }
 }
 
-impl FromRequestParts<HttpState> for Caller {
-    type Rejection = ApiError;
+/// The console's cookie: the API token itself, HttpOnly and SameSite=Strict, so pages, the audio
+/// player and the console's own API calls authenticate like a bearer header would.
+pub const SESSION_COOKIE: &str = "fd_session";
 
-    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Caller, ApiError> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether the request says it comes from a page of this very server: its `Origin` (or, when a
+/// browser sends none, its `Referer`) names the host the request was sent to. Cookie-authenticated
+/// requests that change something must pass this, so no other site can make a browser send them.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let from = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(from) = from else {
+        return false;
+    };
+    let Some((_, rest)) = from.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.eq_ignore_ascii_case(host)
+}
+
+/// The client address for the failed-login limit.
+pub fn client_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+impl AuthCache {
+    /// Who `token` belongs to. Failures count against `ip`; past the limit the address gets 429
+    /// whatever it presents. Shared by the bearer header, the console cookie and the login form.
+    pub async fn verify(
+        &self,
+        state: &HttpState,
+        ip: IpAddr,
+        token: &str,
+    ) -> Result<Caller, ApiError> {
         let now = Instant::now();
-        if state.auth.blocked(ip, now) {
+        if self.blocked(ip, now) {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_failures",
                 "too many failed logins; wait a minute",
             ));
         }
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        if let Some((caller, at)) = state
-            .auth
+        if let Some((caller, at)) = self
             .verified
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -101,7 +140,7 @@ impl FromRequestParts<HttpState> for Caller {
             return Ok(caller.clone());
         }
         let fail = || {
-            state.auth.failed(ip, now);
+            self.failed(ip, now);
             ApiError::unauthorized("invalid token")
         };
         let key = auth::key_id(token).ok_or_else(fail)?;
@@ -119,12 +158,100 @@ impl FromRequestParts<HttpState> for Caller {
             role: user.role,
             agent_id: user.agent_id,
         };
-        state
-            .auth
-            .verified
+        self.verified
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(digest, (caller.clone(), now));
         Ok(caller)
+    }
+}
+
+impl FromRequestParts<HttpState> for Caller {
+    type Rejection = ApiError;
+
+    /// A bearer header wins; else the console cookie, which for anything but a read must come
+    /// with a same-origin `Origin`/`Referer` (SameSite=Strict already keeps other sites out).
+    async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Caller, ApiError> {
+        let ip = client_ip(parts);
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let token = match bearer {
+            Some(t) => t,
+            None => {
+                let t = cookie(&parts.headers, SESSION_COOKIE)
+                    .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+                let read = matches!(parts.method, Method::GET | Method::HEAD);
+                if !read && !same_origin(&parts.headers) {
+                    return Err(ApiError::forbidden(
+                        "a cookie-authenticated change must come from this server's own pages",
+                    ));
+                }
+                t
+            }
+        };
+        state.auth.verify(state, ip, token).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cookie_is_found_among_others() {
+        let h = headers(&[("cookie", "a=1; fd_session=fd_x_y"), ("cookie", "b=2")]);
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("fd_x_y"));
+        assert_eq!(cookie(&h, "b"), Some("2"));
+        assert_eq!(cookie(&h, "fd"), None);
+        assert_eq!(
+            cookie(&headers(&[("cookie", "fd_session=")]), SESSION_COOKIE),
+            None
+        );
+    }
+
+    #[test]
+    fn same_origin_needs_a_matching_origin_or_referer() {
+        let ok = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080"),
+        ]);
+        assert!(same_origin(&ok));
+        let referer = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("referer", "http://127.0.0.1:8080/complaints?status=open"),
+        ]);
+        assert!(same_origin(&referer));
+        for bad in [
+            headers(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://evil.example"),
+            ]),
+            headers(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://127.0.0.1:8081"),
+            ]),
+            headers(&[("host", "127.0.0.1:8080"), ("origin", "null")]),
+            headers(&[
+                ("host", "127.0.0.1:8080"),
+                ("referer", "http://127.0.0.1:8080.evil.example/"),
+            ]),
+            headers(&[("host", "127.0.0.1:8080")]),
+            headers(&[("origin", "http://127.0.0.1:8080")]),
+        ] {
+            assert!(!same_origin(&bad), "{bad:?}");
+        }
     }
 }

@@ -30,16 +30,16 @@ pub struct ListQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallsPage {
-    calls: Vec<CallRow>,
+    pub(super) calls: Vec<CallRow>,
     /// Pass as `cursor` for the next page; absent on the last page.
-    next: Option<String>,
+    pub(super) next: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CallEvent {
-    at: DateTime<Utc>,
-    kind: String,
-    detail: String,
+    pub(super) at: DateTime<Utc>,
+    pub(super) kind: String,
+    pub(super) detail: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -93,8 +93,37 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<CallsPage>, ApiError> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let mut agent = q.agent;
+    let params = ListParams {
+        since: q.since,
+        until: q.until,
+        phone: q.phone,
+        agent: q.agent,
+        outcome: q.outcome,
+        limit: q.limit.unwrap_or(50),
+        cursor: q.cursor,
+    };
+    Ok(Json(list_page(&state, &caller, params).await?))
+}
+
+/// One page of the calls list, as the API and the console both show it.
+pub(super) struct ListParams {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub phone: Option<String>,
+    pub agent: Option<String>,
+    pub outcome: Option<String>,
+    pub limit: i64,
+    pub cursor: Option<String>,
+}
+
+/// Newest first; agents get only their own calls whatever they ask for.
+pub(super) async fn list_page(
+    state: &HttpState,
+    caller: &Caller,
+    p: ListParams,
+) -> Result<CallsPage, ApiError> {
+    let limit = p.limit.clamp(1, 500);
+    let mut agent = p.agent;
     if caller.role < Role::Supervisor {
         agent = Some(
             caller
@@ -104,12 +133,12 @@ pub async fn list(
         );
     }
     let filter = CallsFilter {
-        since: q.since,
-        until: q.until,
-        phone: q.phone,
+        since: p.since,
+        until: p.until,
+        phone: p.phone,
         agent,
-        outcome: q.outcome,
-        before: q.cursor.as_deref().map(parse_cursor).transpose()?,
+        outcome: p.outcome,
+        before: p.cursor.as_deref().map(parse_cursor).transpose()?,
         limit: limit + 1,
     };
     let mut calls = state.store.list_calls(&filter).await?;
@@ -121,7 +150,7 @@ pub async fn list(
     } else {
         None
     };
-    Ok(Json(CallsPage { calls, next }))
+    Ok(CallsPage { calls, next })
 }
 
 #[utoipa::path(get, path = "/api/v1/calls/{id}", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),

@@ -4,6 +4,7 @@ use super::HttpState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Json as Body, Path, Query};
+use crate::events::Event;
 use crate::store::{Complaint, Note, Role, StoreError};
 use axum::Json;
 use axum::extract::State;
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
 
-fn store_error(e: StoreError) -> ApiError {
+pub(super) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::NotFound(m) => ApiError::not_found(m),
         StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
@@ -59,12 +60,32 @@ pub async fn assign(
     if body.to.trim().is_empty() {
         return Err(ApiError::bad_request("`to` must name someone"));
     }
-    state
+    let complaint = state
         .store
         .assign_complaint(id, body.to.trim())
         .await
-        .map(Json)
-        .map_err(store_error)
+        .map_err(store_error)?;
+    publish_assigned(&state, &complaint, &caller);
+    Ok(Json(complaint))
+}
+
+/// Tells live consoles; shared with the console's own form.
+pub(super) fn publish_assigned(state: &HttpState, complaint: &Complaint, caller: &Caller) {
+    state.events.publish(Event::ComplaintAssigned {
+        complaint_id: complaint.id,
+        to: complaint.assigned_to.clone().unwrap_or_default(),
+        by: caller.name.clone(),
+        at: Utc::now(),
+    });
+}
+
+pub(super) fn publish_resolved(state: &HttpState, complaint: &Complaint, caller: &Caller) {
+    state.events.publish(Event::ComplaintResolved {
+        complaint_id: complaint.id,
+        closure_code: complaint.closure_code.clone().unwrap_or_default(),
+        by: caller.name.clone(),
+        at: complaint.resolved_at.unwrap_or_else(Utc::now),
+    });
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -86,7 +107,7 @@ pub async fn resolve(
     if body.closure_code.trim().is_empty() {
         return Err(ApiError::bad_request("a closure code is required"));
     }
-    state
+    let complaint = state
         .store
         .resolve_complaint(
             id,
@@ -95,8 +116,9 @@ pub async fn resolve(
             Utc::now(),
         )
         .await
-        .map(Json)
-        .map_err(store_error)
+        .map_err(store_error)?;
+    publish_resolved(&state, &complaint, &caller);
+    Ok(Json(complaint))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -1,10 +1,11 @@
 //! The HTTP surface: health, and the JSON API under `/api/v1` with bearer tokens and roles
-//! (admin > supervisor > agent). The console and metrics mount on the same router.
+//! (admin > supervisor > agent), metrics, and the supervisor console (server-rendered pages at `/`).
 
 mod auth;
 mod calls;
 mod cards;
 mod complaints;
+mod console;
 mod error;
 mod extract;
 mod roster;
@@ -14,6 +15,7 @@ pub use error::ApiError;
 
 use crate::callbacks::Planner;
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::metrics::{self, NodeMetrics};
 use crate::phone::Region;
 use crate::store::{AuditEntry, Role, Store};
@@ -34,16 +36,29 @@ pub struct HttpState {
     /// Reads national numbers in paths and bodies.
     pub region: Region,
     pub planner: Arc<Planner>,
+    /// Live notifications for the console's event stream.
+    pub events: EventBus,
+    /// The console shows instants in the company's zone.
+    pub time_zone: chrono_tz::Tz,
+    pub company: Arc<str>,
 }
 
 impl HttpState {
-    pub fn new(store: Store, metrics: Arc<NodeMetrics>, config: &Config) -> HttpState {
+    pub fn new(
+        store: Store,
+        metrics: Arc<NodeMetrics>,
+        config: &Config,
+        events: EventBus,
+    ) -> HttpState {
         HttpState {
             store,
             auth: Arc::new(AuthCache::default()),
             metrics,
             region: config.company.default_region,
             planner: Arc::new(Planner::from_config(config)),
+            events,
+            time_zone: config.company.time_zone,
+            company: Arc::from(config.company.name.as_str()),
         }
     }
 }
@@ -107,6 +122,8 @@ pub fn router(state: HttpState) -> Router {
             "/api/v1/{*rest}",
             axum::routing::any(|| async { ApiError::not_found("no such API endpoint") }),
         )
+        .merge(console::router())
+        .fallback(console::not_found)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .with_state(state)
 }

@@ -5,6 +5,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Path, Query};
 use crate::callbacks::{CallbackError, CallbackRequest};
+use crate::events::Event;
 use crate::phone;
 use crate::store::{Agent, CallbackRow, CallbackSource, Presence, Role, StoreError};
 use axum::Json;
@@ -107,7 +108,10 @@ pub async fn request_callback(
         dnc_consent: false,
     };
     match state.planner.request(&state.store, req, now).await {
-        Ok(row) => Ok((StatusCode::CREATED, Json(row))),
+        Ok(row) => {
+            publish_requested(&state, &row);
+            Ok((StatusCode::CREATED, Json(row)))
+        }
         Err(e @ CallbackError::DoNotCall { .. }) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "do_not_call",
@@ -124,4 +128,16 @@ pub async fn request_callback(
         )),
         Err(CallbackError::Store(e)) => Err(e.into()),
     }
+}
+
+/// Tells live consoles about a new request.
+pub(super) fn publish_requested(state: &HttpState, row: &CallbackRow) {
+    state.events.publish(Event::CallbackRequested {
+        callback_id: row.id,
+        phone: row.phone.clone(),
+        source: row.source.clone(),
+        at_risk: row.at_risk,
+        sla_deadline: row.sla_deadline,
+        at: row.requested_at,
+    });
 }

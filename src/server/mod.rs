@@ -5,6 +5,7 @@
 mod recover;
 
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::http::{self, HttpState};
 use crate::media::ports::PortPool;
 use crate::media::prompts::{PromptError, Prompts};
@@ -110,12 +111,24 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
 
     let mut tasks = JoinSet::new();
     let metrics = Arc::new(crate::metrics::NodeMetrics::default());
-    let app = http::router(HttpState::new(store.clone(), metrics.clone(), &config))
-        .into_make_service_with_connect_info::<SocketAddr>();
+    // One bus per node: the HTTP handlers publish to it and the console's live stream reads it.
+    let events = EventBus::new();
+    let call_events = events.clone();
+    let app = http::router(HttpState::new(
+        store.clone(),
+        metrics.clone(),
+        &config,
+        events.clone(),
+    ))
+    .into_make_service_with_connect_info::<SocketAddr>();
     let token = shutdown.child_token();
     tasks.spawn(async move {
         let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { token.cancelled().await })
+            .with_graceful_shutdown(async move {
+                token.cancelled().await;
+                // Live streams never end by themselves; end them so the drain can finish.
+                events.close();
+            })
             .await
             .map_err(|e| e.to_string());
         ("http", result)
@@ -134,6 +147,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         node,
         sip_addr.ip(),
         metrics,
+        call_events,
     ));
     let router = ctx.router.clone();
     let token = shutdown.child_token();

@@ -5,6 +5,7 @@
 use super::request;
 use crate::callbacks::{CallbackRequest, Planner};
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::flow::{Action, Event, Flow, FlowConfig, Lang, Outcome, Screening};
 use crate::media::ports::PortPool;
 use crate::media::prompts::Prompts;
@@ -51,6 +52,8 @@ pub struct CallContext {
     pub metrics: Arc<NodeMetrics>,
     /// The node's waiting line and agent distributor.
     pub router: Arc<Router>,
+    /// Complaints and callbacks opened by calls, for the console's live stream.
+    pub events: EventBus,
 }
 
 impl CallContext {
@@ -65,6 +68,7 @@ impl CallContext {
         node: String,
         media_ip: IpAddr,
         metrics: Arc<NodeMetrics>,
+        events: EventBus,
     ) -> CallContext {
         CallContext {
             planner: Planner::from_config(&config),
@@ -80,6 +84,7 @@ impl CallContext {
             node,
             media_ip,
             metrics,
+            events,
         }
     }
 

@@ -44,7 +44,7 @@ impl Store {
             "SELECT id, at, actor, action, object, detail FROM audit_log ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {
@@ -75,7 +75,7 @@ impl Store {
                 .collect()
         };
         let calls = sqlx::query("SELECT COALESCE(outcome, 'in_progress'), COUNT(*) FROM calls GROUP BY COALESCE(outcome, 'in_progress') ORDER BY 1")
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         let callbacks = sqlx::query(
             "SELECT 'due', COUNT(*) FROM callbacks WHERE status = 'planned' AND next_attempt_at <= $1 \
@@ -83,7 +83,7 @@ impl Store {
              UNION ALL SELECT 'breached', COUNT(*) FROM callbacks WHERE status IN ('planned', 'dialing') AND sla_deadline < $1",
         )
         .bind(to_ms(now))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         let a = self.agent_counts(now).await?;
         let agents = [

@@ -212,7 +212,7 @@ impl Store {
         let limit = due_at.map(to_ms).unwrap_or(i64::MAX);
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(limit)
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter().map(callback_from_row).collect()
     }

@@ -173,7 +173,7 @@ impl Store {
                agent_id, language, digits, recording_path, recording_sha256 FROM calls WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reader())
         .await?;
         row.as_ref().map(call_from_row).transpose()
     }
@@ -184,7 +184,7 @@ impl Store {
             "SELECT at, kind, detail FROM call_events WHERE call_id = $1 ORDER BY at, id",
         )
         .bind(id)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {
@@ -234,37 +234,149 @@ impl Store {
         Ok(id)
     }
 
+    /// One page of calls, newest first. Only the filters given become conditions, so each query
+    /// can be answered by one index in order (`migrations/*/0003_console.sql`): a rare phone or an
+    /// agent-and-outcome pair that never occurs costs a short index probe, not a scan.
     pub async fn list_calls(&self, filter: &CallsFilter) -> Result<Vec<CallRow>> {
-        let rows = sqlx::query(
+        let mut conds: Vec<String> = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        // Adds a value to bind and returns its placeholder number.
+        let mut param = |b: Bind| {
+            binds.push(b);
+            binds.len()
+        };
+        if let Some(t) = filter.since {
+            conds.push(format!("started_at >= ${}", param(Bind::Int(to_ms(t)))));
+        }
+        if let Some(t) = filter.until {
+            conds.push(format!("started_at < ${}", param(Bind::Int(to_ms(t)))));
+        }
+        for (column, value) in [
+            ("phone", &filter.phone),
+            ("agent_id", &filter.agent),
+            ("outcome", &filter.outcome),
+        ] {
+            if let Some(v) = value {
+                conds.push(format!("{column} = ${}", param(Bind::Text(v.clone()))));
+            }
+        }
+        if let Some((t, id)) = &filter.before {
+            // The first conjunct bounds the index range; the second breaks ties on the same ms.
+            let a = param(Bind::Int(to_ms(*t)));
+            let b = param(Bind::Text(id.clone()));
+            conds.push(format!(
+                "started_at <= ${a} AND (started_at < ${a} OR id < ${b})"
+            ));
+        }
+        let limit = param(Bind::Int(if filter.limit > 0 { filter.limit } else { 100 }));
+        let sql = format!(
             "SELECT id, phone, direction, started_at, answered_at, ended_at, hangup_by, outcome, \
-               agent_id, language, digits, recording_path, recording_sha256 FROM calls \
-             WHERE started_at >= $1 AND started_at < $2 AND ($3 IS NULL OR phone = $3) \
-               AND ($4 IS NULL OR agent_id = $4) AND ($5 IS NULL OR outcome = $5) \
-               AND (started_at < $6 OR (started_at = $6 AND id < $7)) \
-             ORDER BY started_at DESC, id DESC LIMIT $8",
-        )
-        .bind(filter.since.map(to_ms).unwrap_or(i64::MIN))
-        .bind(filter.until.map(to_ms).unwrap_or(i64::MAX))
-        .bind(&filter.phone)
-        .bind(&filter.agent)
-        .bind(&filter.outcome)
-        .bind(
-            filter
-                .before
-                .as_ref()
-                .map(|(t, _)| to_ms(*t))
-                .unwrap_or(i64::MAX),
-        )
-        .bind(
-            filter
-                .before
-                .as_ref()
-                .map(|(_, id)| id.clone())
-                .unwrap_or_else(|| "~".into()),
-        )
-        .bind(if filter.limit > 0 { filter.limit } else { 100 })
-        .fetch_all(self.pool())
-        .await?;
+               agent_id, language, digits, recording_path, recording_sha256 FROM calls{} \
+             ORDER BY started_at DESC, id DESC LIMIT ${limit}",
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conds.join(" AND "))
+            }
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = match b {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(self.reader()).await?;
         rows.iter().map(call_from_row).collect()
+    }
+}
+
+/// A value for one `$n` of a query assembled at run time.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    async fn store_with(calls: &[(&str, i64, &str, Option<&str>)]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("fd.db").display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        for (id, minute, outcome, agent) in calls {
+            let started_at = t0 + chrono::Duration::minutes(*minute);
+            store
+                .insert_call(&NewCall {
+                    id: id.to_string(),
+                    sip_call_id: None,
+                    direction: "inbound",
+                    phone: Some("+37061234567".into()),
+                    caller_raw: None,
+                    started_at,
+                    node: None,
+                })
+                .await
+                .unwrap();
+            sqlx::query("UPDATE calls SET outcome = $1, agent_id = $2 WHERE id = $3")
+                .bind(outcome)
+                .bind(agent)
+                .bind(id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+        (dir, store)
+    }
+
+    /// Walks every page of `filter` two rows at a time.
+    async fn pages(store: &Store, mut filter: CallsFilter) -> Vec<String> {
+        filter.limit = 2;
+        let mut seen = Vec::new();
+        loop {
+            let page = store.list_calls(&filter).await.unwrap();
+            let Some(last) = page.last() else { break };
+            filter.before = Some((last.started_at, last.id.clone()));
+            seen.extend(page.into_iter().map(|c| c.id));
+        }
+        seen
+    }
+
+    #[tokio::test]
+    async fn keyset_pages_break_ties_on_the_same_instant_and_combine_filters() {
+        let (_dir, store) = store_with(&[
+            ("a", 0, "complaint", Some("anna")),
+            ("b", 1, "complaint", Some("ben")),
+            ("c", 1, "failed", Some("anna")),
+            ("d", 1, "complaint", Some("anna")),
+            ("e", 2, "complaint", None),
+        ])
+        .await;
+        let all = pages(&store, CallsFilter::default()).await;
+        assert_eq!(all, ["e", "d", "c", "b", "a"], "newest first, ties by id");
+        let anna_complaints = CallsFilter {
+            agent: Some("anna".into()),
+            outcome: Some("complaint".into()),
+            ..Default::default()
+        };
+        assert_eq!(pages(&store, anna_complaints).await, ["d", "a"]);
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        let minute_one = CallsFilter {
+            since: Some(t0 + chrono::Duration::minutes(1)),
+            until: Some(t0 + chrono::Duration::minutes(2)),
+            ..Default::default()
+        };
+        assert_eq!(pages(&store, minute_one).await, ["d", "c", "b"]);
+        let nobody = CallsFilter {
+            phone: Some("+37060000000".into()),
+            ..Default::default()
+        };
+        assert!(pages(&store, nobody).await.is_empty());
+        store.close().await;
     }
 }

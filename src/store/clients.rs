@@ -87,7 +87,7 @@ impl Store {
         let sql = format!("SELECT {COLUMNS} FROM clients WHERE phone = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(phone)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?;
         row.as_ref().map(client_from_row).transpose()
     }

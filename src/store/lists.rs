@@ -97,7 +97,7 @@ impl Store {
              WHERE phone = $1 AND removed_at IS NULL",
         )
         .bind(phone)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reader())
         .await?;
         row.as_ref().map(dnc_from_row).transpose()
     }
@@ -107,7 +107,7 @@ impl Store {
             "SELECT id, phone, since, reason, source, requested_by FROM dnc_entries \
              WHERE removed_at IS NULL ORDER BY since, id",
         )
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(dnc_from_row).collect()
     }
@@ -237,7 +237,7 @@ impl Store {
              WHERE phone = $1 AND removed_at IS NULL",
         )
         .bind(phone)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reader())
         .await?;
         row.as_ref().map(vip_from_row).transpose()
     }
@@ -247,7 +247,7 @@ impl Store {
             "SELECT id, phone, agent_id, since, added_by FROM vip_entries \
              WHERE removed_at IS NULL ORDER BY since, id",
         )
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(vip_from_row).collect()
     }

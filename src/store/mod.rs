@@ -14,6 +14,7 @@ mod clients;
 mod complaints;
 mod lists;
 mod routing;
+mod surveys;
 mod timeline;
 mod users;
 
@@ -25,6 +26,7 @@ pub use clients::{Client, ImportSummary};
 pub use complaints::{Complaint, Note};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
 pub use routing::{AgentCounts, FreeAgent, effective_state};
+pub use surveys::ScoreCount;
 pub use timeline::{Card, CardEvent, TimelineItem};
 pub use users::{ApiUser, Role};
 
@@ -69,12 +71,19 @@ pub enum Backend {
     Postgres,
 }
 
-/// A handle to the database; cheap to clone (the pool is shared).
+/// A handle to the database; cheap to clone (the pools are shared).
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// For read-heavy queries (lists, cards, the console). On SQLite, read-only connections of
+    /// their own, so a supervisor's search never queues behind the call path's single writer
+    /// connection (WAL lets them read while it writes); on PostgreSQL the same pool as `pool`.
+    read: AnyPool,
     backend: Backend,
 }
+
+/// Read-only SQLite connections: enough for a few consoles and API clients at once.
+const SQLITE_READERS: u32 = 4;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -122,10 +131,39 @@ impl Store {
                 .await
                 .map_err(connect_err)?,
         };
-        if backend == Backend::Sqlite {
-            pool.execute("PRAGMA journal_mode = WAL;").await?;
-        }
-        Ok(Store { pool, backend })
+        let read = match backend {
+            Backend::Sqlite => {
+                pool.execute("PRAGMA journal_mode = WAL;").await?;
+                let url = sqlite_url(url)?;
+                if url.contains(":memory:") {
+                    // A private in-memory database is visible to its own connection only.
+                    pool.clone()
+                } else {
+                    // Opened lazily: the writer above has created the file and switched it to
+                    // WAL first. `query_only` makes any write through these connections an error.
+                    AnyPoolOptions::new()
+                        .max_connections(SQLITE_READERS)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _meta| {
+                            Box::pin(async move {
+                                conn.execute(
+                                    "PRAGMA query_only = ON; PRAGMA busy_timeout = 10000;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                        .connect_lazy(&url)
+                        .map_err(connect_err)?
+                }
+            }
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Store {
+            pool,
+            read,
+            backend,
+        })
     }
 
     /// Applies every pending migration for this backend.
@@ -145,6 +183,11 @@ impl Store {
         &self.pool
     }
 
+    /// The pool for reads that may lag a write by nothing more than its commit (lists, cards).
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -152,6 +195,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.read.close().await;
         self.pool.close().await;
     }
 }
@@ -232,5 +276,42 @@ mod tests {
         let url = sqlite_url(&format!("sqlite://{}", p.display())).unwrap();
         assert!(url.ends_with("?mode=rwc"));
         assert!(p.parent().unwrap().is_dir());
+    }
+
+    #[tokio::test]
+    async fn sqlite_reads_go_to_read_only_connections_that_see_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("fd.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let refused = sqlx::query("INSERT INTO notes (author, at) VALUES ('x', 0)")
+            .execute(store.reader())
+            .await;
+        assert!(refused.is_err(), "the read pool must not write");
+        sqlx::query("INSERT INTO notes (author, at) VALUES ('x', 0)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notes")
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "a committed write is visible to the readers at once");
+        // Readers answer while the writer holds a transaction open (WAL).
+        let mut tx = store.pool().begin().await.unwrap();
+        sqlx::query("INSERT INTO notes (author, at) VALUES ('y', 0)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let n: i64 = tokio::time::timeout(
+            Duration::from_secs(2),
+            sqlx::query_scalar("SELECT COUNT(*) FROM notes").fetch_one(store.reader()),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(n, 1, "uncommitted rows are not seen");
+        tx.commit().await.unwrap();
+        store.close().await;
     }
 }

@@ -116,7 +116,7 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(phone)
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter().map(item_from_row).collect()
     }
@@ -143,7 +143,7 @@ impl Store {
         let sql = format!("SELECT COUNT(*) FROM ({}) t", SOURCES.join(" UNION ALL "));
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(phone)
-            .fetch_one(self.pool())
+            .fetch_one(self.reader())
             .await?;
         Ok(n > 0)
     }

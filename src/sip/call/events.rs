@@ -172,6 +172,16 @@ impl Call {
             .await;
         match planned {
             Ok(cb) => {
+                self.ctx
+                    .events
+                    .publish(crate::events::Event::CallbackRequested {
+                        callback_id: cb.id,
+                        phone: cb.phone.clone(),
+                        source: cb.source.clone(),
+                        at_risk: cb.at_risk,
+                        sla_deadline: cb.sla_deadline,
+                        at: now,
+                    });
                 self.log(
                     "callback",
                     &format!(
@@ -244,6 +254,20 @@ impl Call {
             .await;
         match opened {
             Ok(id) => {
+                let at = Utc::now();
+                self.ctx
+                    .events
+                    .publish(crate::events::Event::ComplaintOpened {
+                        complaint_id: id,
+                        call_id: Some(self.call_id.clone()),
+                        phone: self.phone.clone(),
+                        at,
+                    });
+                self.ctx.events.publish(crate::events::Event::Escalated {
+                    complaint_id: id,
+                    to: "supervisors".into(),
+                    at,
+                });
                 self.log(
                     "complaint",
                     &format!("complaint #{id} opened, escalated to supervisors"),

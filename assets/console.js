@@ -1,0 +1,60 @@
+// frontdesk console: live updates over Server-Sent Events (new complaints, escalations, callback
+// requests), shown in a list at the top of every supervisor page. Nothing else needs script.
+"use strict";
+
+(function () {
+  const panel = document.getElementById("live");
+  const status = document.getElementById("live-status");
+  if (!panel || !window.EventSource) return;
+  const list = document.getElementById("live-list");
+  const KEEP = 8;
+  const LINKS = {
+    complaint_opened: (e) => "/complaints?status=all#c" + e.complaint_id,
+    escalated: (e) => "/complaints?status=all#c" + e.complaint_id,
+    complaint_assigned: (e) => "/complaints?status=all#c" + e.complaint_id,
+    complaint_resolved: (e) => "/complaints?status=all#c" + e.complaint_id,
+    callback_requested: (e) => "/callbacks#cb" + e.callback_id,
+  };
+
+  function setStatus(text, cls) {
+    if (!status) return;
+    status.textContent = text;
+    status.className = "live-status " + cls;
+  }
+
+  function add(text, href, at) {
+    const li = document.createElement("li");
+    const time = document.createElement("time");
+    const when = at ? new Date(at) : new Date();
+    time.dateTime = when.toISOString();
+    time.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    li.appendChild(time);
+    const a = document.createElement(href ? "a" : "span");
+    if (href) a.href = href;
+    a.textContent = text; // never HTML: event text comes from callers' data
+    li.appendChild(a);
+    list.insertBefore(li, list.firstChild);
+    while (list.children.length > KEEP) list.removeChild(list.lastChild);
+    panel.hidden = false;
+  }
+
+  const source = new EventSource(panel.dataset.stream);
+  source.addEventListener("ready", () => setStatus("live", "on"));
+  source.onerror = () => setStatus("reconnecting", "off");
+  Object.keys(LINKS).forEach((name) => {
+    source.addEventListener(name, (msg) => {
+      let ev;
+      try { ev = JSON.parse(msg.data); } catch (_) { return; }
+      add(ev.summary || name, LINKS[name](ev), ev.at);
+    });
+  });
+  source.addEventListener("lagged", (msg) => {
+    let missed = "some";
+    try { missed = JSON.parse(msg.data).missed; } catch (_) { /* keep "some" */ }
+    add(missed + " updates were missed; reload the page to see everything.", null, null);
+  });
+  document.getElementById("live-clear").addEventListener("click", () => {
+    list.textContent = "";
+    panel.hidden = true;
+  });
+})();

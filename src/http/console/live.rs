@@ -1,0 +1,154 @@
+//! `GET /console/events`: the event bus as Server-Sent Events, for supervisors' open pages. Each
+//! event is named after its type and carries its JSON plus a one-line `summary`; a comment every
+//! 15 s keeps proxies from closing an idle stream. A console that falls behind gets a `lagged`
+//! event saying how many it missed (the page offers a reload) and the stream goes on.
+
+use super::page::{PageError, Viewer};
+use crate::events::{Event, EventBus};
+use crate::http::HttpState;
+use crate::store::Role;
+use axum::extract::State;
+use axum::response::sse::{self, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use futures_util::stream::{self, Stream};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::RecvError;
+
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Response, PageError> {
+    viewer.require(Role::Supervisor)?;
+    let rx = state.events.subscribe();
+    let stream = sse_stream(state.events.clone(), rx);
+    let mut resp = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
+        .into_response();
+    // Reverse proxies (nginx) would otherwise hold events back in their buffers.
+    resp.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    Ok(resp)
+}
+
+/// Bus events as SSE events until the bus is closed (shutdown) or the client goes away.
+fn sse_stream(
+    bus: EventBus,
+    rx: Receiver<Event>,
+) -> impl Stream<Item = Result<sse::Event, Infallible>> {
+    // The first item tells the page it is connected, before any real event arrives.
+    let hello = sse::Event::default().event("ready").data("{}");
+    let rest = stream::unfold((bus, rx), |(bus, mut rx)| async move {
+        let next = tokio::select! {
+            _ = bus.closed() => return None,
+            r = rx.recv() => r,
+        };
+        let ev = match next {
+            Ok(ev) => to_sse(&ev),
+            Err(RecvError::Lagged(missed)) => sse::Event::default()
+                .event("lagged")
+                .data(format!("{{\"missed\":{missed}}}")),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(ev), (bus, rx)))
+    });
+    stream::once(async move { Ok(hello) }).chain(rest)
+}
+
+fn to_sse(ev: &Event) -> sse::Event {
+    let mut json = serde_json::to_value(ev).unwrap_or_default();
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert("summary".into(), summary(ev).into());
+    }
+    sse::Event::default()
+        .event(ev.name())
+        .data(json.to_string())
+}
+
+/// One line a supervisor reads in the live list.
+pub fn summary(ev: &Event) -> String {
+    let phone = |p: &Option<String>| p.clone().unwrap_or_else(|| "an unknown number".into());
+    match ev {
+        Event::ComplaintOpened {
+            complaint_id,
+            phone: p,
+            ..
+        } => format!("New complaint #{complaint_id} from {}", phone(p)),
+        Event::Escalated {
+            complaint_id, to, ..
+        } => format!("Complaint #{complaint_id} escalated to {to}"),
+        Event::ComplaintAssigned {
+            complaint_id,
+            to,
+            by,
+            ..
+        } => format!("Complaint #{complaint_id} assigned to {to} by {by}"),
+        Event::ComplaintResolved {
+            complaint_id,
+            closure_code,
+            by,
+            ..
+        } => format!("Complaint #{complaint_id} resolved ({closure_code}) by {by}"),
+        Event::CallbackRequested {
+            callback_id,
+            phone,
+            source,
+            at_risk,
+            ..
+        } => format!(
+            "Callback #{callback_id} requested for {phone} ({source}){}",
+            if *at_risk { ", at risk" } else { "" }
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    #[tokio::test]
+    async fn stream_says_ready_then_relays_and_survives_lag_then_ends_on_close() {
+        let bus = EventBus::new();
+        let rx = bus.subscribe();
+        let mut s = Box::pin(sse_stream(bus.clone(), rx));
+        assert!(s.next().await.is_some(), "ready");
+        let ev = |id| Event::Escalated {
+            complaint_id: id,
+            to: "supervisors".into(),
+            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        };
+        for i in 0..300 {
+            bus.publish(ev(i));
+        }
+        // 300 published into a 256-event buffer: a lag notice, then the newest 256.
+        let mut got = 0;
+        while let Some(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), s.next())
+            .await
+            .ok()
+            .flatten()
+        {
+            got += 1;
+            if got == 257 {
+                break;
+            }
+        }
+        assert_eq!(got, 257);
+        bus.close();
+        assert!(s.next().await.is_none(), "the stream ends at shutdown");
+    }
+
+    #[test]
+    fn summaries_read_as_sentences() {
+        let ev = Event::ComplaintOpened {
+            complaint_id: 4,
+            call_id: None,
+            phone: Some("+37061234567".into()),
+            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        };
+        assert_eq!(summary(&ev), "New complaint #4 from +37061234567");
+    }
+}
