@@ -191,11 +191,25 @@ impl Running {
             tracing::warn!("components did not drain within {DRAIN_DEADLINE:?}; aborting them");
             self.tasks.shutdown().await;
         }
-        // Every call has dropped its recorder handle by now; the writer finalises and exits.
+        // Every call has dropped its recorder handle by now; the writer finalises and exits. A call
+        // still stuck (on a store that stopped answering) must not keep the process alive: past
+        // the deadline we exit, and the next start repairs the files and closes the rows.
         if let Some(writer) = self.writer.take() {
-            let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+            let joined = tokio::time::timeout(
+                DRAIN_DEADLINE,
+                tokio::task::spawn_blocking(move || writer.join()),
+            )
+            .await;
+            if joined.is_err() {
+                tracing::warn!("recordings still open at exit; they are repaired at next start");
+            }
         }
-        self.store.close().await;
+        if tokio::time::timeout(DRAIN_DEADLINE, self.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("store connections still busy at exit");
+        }
         tracing::info!("stopped");
         failure.unwrap_or(Ok(()))
     }

@@ -10,6 +10,8 @@ pub enum Refusal {
     Full,
     TooFast,
     ShuttingDown,
+    /// The store answers slowly: more calls would only queue more writes behind it.
+    StoreBacklog,
 }
 
 /// A token bucket for new calls per second, with a burst of one second's worth.
@@ -49,10 +51,14 @@ pub fn admit(
     max_active: usize,
     rate: &mut RateLimit,
     shutting_down: bool,
+    store_backlog: bool,
     now: Instant,
 ) -> Result<(), Refusal> {
     if shutting_down {
         return Err(Refusal::ShuttingDown);
+    }
+    if store_backlog {
+        return Err(Refusal::StoreBacklog);
     }
     if active >= max_active {
         return Err(Refusal::Full);
@@ -67,7 +73,7 @@ pub fn admit(
 pub fn retry_after(refusal: Refusal) -> Duration {
     match refusal {
         Refusal::TooFast => Duration::from_secs(1),
-        Refusal::Full | Refusal::ShuttingDown => Duration::from_secs(5),
+        Refusal::Full | Refusal::ShuttingDown | Refusal::StoreBacklog => Duration::from_secs(5),
     }
 }
 
@@ -89,12 +95,22 @@ mod tests {
     fn full_and_shutdown_come_first() {
         let t0 = Instant::now();
         let mut r = RateLimit::new(100, t0);
-        assert_eq!(admit(5, 5, &mut r, false, t0), Err(Refusal::Full));
-        assert_eq!(admit(0, 5, &mut r, true, t0), Err(Refusal::ShuttingDown));
-        assert_eq!(admit(4, 5, &mut r, false, t0), Ok(()));
+        assert_eq!(admit(5, 5, &mut r, false, false, t0), Err(Refusal::Full));
+        assert_eq!(
+            admit(0, 5, &mut r, true, false, t0),
+            Err(Refusal::ShuttingDown)
+        );
+        assert_eq!(admit(4, 5, &mut r, false, false, t0), Ok(()));
+        assert_eq!(
+            admit(0, 5, &mut r, false, true, t0),
+            Err(Refusal::StoreBacklog)
+        );
         let mut slow = RateLimit::new(1, t0);
-        assert_eq!(admit(0, 5, &mut slow, false, t0), Ok(()));
-        assert_eq!(admit(0, 5, &mut slow, false, t0), Err(Refusal::TooFast));
+        assert_eq!(admit(0, 5, &mut slow, false, false, t0), Ok(()));
+        assert_eq!(
+            admit(0, 5, &mut slow, false, false, t0),
+            Err(Refusal::TooFast)
+        );
         assert_eq!(retry_after(Refusal::TooFast), Duration::from_secs(1));
     }
 }

@@ -16,7 +16,7 @@ use crate::metrics::NodeMetrics;
 use crate::phone;
 use crate::recording::Recorder;
 use crate::routing::{Offer, Router};
-use crate::store::{CallEnd, CallbackSource, ListSource, NewCall, Store};
+use crate::store::{CallEnd, CallbackSource, ListSource, NewCall, Store, TimelineWriter};
 use chrono::Utc;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -54,7 +54,14 @@ pub struct CallContext {
     pub router: Arc<Router>,
     /// Complaints and callbacks opened by calls, for the console's live stream.
     pub events: EventBus,
+    /// Every call's timeline, written in batches.
+    pub timeline: TimelineWriter,
+    /// Unix ms until which the store counts as backlogged.
+    store_slow_until: AtomicI64,
 }
+
+/// A call row written slower than this means the store is backlogged (admission refuses calls).
+pub const STORE_SLOW: Duration = Duration::from_millis(250);
 
 impl CallContext {
     #[allow(clippy::too_many_arguments)]
@@ -73,6 +80,8 @@ impl CallContext {
         CallContext {
             planner: Planner::from_config(&config),
             router: Router::new(store.clone(), node.clone(), config.routing.clone()),
+            timeline: TimelineWriter::start(store.clone()).0,
+            store_slow_until: AtomicI64::new(0),
             allowed_sources: allowed_sources(&config.pbx),
             max_calls: config.calls.max_concurrent,
             config,
@@ -85,6 +94,23 @@ impl CallContext {
             media_ip,
             metrics,
             events,
+        }
+    }
+
+    /// True for a second after a call-row write took longer than [`STORE_SLOW`]: new calls are
+    /// refused meanwhile, so the calls already up keep their store.
+    pub fn store_backlogged(&self) -> bool {
+        Utc::now().timestamp_millis() < self.store_slow_until.load(Ordering::Relaxed)
+    }
+
+    fn note_store_latency(&self, took: Duration) {
+        if took > STORE_SLOW {
+            let until = Utc::now().timestamp_millis() + 1_000;
+            self.store_slow_until.store(until, Ordering::Relaxed);
+            warn!(
+                ms = took.as_millis() as u64,
+                "store is slow: refusing new calls for 1 s"
+            );
         }
     }
 
@@ -174,7 +200,10 @@ pub async fn run(
         started_at: started,
         node: Some(ctx.node.clone()),
     };
-    if let Err(e) = ctx.store.insert_call(&new_call).await {
+    let writing = Instant::now();
+    let inserted = ctx.store.insert_call(&new_call).await;
+    ctx.note_store_latency(writing.elapsed());
+    if let Err(e) = inserted {
         // Without a row we cannot keep the promise that every call is logged: refuse it.
         warn!(error = %e, "cannot write the call row: 503");
         let _ = tx.reply(StatusCode::ServiceUnavailable).await;
@@ -258,6 +287,8 @@ async fn close(
     language: Option<Lang>,
     recording: Option<(String, String)>,
 ) {
+    // The timeline is complete before the row says the call is over.
+    ctx.timeline.flush().await;
     let (path, sha) = recording.unzip();
     let end = CallEnd {
         ended_at: Utc::now(),

@@ -182,6 +182,7 @@ async fn route(
                     ctx.max_calls,
                     &mut rate,
                     token.is_cancelled(),
+                    ctx.store_backlogged(),
                     std::time::Instant::now(),
                 );
                 if let Err(refusal) = admitted {

@@ -16,6 +16,7 @@ mod lists;
 mod routing;
 mod surveys;
 mod timeline;
+mod timeline_writer;
 mod users;
 
 pub use agents::{Agent, Presence};
@@ -28,6 +29,7 @@ pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
 pub use routing::{AgentCounts, FreeAgent, effective_state};
 pub use surveys::ScoreCount;
 pub use timeline::{Card, CardEvent, TimelineItem};
+pub use timeline_writer::TimelineWriter;
 pub use users::{ApiUser, Role};
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -43,7 +43,7 @@ impl Store {
              ORDER BY free_since, id",
         )
         .bind(to_ms(now))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {
@@ -168,7 +168,7 @@ impl Store {
     pub async fn agent_counts(&self, now: DateTime<Utc>) -> Result<AgentCounts> {
         let rows =
             sqlx::query("SELECT presence, line, line_until FROM agents WHERE removed_at IS NULL")
-                .fetch_all(self.pool())
+                .fetch_all(self.reader())
                 .await?;
         let mut c = AgentCounts::default();
         for r in rows {

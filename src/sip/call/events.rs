@@ -210,14 +210,9 @@ impl Call {
 
     pub(super) async fn log(&self, kind: &str, detail: &str) {
         info!(kind, detail, "flow");
-        if let Err(e) = self
-            .ctx
-            .store
-            .call_event(&self.call_id, Utc::now(), kind, detail)
-            .await
-        {
-            warn!(error = %e, "cannot write a call event");
-        }
+        self.ctx
+            .timeline
+            .log(&self.call_id, Utc::now(), kind, detail);
     }
 
     /// The caller's message goes to its own WAV (the call recording goes on too); the complaint
