@@ -32,6 +32,7 @@ hours = "00:00-24:00"
 [calls]
 max_concurrent = 5000
 max_new_per_second = 1000
+rtp_timeout_seconds = 120
 [routing]
 ring_timeout_seconds = 10
 wrap_up_seconds = 1

@@ -297,6 +297,40 @@ enum Bind {
     Text(String),
 }
 
+impl Store {
+    /// Many timeline lines in one transaction (the call path's batched writer).
+    pub async fn insert_call_events(
+        &self,
+        events: &[(String, DateTime<Utc>, String, String)],
+    ) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<Vec<super::batch::Param>> = events
+            .iter()
+            .map(|(id, at, kind, detail)| {
+                vec![
+                    id.as_str().into(),
+                    to_ms(*at).into(),
+                    kind.as_str().into(),
+                    detail.as_str().into(),
+                ]
+            })
+            .collect();
+        let mut tx = self.pool().begin().await?;
+        super::batch::insert_rows(
+            self.backend(),
+            &mut tx,
+            "INSERT INTO call_events (call_id, at, kind, detail)",
+            "",
+            &rows,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,39 +412,5 @@ mod tests {
         };
         assert!(pages(&store, nobody).await.is_empty());
         store.close().await;
-    }
-}
-
-impl Store {
-    /// Many timeline lines in one transaction (the call path's batched writer).
-    pub async fn insert_call_events(
-        &self,
-        events: &[(String, DateTime<Utc>, String, String)],
-    ) -> Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let rows: Vec<Vec<super::batch::Param>> = events
-            .iter()
-            .map(|(id, at, kind, detail)| {
-                vec![
-                    id.as_str().into(),
-                    to_ms(*at).into(),
-                    kind.as_str().into(),
-                    detail.as_str().into(),
-                ]
-            })
-            .collect();
-        let mut tx = self.pool().begin().await?;
-        super::batch::insert_rows(
-            self.backend(),
-            &mut tx,
-            "INSERT INTO call_events (call_id, at, kind, detail)",
-            "",
-            &rows,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
