@@ -17,6 +17,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod cli;
 pub mod config;
+pub mod dispatch;
 pub mod events;
 pub mod flow;
 pub mod http;

@@ -125,11 +125,11 @@ pub struct CallbackRow {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, phone, source, reason, requested_at, requested_by, agent_id, \
+pub(super) const COLUMNS: &str = "id, phone, source, reason, requested_at, requested_by, agent_id, \
     queue_position, dnc_consent, slot_start, slot_end, sla_deadline, at_risk, client_tz, plan_reason, \
     status, attempts, next_attempt_at, result, closed_at";
 
-fn callback_from_row(r: &AnyRow) -> Result<CallbackRow> {
+pub(super) fn callback_from_row(r: &AnyRow) -> Result<CallbackRow> {
     let status: String = r.try_get("status")?;
     Ok(CallbackRow {
         id: r.try_get("id")?,
