@@ -3,6 +3,8 @@
 //!
 //!   cargo bench --bench claims -- [REQUESTS] [NODES] [BATCH]     (default 10000 4 50)
 //!
+//! Under `cargo test --all-targets` it runs as a smoke of 200 requests.
+//!
 //! PostgreSQL is taken from FRONTDESK_TEST_PG (default postgres://postgres@127.0.0.1:5432/test),
 //! in a schema of its own that is dropped afterwards.
 
@@ -21,7 +23,7 @@ fn request(i: usize) -> NewCallback {
         requested_by: None,
         agent_id: None,
         call_id: None,
-        queue_position: (i % 10 == 0).then_some(i as i64),
+        queue_position: i.is_multiple_of(10).then_some(i as i64),
         dnc_consent: false,
         slot_start: t0 + Duration::seconds(i as i64 % 600),
         slot_end: t0 + Duration::minutes(30),
@@ -94,7 +96,10 @@ async fn run(name: &str, url: &str, requests: usize, nodes: usize, batch: i64) {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let requests = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let nodes = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(4);
     let batch = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(50);

@@ -234,6 +234,11 @@ async fn pages(c: &Console) {
         "{html}"
     );
 
+    // The agents board: both agents, their state.
+    let (_, html) = c.page("/agents", sup).await;
+    assert!(html.contains("<strong>anna</strong>"), "{html}");
+    assert!(html.contains("state-available"), "{html}");
+
     // Assets, unknown pages, security headers.
     let r = c.http.get(c.url("/console/app.css")).send().await.unwrap();
     assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
@@ -275,7 +280,13 @@ async fn roles(c: &Console) {
         c.page(&format!("/calls/{}", c.calls[0]), agent).await.0,
         StatusCode::OK
     );
-    for path in ["/complaints", "/callbacks", "/surveys", "/console/events"] {
+    for path in [
+        "/complaints",
+        "/callbacks",
+        "/surveys",
+        "/agents",
+        "/console/events",
+    ] {
         assert_eq!(c.page(path, agent).await.0, StatusCode::FORBIDDEN, "{path}");
     }
 }
@@ -474,6 +485,7 @@ async fn console_in_a_real_browser() {
         "complaints",
         "callbacks",
         "surveys",
+        "agents",
     ] {
         let png = shots.join(format!("{page}.png"));
         let len = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);

@@ -124,6 +124,10 @@ try {
   check(nps.trim() === "20", `NPS shows ${nps}`);
   await shot("surveys");
 
+  await page.goto(BASE + "/agents");
+  check((await page.locator("#agents tbody tr").count()) === 2, "agents board does not list both agents");
+  await shot("agents");
+
   // Logging out ends the session.
   await Promise.all([page.waitForURL(/\/login/), page.click("header button.link")]);
   await page.goto(BASE + "/");

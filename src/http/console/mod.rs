@@ -6,6 +6,7 @@
 //! accepts (so the page's `<audio>` can fetch the recording, audited as usual); every form that
 //! changes something must come from this server's own pages. See docs/console.md.
 
+mod agents;
 mod calls;
 mod cards;
 mod format;
@@ -34,6 +35,7 @@ pub fn router() -> Router<HttpState> {
         .route("/complaints/{id}/resolve", post(queues::resolve))
         .route("/callbacks", get(queues::callbacks))
         .route("/surveys", get(surveys::surveys))
+        .route("/agents", get(agents::agents))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
         .route("/console/events", get(live::events))

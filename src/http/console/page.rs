@@ -35,6 +35,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "surveys.html",
         include_str!("../../../templates/surveys.html"),
     ),
+    (
+        "agents.html",
+        include_str!("../../../templates/agents.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {
