@@ -3,6 +3,8 @@
 //!
 //!   cargo bench --bench claims -- [REQUESTS] [NODES] [BATCH]     (default 10000 4 50)
 //!
+//! Under `cargo test --all-targets` (a debug build) it runs as a smoke of 200 requests.
+//!
 //! Under `cargo test --all-targets` it runs as a smoke of 200 requests.
 //!
 //! PostgreSQL is taken from FRONTDESK_TEST_PG (default postgres://postgres@127.0.0.1:5432/test),
@@ -100,7 +102,12 @@ async fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let requests = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    // `cargo bench` builds optimised; `cargo test --all-targets` (a debug build) runs a quick smoke.
+    let default_requests = if cfg!(debug_assertions) { 200 } else { 10_000 };
+    let requests = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default_requests);
     let nodes = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(4);
     let batch = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(50);
     sqlx::any::install_default_drivers();
