@@ -5,8 +5,6 @@
 //!
 //! Under `cargo test --all-targets` (a debug build) it runs as a smoke of 200 requests.
 //!
-//! Under `cargo test --all-targets` it runs as a smoke of 200 requests.
-//!
 //! PostgreSQL is taken from FRONTDESK_TEST_PG (default postgres://postgres@127.0.0.1:5432/test),
 //! in a schema of its own that is dropped afterwards.
 
