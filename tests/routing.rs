@@ -451,3 +451,23 @@ fn a_vip_who_called_later_is_served_first() {
     );
     assert_all_available(&svc);
 }
+
+/// The caller's hold and resume reach the agent as re-INVITEs (sendonly, then sendrecv).
+#[test]
+fn the_callers_hold_is_passed_to_the_agent() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start(ROUTING);
+    import_client(&svc, CALLER, "Jonas");
+    let anna = AgentPhone::start(&svc, "agent_hold.xml", 0);
+    add_agent(&svc, "anna", &anna.uri(), "en");
+    let out = svc.sipp("caller_hold.xml", CALLER, &[]);
+    assert_sipp_ok(&svc, &out, "caller");
+    let log = anna.wait_ok(&svc);
+    assert!(log.contains("agent re-INVITE a=sendonly"), "{log}");
+    assert!(log.contains("agent re-INVITE a=sendrecv"), "{log}");
+    let call = closed_call(&svc);
+    assert_eq!(call["outcome"], "answered-by-agent", "{call}");
+    assert_all_available(&svc);
+}

@@ -231,6 +231,34 @@ impl AgentLeg {
         });
     }
 
+    /// Passes the caller's hold (or resume) on to the agent as a re-INVITE of our side of their
+    /// leg: `sendonly` while the caller holds, `sendrecv` after. Sent in the background, so an
+    /// agent phone slow to answer never stalls the caller's call.
+    pub(super) fn hold(&self, media_ip: IpAddr, on_hold: bool) {
+        let Some(n) = self.negotiated else {
+            return;
+        };
+        let dir = if on_hold {
+            Direction::SendOnly
+        } else {
+            Direction::SendRecv
+        };
+        let sdp = sdp::write_answer(
+            media_ip,
+            self.local_port,
+            &n,
+            dir,
+            rand::random::<u32>().into(),
+        );
+        let dialog = self.dialog.clone();
+        tokio::spawn(async move {
+            let ct = Header::ContentType("application/sdp".into());
+            if let Err(e) = dialog.reinvite(Some(vec![ct]), Some(sdp)).await {
+                warn!(error = %e, "agent did not take the hold re-INVITE");
+            }
+        });
+    }
+
     /// Relays a key by SIP INFO (`application/dtmf-relay`).
     pub(super) async fn info_digit(&self, digit: char) {
         let body = format!("Signal={digit}\r\nDuration=160\r\n").into_bytes();

@@ -28,6 +28,9 @@ impl Call {
                             remote,
                             on_hold: hold,
                         });
+                        if let Some(leg) = live.leg.as_ref().filter(|l| l.answered_at.is_some()) {
+                            leg.hold(self.ctx.media_ip, hold);
+                        }
                         let answer = sdp::write_answer(
                             self.ctx.media_ip,
                             live.media.local.port(),
