@@ -323,6 +323,7 @@ async fn scenario(api: Api) {
             "/api/v1/agents/{id}/presence",
             "/api/v1/audit",
             "/api/v1/callbacks",
+            "/api/v1/callbacks/{id}/cancel",
             "/api/v1/calls",
             "/api/v1/calls/{id}",
             "/api/v1/calls/{id}/notes",
@@ -466,6 +467,50 @@ async fn scenario(api: Api) {
         .await
         .unwrap();
     assert_eq!(cbs.as_array().unwrap().len(), 1);
+    // Cancelling: supervisors only, once; the card says who and why.
+    let cancel = |token: &str, id: &Value| {
+        c.post(url(&format!("/api/v1/callbacks/{id}/cancel")))
+            .bearer_auth(token.to_string())
+            .json(&serde_json::json!({"reason": "client wrote back"}))
+            .send()
+    };
+    assert_eq!(
+        cancel(&api.agent, &cb["id"]).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = cancel(&api.supervisor, &cb["id"]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cancelled: Value = r.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(
+        cancel(&api.supervisor, &cb["id"]).await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        cancel(&api.supervisor, &Value::from(999_999))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let cbs: Value = api
+        .get("/api/v1/callbacks", Some(&api.supervisor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        cbs.as_array().unwrap().len(),
+        0,
+        "a cancelled request leaves the board"
+    );
+    let card: Value = api
+        .get("/api/v1/clients/%2B37061234567", Some(&api.supervisor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(card.to_string().contains("client wrote back"), "{card}");
 
     let r = c
         .post(url("/api/v1/vip"))

@@ -273,6 +273,18 @@ fn callbacks_request_and_list() {
     assert_eq!(v[0]["status"], "planned");
     assert_eq!(v[0]["reason"], "web form");
     assert_eq!(v[0]["attempts"], 0);
+    let id = v[0]["id"].to_string();
+    env.run(&["callbacks", "cancel", &id, "--reason", "wrote back"])
+        .success()
+        .stdout(predicate::str::contains("cancelled"));
+    env.run(&["callbacks", "cancel", &id]).failure();
+    env.run(&["callbacks", "cancel", "999999"]).failure();
+    let out = env.stdout_of(&["callbacks", "list", "--json"]);
+    assert_eq!(
+        json(&out).as_array().unwrap().len(),
+        0,
+        "cancelled leaves the list"
+    );
 }
 
 #[test]

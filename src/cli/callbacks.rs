@@ -41,6 +41,12 @@ pub enum CallbacksCommand {
         #[arg(long, value_name = "AGENT_ID")]
         agent: Option<String>,
     },
+    /// Cancel a waiting request (the card records who and why).
+    Cancel {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +266,20 @@ pub async fn callbacks(
                 ts(row.sla_deadline),
                 if row.at_risk { ", AT RISK" } else { "" }
             );
+        }
+        CallbacksCommand::Cancel { id, reason } => {
+            if store.callback(*id).await?.is_none() {
+                return Err(CliError::NotFound(format!("no callback #{id}")));
+            }
+            if !store
+                .cancel_callback(*id, &actor(), reason.as_deref(), Utc::now())
+                .await?
+            {
+                return Err(CliError::Usage(format!(
+                    "callback #{id} is not waiting any more (being dialled, done, closed or cancelled)"
+                )));
+            }
+            println!("callback #{id} cancelled");
         }
     }
     Ok(())

@@ -130,6 +130,45 @@ pub async fn request_callback(
     }
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/callbacks/{id}/cancel", tag = "callbacks", params(("id" = i64, Path, description = "callback id")), request_body = CancelBody, security(("bearer" = [])),
+    responses((status = 415, description = "not application/json", body = ErrorBody), (status = 413, description = "body over 64 KiB"), (status = 200, body = CallbackRow), (status = 404, body = ErrorBody), (status = 409, description = "not waiting any more (being dialled, done, closed or cancelled)", body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
+/// Cancels a waiting request (supervisors); the card records who and why.
+pub async fn cancel_callback(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    super::extract::Json(body): super::extract::Json<CancelBody>,
+) -> Result<Json<CallbackRow>, ApiError> {
+    caller.require(Role::Supervisor)?;
+    let Some(_) = state.store.callback(id).await? else {
+        return Err(ApiError::not_found(format!("no callback #{id}")));
+    };
+    let by = format!("api:{}", caller.name);
+    let cancelled = state
+        .store
+        .cancel_callback(id, &by, body.reason.as_deref(), Utc::now())
+        .await?;
+    if !cancelled {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_waiting",
+            format!("callback #{id} is not waiting any more"),
+        ));
+    }
+    let row = state
+        .store
+        .callback(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no callback #{id}")))?;
+    Ok(Json(row))
+}
+
 /// Tells live consoles about a new request.
 pub(super) fn publish_requested(state: &HttpState, row: &CallbackRow) {
     state.events.publish(Event::CallbackRequested {

@@ -163,4 +163,42 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+
+    /// Cancels a request that is still waiting: it leaves the dispatch pool, and the card says who
+    /// cancelled it and why. `Ok(false)` when it is not waiting (being dialled, done, closed).
+    pub async fn cancel_callback(
+        &self,
+        id: i64,
+        by: &str,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let why = reason.unwrap_or("cancelled");
+        let phone: Option<String> = sqlx::query_scalar(
+            "UPDATE callbacks SET status = 'cancelled', result = $1, closed_at = $2, updated_at = $2 \
+             WHERE id = $3 AND status = 'planned' RETURNING phone",
+        )
+        .bind(why)
+        .bind(to_ms(now))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(phone) = phone else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        let detail = format!("callback #{id} cancelled by {by}: {why}");
+        Self::card_event_tx(
+            &mut tx,
+            &phone,
+            now,
+            "callback_cancelled",
+            Some(&detail),
+            by,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }
