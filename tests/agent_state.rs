@@ -3,25 +3,9 @@
 
 mod common;
 
-use chrono::{Duration, TimeZone, Utc};
-use common::TestDb;
+use chrono::Duration;
+use common::{each_backend, t0};
 use frontdesk::store::{CallEnd, NewCall, Store};
-
-fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap()
-}
-
-async fn each_backend<F, Fut>(f: F)
-where
-    F: Fn(Store) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for db in TestDb::all().await {
-        eprintln!("backend: {}", db.name);
-        f(db.store.clone()).await;
-        db.cleanup().await;
-    }
-}
 
 async fn open_call(s: &Store, id: &str) {
     s.insert_call(&NewCall {
@@ -35,6 +19,18 @@ async fn open_call(s: &Store, id: &str) {
     })
     .await
     .unwrap();
+}
+
+fn ended(at: chrono::DateTime<chrono::Utc>, outcome: &str) -> CallEnd {
+    CallEnd {
+        ended_at: at,
+        hangup_by: "caller".into(),
+        outcome: outcome.into(),
+        digits: String::new(),
+        language: None,
+        recording: None,
+        recording_sha256: None,
+    }
 }
 
 async fn state(s: &Store, agent: &str) -> String {
@@ -127,20 +123,7 @@ async fn away_agents_are_not_offered_and_a_restart_or_sweep_frees_held_agents() 
         assert_eq!(state(&s, "b").await, "in_call");
         // Nothing to sweep while y is open; once its row is closed (say by n2's restart), b is free.
         assert_eq!(s.sweep_agent_lines(t0()).await.unwrap(), 0);
-        s.close_call(
-            "y",
-            &CallEnd {
-                ended_at: t0(),
-                hangup_by: "crash".into(),
-                outcome: "failed".into(),
-                digits: String::new(),
-                language: None,
-                recording: None,
-                recording_sha256: None,
-            },
-        )
-        .await
-        .unwrap();
+        s.close_call("y", &ended(t0(), "failed")).await.unwrap();
         assert_eq!(s.sweep_agent_lines(t0()).await.unwrap(), 1);
         assert_eq!(state(&s, "b").await, "available");
         // A ring nobody ended is freed after the ring lease.
@@ -174,15 +157,7 @@ async fn survey_scores_reach_the_card_and_handle_times_are_read_back() {
         assert!(s.agent_answered("a", "z", t0()).await.unwrap());
         s.close_call(
             "z",
-            &CallEnd {
-                ended_at: t0() + Duration::seconds(95),
-                hangup_by: "agent".into(),
-                outcome: "answered-by-agent".into(),
-                digits: String::new(),
-                language: None,
-                recording: None,
-                recording_sha256: None,
-            },
+            &ended(t0() + Duration::seconds(95), "answered-by-agent"),
         )
         .await
         .unwrap();

@@ -3,33 +3,13 @@
 
 mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use common::TestDb;
-use frontdesk::store::{Attempt, AttemptEnd, CallbackSource, CallbackStatus, NewCallback, Store};
+use chrono::{DateTime, Duration, Utc};
+use common::{TestDb, t0};
+use frontdesk::store::{Attempt, AttemptEnd, CallbackStatus, NewCallback, Store};
 use std::collections::HashSet;
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap()
-}
-
 fn request(phone: &str, slot: DateTime<Utc>, queue_position: Option<i64>) -> NewCallback {
-    NewCallback {
-        phone: phone.into(),
-        source: CallbackSource::Menu,
-        reason: None,
-        requested_at: t0(),
-        requested_by: None,
-        agent_id: None,
-        call_id: None,
-        queue_position,
-        dnc_consent: false,
-        slot_start: slot,
-        slot_end: slot + Duration::minutes(30),
-        sla_deadline: slot + Duration::hours(8),
-        at_risk: false,
-        client_tz: "Europe/Vilnius".into(),
-        plan_reason: "test".into(),
-    }
+    common::callback_request(phone, slot, queue_position)
 }
 
 fn attempt(at: DateTime<Utc>, result: &str) -> Attempt {

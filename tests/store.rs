@@ -2,28 +2,12 @@
 
 mod common;
 
-use chrono::{Duration, TimeZone, Utc};
-use common::TestDb;
+use chrono::{Duration, Utc};
+use common::{TestDb, each_backend, t0};
 use frontdesk::store::{
-    Added, CallbackSource, CallbackStatus, CallsFilter, Client, DncImportRow, ListSource, NewCall,
-    NewCallback, Presence, Role, Store, StoreError,
+    Added, CallbackStatus, CallsFilter, Client, DncImportRow, ListSource, NewCall, NewCallback,
+    Presence, Role, StoreError,
 };
-
-fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap()
-}
-
-async fn each_backend<F, Fut>(f: F)
-where
-    F: Fn(Store) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    for db in TestDb::all().await {
-        eprintln!("backend: {}", db.name);
-        f(db.store.clone()).await;
-        db.cleanup().await;
-    }
-}
 
 #[tokio::test]
 async fn dnc_entries_are_closed_not_deleted() {
@@ -261,23 +245,7 @@ async fn users_keep_only_hashes() {
 }
 
 fn callback(phone: &str, slot: chrono::DateTime<Utc>, queue_position: Option<i64>) -> NewCallback {
-    NewCallback {
-        phone: phone.into(),
-        source: CallbackSource::Menu,
-        reason: Some("billing".into()),
-        requested_at: t0(),
-        requested_by: None,
-        agent_id: None,
-        call_id: None,
-        queue_position,
-        dnc_consent: false,
-        slot_start: slot,
-        slot_end: slot + Duration::minutes(30),
-        sla_deadline: t0() + Duration::hours(8),
-        at_risk: false,
-        client_tz: "Europe/Vilnius".into(),
-        plan_reason: "test".into(),
-    }
+    common::callback_request(phone, slot, queue_position)
 }
 
 #[tokio::test]

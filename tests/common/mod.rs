@@ -98,3 +98,51 @@ impl TestDb {
         }
     }
 }
+
+/// The instant store tests are written against: Monday 2026-11-23 08:00 UTC.
+pub fn t0() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+        .single()
+        .expect("a valid instant")
+}
+
+/// Runs `f` against a fresh store of every backend.
+pub async fn each_backend<F, Fut>(f: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in TestDb::all().await {
+        eprintln!("backend: {}", db.name);
+        f(db.store.clone()).await;
+        db.cleanup().await;
+    }
+}
+
+/// A planned callback request for `phone` with its slot at `slot`.
+pub fn callback_request(
+    phone: &str,
+    slot: chrono::DateTime<chrono::Utc>,
+    queue_position: Option<i64>,
+) -> frontdesk::store::NewCallback {
+    use chrono::Duration as D;
+    frontdesk::store::NewCallback {
+        phone: phone.into(),
+        source: frontdesk::store::CallbackSource::Menu,
+        reason: Some("billing".into()),
+        requested_at: t0(),
+        requested_by: None,
+        agent_id: None,
+        call_id: None,
+        queue_position,
+        dnc_consent: false,
+        slot_start: slot,
+        slot_end: slot + D::minutes(30),
+        sla_deadline: t0() + D::hours(8),
+        at_risk: false,
+        client_tz: "Europe/Vilnius".into(),
+        plan_reason: "test".into(),
+    }
+}
