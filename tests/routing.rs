@@ -255,24 +255,28 @@ fn events(svc: &Service, call: &str) -> String {
 }
 
 #[test]
-fn busy_and_unanswered_agents_are_freed_and_the_next_one_takes_the_call() {
+fn busy_declining_and_unanswered_agents_are_freed_and_the_next_one_takes_the_call() {
     if !sipp_available() {
         return;
     }
     let svc = Service::start(ROUTING);
     import_client(&svc, CALLER, "Jonas");
-    // Longest-free first: bob, then carl, then anna.
+    // Longest-free first: bob (busy), dan (declines while ringing), carl (never answers), anna.
     let bob = AgentPhone::start(&svc, "agent_busy.xml", 0);
     add_agent(&svc, "bob", &bob.uri(), "en");
+    std::thread::sleep(Duration::from_millis(20));
+    let dan = AgentPhone::start(&svc, "agent_decline.xml", 0);
+    add_agent(&svc, "dan", &dan.uri(), "en");
     std::thread::sleep(Duration::from_millis(20));
     let carl = AgentPhone::start(&svc, "agent_noanswer.xml", 0);
     add_agent(&svc, "carl", &carl.uri(), "en");
     std::thread::sleep(Duration::from_millis(20));
     let anna = AgentPhone::start(&svc, "agent_answer.xml", 0);
     add_agent(&svc, "anna", &anna.uri(), "en");
-    let out = svc.sipp("queue_hangup.xml", CALLER, &["-d", "16000"]);
+    let out = svc.sipp("queue_hangup.xml", CALLER, &["-d", "19000"]);
     assert_sipp_ok(&svc, &out, "caller");
     bob.wait_ok(&svc);
+    dan.wait_ok(&svc);
     carl.wait_ok(&svc);
     anna.wait_ok(&svc);
     let call = closed_call(&svc);
