@@ -113,6 +113,9 @@ pub struct Callbacks {
     pub retry_after_minutes: u32,
     /// Length of the window promised to the client ("between 10:05 and 10:35").
     pub slot_minutes: u32,
+    /// A callback owned by a named agent (a VIP's consultant, a request passed to a person) waits
+    /// this long after its slot opens for that agent, then goes to any free agent.
+    pub owner_wait_minutes: u32,
 }
 
 /// Call handling limits and timings.
@@ -275,6 +278,7 @@ impl Default for Config {
                 min_delay_minutes: 5,
                 max_attempts: 3,
                 retry_after_minutes: 30,
+                owner_wait_minutes: 30,
                 slot_minutes: 30,
             },
             pbx: Pbx {
