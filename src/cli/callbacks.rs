@@ -5,7 +5,7 @@ use crate::callbacks::{CallbackRequest, Planner};
 use crate::config::Config;
 use crate::phone;
 use crate::schedule::planner::SlaRule;
-use crate::store::{CallbackRow, CallbackSource, CallsFilter, Store};
+use crate::store::{CallbackRow, CallbackSource, CallsFilter, SlaState, Store};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use serde::Serialize;
@@ -111,12 +111,10 @@ struct CallbackOut {
 
 impl CallbackOut {
     fn new(c: CallbackRow, now: DateTime<Utc>) -> Self {
-        let sla_state = if now > c.sla_deadline {
-            "breached"
-        } else if c.at_risk {
-            "at_risk"
-        } else {
-            "ok"
+        let sla_state = match c.sla_state(now) {
+            SlaState::Breached => "breached",
+            SlaState::AtRisk => "at_risk",
+            SlaState::OnTime => "ok",
         };
         CallbackOut {
             id: c.id,

@@ -125,6 +125,30 @@ pub struct CallbackRow {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// Where an open callback stands against its deadline (the rule `/metrics`, the console and the
+/// CLI all use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SlaState {
+    OnTime,
+    /// The planner could not fit it before the deadline (flagged when planned).
+    AtRisk,
+    /// The deadline has passed and it is still open.
+    Breached,
+}
+
+impl CallbackRow {
+    pub fn sla_state(&self, now: DateTime<Utc>) -> SlaState {
+        if self.sla_deadline < now {
+            SlaState::Breached
+        } else if self.at_risk {
+            SlaState::AtRisk
+        } else {
+            SlaState::OnTime
+        }
+    }
+}
+
 pub(super) const COLUMNS: &str = "id, phone, source, reason, requested_at, requested_by, agent_id, \
     queue_position, dnc_consent, slot_start, slot_end, sla_deadline, at_risk, client_tz, plan_reason, \
     status, attempts, next_attempt_at, result, closed_at";

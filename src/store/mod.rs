@@ -22,7 +22,7 @@ mod users;
 
 pub use agents::{Agent, Presence};
 pub use audit::AuditEntry;
-pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback};
+pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback, SlaState};
 pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary};
 pub use complaints::{Complaint, Note};

@@ -5,13 +5,13 @@ use super::page::{PageError, Viewer};
 use super::session::SameOrigin;
 use crate::http::HttpState;
 use crate::http::complaints::{publish_assigned, publish_resolved, store_error};
-use crate::store::{CallbackRow, Role};
+use crate::store::{CallbackRow, Role, SlaState};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use minijinja::{Value, context};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Closure codes offered by the resolve form (any other text is accepted too).
 const CLOSURE_CODES: &[&str] = &["explained", "refunded", "fixed", "apologised", "unfounded"];
@@ -125,26 +125,9 @@ pub async fn resolve(
     Ok(back_to(form.back.as_deref(), id))
 }
 
-/// Where an open callback stands against its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SlaState {
-    OnTime,
-    /// The planner could not fit it before the deadline (flagged when planned).
-    AtRisk,
-    /// The deadline has passed and it is still open.
-    Breached,
-}
-
 /// The same rules as `/metrics`' `frontdesk_callbacks{state=…}`.
 pub fn sla_state(cb: &CallbackRow, now: DateTime<Utc>) -> SlaState {
-    if cb.sla_deadline < now {
-        SlaState::Breached
-    } else if cb.at_risk {
-        SlaState::AtRisk
-    } else {
-        SlaState::OnTime
-    }
+    cb.sla_state(now)
 }
 
 pub async fn callbacks(
