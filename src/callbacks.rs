@@ -80,6 +80,14 @@ impl Planner {
         ))
     }
 
+    /// The first instant at or after `at` when this client may be called (client, company and
+    /// legal hours all open); `None` when there is none within the planning horizon.
+    pub fn next_open(&self, client: &ClientWindow, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        planner::next_slot(&self.company, client, &self.policy, at)
+            .ok()
+            .map(|slot| slot.start)
+    }
+
     /// The slot a callback requested at `at` would get; a DNC number is refused.
     pub async fn plan(
         &self,

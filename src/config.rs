@@ -116,6 +116,16 @@ pub struct Callbacks {
     /// A callback owned by a named agent (a VIP's consultant, a request passed to a person) waits
     /// this long after its slot opens for that agent, then goes to any free agent.
     pub owner_wait_minutes: u32,
+    /// Dial due callbacks from this node. Several nodes on one PostgreSQL share the work.
+    pub dispatch: bool,
+    /// How long the client's phone rings before the attempt counts as not answered.
+    pub client_ring_seconds: u64,
+    /// A claimed callback is this node's while it renews the lease; a node that dies stops
+    /// renewing, and another node takes the callback once the lease has run out.
+    pub lease_seconds: u64,
+    /// The number the client sees (From user part and P-Asserted-Identity). Unset: the PBX
+    /// username in register mode, else `frontdesk`.
+    pub caller_id: Option<String>,
 }
 
 /// Call handling limits and timings.
@@ -280,6 +290,10 @@ impl Default for Config {
                 retry_after_minutes: 30,
                 owner_wait_minutes: 30,
                 slot_minutes: 30,
+                dispatch: true,
+                client_ring_seconds: 30,
+                lease_seconds: 30,
+                caller_id: None,
             },
             pbx: Pbx {
                 mode: PbxMode::Trunk,
@@ -364,6 +378,26 @@ impl Config {
             return Err(ConfigError::Key {
                 key: "callbacks.max_attempts",
                 message: "must be at least 1".into(),
+            });
+        }
+        if self.callbacks.lease_seconds < 3 {
+            return Err(ConfigError::Key {
+                key: "callbacks.lease_seconds",
+                message: "must be at least 3 (the lease is renewed every third of it)".into(),
+            });
+        }
+        if self.callbacks.client_ring_seconds == 0 {
+            return Err(ConfigError::Key {
+                key: "callbacks.client_ring_seconds",
+                message: "must be at least 1".into(),
+            });
+        }
+        if let Some(id) = &self.callbacks.caller_id
+            && (id.is_empty() || !id.chars().all(|c| c.is_ascii_digit() || c == '+'))
+        {
+            return Err(ConfigError::Key {
+                key: "callbacks.caller_id",
+                message: format!("{id:?} is not a phone number (digits, an optional leading +)"),
             });
         }
         self.flow.validate()?;

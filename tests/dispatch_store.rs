@@ -149,6 +149,56 @@ async fn claims_follow_dispatch_order_and_leases() {
     }
 }
 
+/// A request put back without an attempt keeps its attempt count and comes back at the new time;
+/// a restarted node hands back what it was dialling at once.
+#[tokio::test]
+async fn postponed_and_released_requests_come_back_without_an_attempt() {
+    for db in TestDb::all().await {
+        eprintln!("backend: {}", db.name);
+        let s = &db.store;
+        let a = s
+            .insert_callback(&request("+37061000011", t0(), None), t0())
+            .await
+            .unwrap();
+        let b = s
+            .insert_callback(&request("+37061000012", t0(), None), t0())
+            .await
+            .unwrap();
+        let now = t0() + Duration::minutes(10);
+        let lease = now + Duration::seconds(60);
+        assert_eq!(
+            s.claim_due_callbacks("n1", now, lease, 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        let later = now + Duration::minutes(1);
+        assert!(
+            !s.postpone_callback(a.id, "n2", later).await.unwrap(),
+            "not n2's"
+        );
+        assert!(s.postpone_callback(a.id, "n1", later).await.unwrap());
+        let cb = s.callback(a.id).await.unwrap().unwrap();
+        assert_eq!(
+            (cb.status, cb.attempts, cb.next_attempt_at),
+            (CallbackStatus::Planned, 0, later)
+        );
+        assert!(
+            s.claim_due_callbacks("n2", now, lease, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // n1 restarts while dialling b: b is free for anyone at once.
+        assert_eq!(s.release_node_callbacks("n1", now).await.unwrap(), 1);
+        let got = s.claim_due_callbacks("n2", now, lease, 10).await.unwrap();
+        assert_eq!(got.iter().map(|c| c.id).collect::<Vec<_>>(), [b.id]);
+        assert_eq!(got[0].attempts, 0);
+        db.cleanup().await;
+    }
+}
+
 /// Two nodes (two pools on one database) claim 600 due requests at once in small batches: every
 /// request is claimed exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

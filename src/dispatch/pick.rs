@@ -1,14 +1,17 @@
 //! Who takes a claimed callback, decided at dial time: the DNC list is read again (a number listed
-//! after the request was planned is never dialled), an owned request waits for its owner for a
-//! while, then any free agent takes it, one who speaks the client's language first.
+//! after the request was planned is never dialled), the calling windows are checked again (a
+//! request picked up late, after a node was down, never rings outside them), an owned request
+//! waits for its owner for a while, then any free agent takes it, one who speaks the client's
+//! language first.
 
 use crate::store::{CallbackRow, FreeAgent};
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {
-    /// Listed since it was planned and no consent was given in the call: close it, never dial.
-    CloseDnc,
+    /// Never dial it: `dnc` (listed since it was planned, no consent given in the call), or no
+    /// calling window left.
+    Close(&'static str),
     /// Ring this agent first (`owned`: the request's own agent).
     Agent { id: String, owned: bool },
     /// Nobody suitable is free: put it back and look again at `until`.
@@ -19,16 +22,25 @@ pub enum Pick {
 pub const WAIT_FOR_OWNER: i64 = 60;
 pub const WAIT_FOR_ANYONE: i64 = 30;
 
+/// `window` is the first instant at or after `now` inside every calling window (client, company,
+/// legal hours); `None` when there is none left.
+#[allow(clippy::too_many_arguments)]
 pub fn pick(
     cb: &CallbackRow,
     dnc_now: bool,
+    window: Option<DateTime<Utc>>,
     free: &[FreeAgent],
     language: Option<&str>,
     now: DateTime<Utc>,
     owner_wait: Duration,
 ) -> Pick {
     if dnc_now && !cb.dnc_consent {
-        return Pick::CloseDnc;
+        return Pick::Close("dnc");
+    }
+    match window {
+        None => return Pick::Close("no calling window left"),
+        Some(at) if at > now => return Pick::Wait { until: at },
+        Some(_) => {}
     }
     if let Some(owner) = &cb.agent_id {
         if free.iter().any(|a| &a.id == owner) {
@@ -108,17 +120,19 @@ mod tests {
             pick(
                 &cb(None, false),
                 true,
+                Some(t0()),
                 &free,
                 None,
                 t0(),
                 Duration::minutes(30)
             ),
-            Pick::CloseDnc
+            Pick::Close("dnc")
         );
         assert!(matches!(
             pick(
                 &cb(None, true),
                 true,
+                Some(t0()),
                 &free,
                 None,
                 t0(),
@@ -137,6 +151,7 @@ mod tests {
             pick(
                 &cb(Some("anna"), false),
                 false,
+                Some(clock.now()),
                 &free,
                 None,
                 clock.now(),
@@ -152,6 +167,7 @@ mod tests {
             pick(
                 &cb(Some("anna"), false),
                 false,
+                Some(clock.now()),
                 &others,
                 None,
                 clock.now(),
@@ -166,6 +182,7 @@ mod tests {
             pick(
                 &cb(Some("anna"), false),
                 false,
+                Some(clock.now()),
                 &others,
                 None,
                 clock.now(),
@@ -182,7 +199,17 @@ mod tests {
     #[test]
     fn the_pool_prefers_the_clients_language_then_the_longest_free() {
         let free = [agent("bob", &["lt"]), agent("anna", &["en", "ru"])];
-        let got = |lang| pick(&cb(None, false), false, &free, lang, t0(), Duration::zero());
+        let got = |lang| {
+            pick(
+                &cb(None, false),
+                false,
+                Some(t0()),
+                &free,
+                lang,
+                t0(),
+                Duration::zero(),
+            )
+        };
         assert_eq!(
             got(Some("ru")),
             Pick::Agent {
@@ -198,10 +225,63 @@ mod tests {
             }
         );
         assert_eq!(
-            pick(&cb(None, false), false, &[], None, t0(), Duration::zero()),
+            pick(
+                &cb(None, false),
+                false,
+                Some(t0()),
+                &[],
+                None,
+                t0(),
+                Duration::zero()
+            ),
             Pick::Wait {
                 until: t0() + Duration::seconds(WAIT_FOR_ANYONE)
             }
+        );
+    }
+
+    #[test]
+    fn outside_the_calling_windows_it_waits_for_the_next_one_or_closes() {
+        let free = [agent("a", &[])];
+        let evening = t0() + Duration::hours(12);
+        let morning = t0() + Duration::hours(24);
+        assert_eq!(
+            pick(
+                &cb(None, false),
+                false,
+                Some(morning),
+                &free,
+                None,
+                evening,
+                Duration::zero()
+            ),
+            Pick::Wait { until: morning },
+            "picked up late (a node was down): never rings outside the windows"
+        );
+        assert_eq!(
+            pick(
+                &cb(None, false),
+                false,
+                None,
+                &free,
+                None,
+                evening,
+                Duration::zero()
+            ),
+            Pick::Close("no calling window left")
+        );
+        assert_eq!(
+            pick(
+                &cb(None, true),
+                true,
+                None,
+                &free,
+                None,
+                evening,
+                Duration::zero()
+            ),
+            Pick::Close("no calling window left"),
+            "consent lifts the DNC block, not the calling hours"
         );
     }
 }

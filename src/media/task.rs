@@ -28,6 +28,10 @@ pub enum MediaCommand {
     Unbridge,
     /// Relays a caller's key to the bridged leg as RFC 4733 events (its SDP offered them).
     RelayDigit(char),
+    /// The main side answered late (the client of a callback, dialled after the agent): its
+    /// socket and session replace the placeholder the task started with. Its events come on the
+    /// task's own channel from then on.
+    Main(Box<Leg>),
     /// Plays prompts to the bridged leg only (a whisper to the agent).
     PlayLeg(Vec<Arc<Prompt>>),
     /// Also records the call into a second file (a complaint message) until `StopExtra`.
@@ -97,7 +101,7 @@ impl MediaTask {
 }
 
 async fn run(
-    socket: UdpSocket,
+    mut socket: UdpSocket,
     mut session: MediaSession,
     mut commands: mpsc::UnboundedReceiver<MediaCommand>,
     events: mpsc::UnboundedSender<MediaEvent>,
@@ -139,6 +143,11 @@ async fn run(
                     if let Some(l) = &mut leg {
                         l.session.send_digit(d);
                     }
+                }
+                MediaCommand::Main(main) => {
+                    let Leg { socket: s, session: m, .. } = *main;
+                    socket = s;
+                    session = m;
                 }
                 MediaCommand::PlayLeg(prompts) => {
                     if let Some(l) = &mut leg {

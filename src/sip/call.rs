@@ -333,7 +333,7 @@ struct Live {
     /// Offers of claimed agents while the call is queued, and when it joined.
     offers: Option<(mpsc::UnboundedReceiver<Offer>, Instant)>,
     /// The agent ringing or talking.
-    leg: Option<agent::AgentLeg>,
+    leg: Option<crate::sip::leg::OutboundLeg>,
     /// The caller's message being recorded alongside the call.
     complaint: Option<PathBuf>,
 }

@@ -4,5 +4,6 @@
 pub mod admission;
 pub mod call;
 pub mod endpoint;
+pub mod leg;
 pub mod register;
 pub mod request;

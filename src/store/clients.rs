@@ -20,6 +20,16 @@ pub struct Client {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What the card and the lists say about a number, read together: screening a caller, or a
+/// callback at dial time (the DNC list is read again then).
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    pub client: Option<Client>,
+    pub dnc: bool,
+    /// The consultant of a VIP.
+    pub vip_agent: Option<String>,
+}
+
 /// What an import did; nothing is written unless every row was valid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
@@ -83,6 +93,14 @@ const UPSERT_TAIL: &str = "ON CONFLICT (phone) DO UPDATE SET name = excluded.nam
      email = excluded.email, notes = excluded.notes, updated_at = excluded.updated_at";
 
 impl Store {
+    pub async fn lookup(&self, phone: &str) -> Result<Lookup> {
+        Ok(Lookup {
+            client: self.client(phone).await?,
+            dnc: self.dnc_entry(phone).await?.is_some(),
+            vip_agent: self.vip_entry(phone).await?.map(|v| v.agent_id),
+        })
+    }
+
     pub async fn client(&self, phone: &str) -> Result<Option<Client>> {
         let sql = format!("SELECT {COLUMNS} FROM clients WHERE phone = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -98,6 +98,81 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Puts a claimed request back without an attempt (its owner is busy, nobody is free, the
+    /// agent did not take it, outside calling hours now): planned again for `until`.
+    pub async fn postpone_callback(
+        &self,
+        id: i64,
+        node: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE callbacks SET status = 'planned', next_attempt_at = $1, claimed_by = NULL, \
+               lease_until = NULL \
+             WHERE id = $2 AND claimed_by = $3 AND status = 'dialing'",
+        )
+        .bind(to_ms(until))
+        .bind(id)
+        .bind(node)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Closes a claimed request without dialling it (DNC since planning, no calling window left);
+    /// the card says why. No attempt is counted: nobody was called.
+    pub async fn close_claimed_callback(
+        &self,
+        id: i64,
+        node: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let phone: Option<String> = sqlx::query_scalar(
+            "UPDATE callbacks SET status = 'closed', result = $1, closed_at = $2, updated_at = $2, \
+               claimed_by = NULL, lease_until = NULL \
+             WHERE id = $3 AND claimed_by = $4 AND status = 'dialing' RETURNING phone",
+        )
+        .bind(reason)
+        .bind(to_ms(now))
+        .bind(id)
+        .bind(node)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(phone) = phone else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        let detail = format!("callback #{id} closed without dialling: {reason}");
+        Self::card_event_tx(
+            &mut tx,
+            &phone,
+            now,
+            "callback_closed",
+            Some(&detail),
+            "frontdesk",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// At start: requests this node was dialling when it stopped go back to the pool at once,
+    /// instead of waiting for their lease to run out.
+    pub async fn release_node_callbacks(&self, node: &str, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE callbacks SET status = 'planned', next_attempt_at = $1, claimed_by = NULL, \
+               lease_until = NULL \
+             WHERE claimed_by = $2 AND status = 'dialing'",
+        )
+        .bind(to_ms(now))
+        .bind(node)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Writes an attempt and what follows from it, and the line on the client's card, in one
     /// transaction; false (nothing written) when `node` no longer holds the claim.
     pub async fn finish_callback_attempt(

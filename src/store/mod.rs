@@ -24,7 +24,7 @@ pub use agents::{Agent, Presence};
 pub use audit::AuditEntry;
 pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback, SlaState};
 pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
-pub use clients::{Client, ImportSummary};
+pub use clients::{Client, ImportSummary, Lookup};
 pub use complaints::{Complaint, Note};
 pub use dispatch::{Attempt, AttemptEnd};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};

@@ -107,19 +107,18 @@ impl Call {
         let Some(phone) = &self.phone else {
             return s;
         };
-        let store = &self.ctx.store;
-        if let Ok(Some(client)) = store.client(phone).await {
-            s.known_client = true;
-            s.name = client.name;
-            s.language = client.language.and_then(|l| l.parse::<Lang>().ok());
+        match self.ctx.store.lookup(phone).await {
+            Ok(found) => {
+                if let Some(client) = found.client {
+                    s.known_client = true;
+                    s.name = client.name;
+                    s.language = client.language.and_then(|l| l.parse::<Lang>().ok());
+                }
+                s.dnc = found.dnc;
+                s.vip_agent = found.vip_agent;
+            }
+            Err(e) => warn!(error = %e, "cannot screen the caller; treated as unknown"),
         }
-        s.dnc = matches!(store.dnc_entry(phone).await, Ok(Some(_)));
-        s.vip_agent = store
-            .vip_entry(phone)
-            .await
-            .ok()
-            .flatten()
-            .map(|v| v.agent_id);
         let detail = format!(
             "known {}, language {:?}, DNC {}, VIP {:?}, after hours {}",
             s.known_client, s.language, s.dnc, s.vip_agent, s.after_hours

@@ -1,9 +1,9 @@
 //! The routed part of a call: joining the line, ringing offered agents, bridging, and freeing the
 //! agent on every way out (answered then hung up, rejected, not answered, caller gone, shutdown).
 
-use super::agent::LegEvent;
 use super::*;
 use crate::routing::queue::Joining;
+use crate::sip::leg::{LegEvent, OutboundLeg};
 
 impl Call {
     /// `RouteToAgent`: queue the caller, unless nobody is staffed to take the call at all.
@@ -84,7 +84,7 @@ impl Call {
     }
 
     pub(super) async fn on_leg(&mut self, live: &mut Live, ev: LegEvent) -> Option<Event> {
-        let agent = live.leg.as_ref()?.agent.clone();
+        let agent = live.leg.as_ref()?.label.clone();
         match ev {
             LegEvent::Answered(media) => {
                 live.media.send(MediaCommand::Bridge(media));
@@ -99,7 +99,7 @@ impl Call {
                 }
                 Some(Event::AgentAnswered { agent })
             }
-            LegEvent::Failed(why) => {
+            LegEvent::Failed(_, why) => {
                 live.leg = None;
                 self.log("route", &format!("agent {agent}: {why}")).await;
                 self.release(&agent, None).await;
@@ -118,13 +118,13 @@ impl Call {
     }
 
     /// Wrap-up for an agent who talked; the talk time feeds the wait estimate.
-    async fn end_agent_call(&self, leg: &agent::AgentLeg) {
+    async fn end_agent_call(&self, leg: &OutboundLeg) {
         let wrap_up = Duration::from_secs(self.ctx.config.routing.wrap_up_seconds);
         if let Some(at) = leg.answered_at {
             self.ctx.router.call_handled(at.elapsed().as_secs_f64());
         }
         let until = Utc::now() + chrono::Duration::from_std(wrap_up).unwrap_or_default();
-        self.release(&leg.agent, Some(until)).await;
+        self.release(&leg.label, Some(until)).await;
     }
 
     /// Frees `agent` if this call still holds them: idle, or wrap-up until `until`.
@@ -148,7 +148,7 @@ impl Call {
             if leg.answered_at.is_some() {
                 self.end_agent_call(&leg).await;
             } else {
-                self.release(&leg.agent, None).await;
+                self.release(&leg.label, None).await;
             }
             leg.hang_up().await;
         }
@@ -174,7 +174,7 @@ pub(super) async fn recv_offer(
     }
 }
 
-pub(super) async fn leg_next(leg: &mut Option<agent::AgentLeg>, media_ip: IpAddr) -> LegEvent {
+pub(super) async fn leg_next(leg: &mut Option<OutboundLeg>, media_ip: IpAddr) -> LegEvent {
     match leg {
         Some(l) => l.next(media_ip).await,
         None => std::future::pending().await,

@@ -1,0 +1,376 @@
+//! An outbound leg we place as a B2BUA: an agent's phone for a routed call or a callback, or the
+//! client's number for a callback. We send the INVITE with our SDP offer, ring for at most the ring
+//! timeout, and on answer hand its media to a media task to bridge. Every way a leg ends is
+//! reported once as a [`LegEvent`], so the owner can free what it holds on every path.
+
+use crate::dispatch::DialResult;
+use crate::media::ports::PortPool;
+use crate::media::sdp::{self, Direction, Negotiated};
+use crate::media::session::{MediaEvent, MediaParams, MediaSession};
+use crate::media::task::Leg;
+use rsipstack::dialog::DialogId;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, Response, StatusCode, Uri};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tracing::warn;
+
+type InviteResult = rsipstack::Result<(DialogId, Option<Response>)>;
+
+/// What to call and how.
+pub struct LegRequest {
+    /// Who the leg is for (agent id, or the client's number), for logs and the owner.
+    pub label: String,
+    pub callee: Uri,
+    /// Our From: the caller's number towards an agent, the company's caller ID towards a client.
+    pub caller: Uri,
+    pub display_name: Option<String>,
+    /// Send the INVITE here instead of resolving the request URI (the outbound proxy).
+    pub destination: Option<SocketAddr>,
+    pub headers: Vec<Header>,
+    pub ring_timeout: Duration,
+}
+
+/// Where the leg's media and signalling live on our side.
+pub struct LegHost<'a> {
+    pub dialogs: &'a Arc<DialogLayer>,
+    pub media_ip: IpAddr,
+    pub contact: &'a Uri,
+}
+
+pub struct OutboundLeg {
+    pub label: String,
+    dialog: InviteDialog,
+    state_rx: DialogStateReceiver,
+    invite: Option<JoinHandle<InviteResult>>,
+    socket: Option<tokio::net::UdpSocket>,
+    local_port: u16,
+    negotiated: Option<Negotiated>,
+    ring_deadline: Instant,
+    cancelled: bool,
+    pub answered_at: Option<Instant>,
+    media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
+    /// Relay keys by SIP INFO: the far end's answer offered no telephone-event.
+    pub info_dtmf: bool,
+    dialogs: Arc<DialogLayer>,
+    done: bool,
+}
+
+pub enum LegEvent {
+    /// The far end answered; bridge this.
+    Answered(Box<Leg>),
+    /// Rejected, busy, not answered, unreachable: nobody talked.
+    Failed(DialResult, String),
+    /// The conversation ended from the far side (BYE or their media stopped).
+    Ended(&'static str),
+}
+
+/// Sends the INVITE. `Err` when the leg could not even start (no port, bad URI).
+pub fn place(
+    host: &LegHost<'_>,
+    socket: tokio::net::UdpSocket,
+    req: LegRequest,
+) -> Result<OutboundLeg, String> {
+    let local_port = socket.local_addr().map_err(|e| e.to_string())?.port();
+    let opt = InviteOption {
+        caller_display_name: req.display_name,
+        caller: req.caller,
+        callee: req.callee,
+        destination: req.destination.map(rsipstack::transport::SipAddr::from),
+        contact: host.contact.clone(),
+        content_type: Some("application/sdp".into()),
+        offer: Some(sdp::write_offer(
+            host.media_ip,
+            local_port,
+            rand::random::<u32>().into(),
+        )),
+        headers: Some(req.headers),
+        ..Default::default()
+    };
+    let (state_tx, state_rx) = host.dialogs.new_dialog_state_channel();
+    let (dialog, invite) = host
+        .dialogs
+        .do_invite_async(opt, state_tx)
+        .map_err(|e| format!("cannot send the INVITE: {e}"))?;
+    Ok(OutboundLeg {
+        label: req.label,
+        dialog,
+        state_rx,
+        invite: Some(invite),
+        socket: Some(socket),
+        local_port,
+        negotiated: None,
+        ring_deadline: Instant::now() + req.ring_timeout,
+        cancelled: false,
+        answered_at: None,
+        media_events: None,
+        info_dtmf: false,
+        dialogs: host.dialogs.clone(),
+        done: false,
+    })
+}
+
+/// A fresh RTP socket from the pool for a leg.
+pub async fn bind_rtp(ports: &PortPool) -> Result<tokio::net::UdpSocket, String> {
+    ports.bind().await.map_err(|e| format!("no RTP port: {e}"))
+}
+
+impl OutboundLeg {
+    /// The next thing that happens to the leg; never returns twice with a final event.
+    pub async fn next(&mut self, media_ip: IpAddr) -> LegEvent {
+        loop {
+            if self.done {
+                return std::future::pending().await;
+            }
+            let ringing = self.answered_at.is_none();
+            tokio::select! {
+                result = wait_invite(&mut self.invite) => {
+                    self.invite = None;
+                    match self.on_final(result) {
+                        Ok(leg) => return LegEvent::Answered(Box::new(leg)),
+                        Err((kind, why)) => {
+                            self.done = true;
+                            return LegEvent::Failed(kind, why);
+                        }
+                    }
+                }
+                state = self.state_rx.recv() => match state {
+                    Some(DialogState::Terminated(..)) | None if !ringing => {
+                        self.done = true;
+                        return LegEvent::Ended("far end");
+                    }
+                    Some(DialogState::Updated(_, req, handle)) => {
+                        // Their re-INVITE (hold, resume): answer with our media as it is.
+                        let answer = self.negotiated.as_ref().map(|n| {
+                            let dir = sdp::parse_offer(&req.body)
+                                .map(|o| o.direction.answer())
+                                .unwrap_or(Direction::SendRecv);
+                            sdp::write_answer(media_ip, self.local_port, n, dir, rand::random::<u32>().into())
+                        });
+                        let ct = Header::ContentType("application/sdp".into());
+                        let _ = handle.respond(StatusCode::OK, Some(vec![ct]), answer).await;
+                    }
+                    Some(DialogState::Info(_, _, handle)) | Some(DialogState::Options(_, _, handle)) => {
+                        let _ = handle.reply(StatusCode::OK).await;
+                    }
+                    Some(DialogState::Refer(_, _, handle))
+                    | Some(DialogState::Notify(_, _, handle))
+                    | Some(DialogState::Message(_, _, handle))
+                    | Some(DialogState::Publish(_, _, handle)) => {
+                        let _ = handle.reply(StatusCode::NotImplemented).await;
+                    }
+                    _ => {}
+                },
+                _ = tokio::time::sleep_until(self.ring_deadline), if ringing => {
+                    // CANCEL; the INVITE then ends with 487 and is reported as no answer.
+                    let _ = self.dialog.cancel().await;
+                    self.cancelled = true;
+                    self.ring_deadline = Instant::now() + Duration::from_secs(3600);
+                }
+                Some(ev) = recv_media(&mut self.media_events) => {
+                    if ev == MediaEvent::RtpTimeout {
+                        let _ = self.dialog.bye().await;
+                        self.done = true;
+                        return LegEvent::Ended("timeout");
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_final(&mut self, result: Option<InviteResult>) -> Result<Leg, (DialResult, String)> {
+        let failed = |why: String| (DialResult::Failed, why);
+        let (_, response) = match result {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => return Err(failed(format!("INVITE failed: {e}"))),
+            None => return Err(failed("INVITE task lost".into())),
+        };
+        let Some(resp) = response else {
+            return Err((DialResult::NoAnswer, "no answer (cancelled)".into()));
+        };
+        let code = u16::from(resp.status_code.clone());
+        if !(200..300).contains(&code) {
+            return Err((classify(code, self.cancelled), format!("answered {code}")));
+        }
+        let offer = sdp::parse_offer(&resp.body).map_err(|e| {
+            self.hang_up_async();
+            failed(format!("SDP answer unusable: {e}"))
+        })?;
+        let Some(n) = sdp::negotiate(&offer) else {
+            self.hang_up_async();
+            return Err(failed("answered without G.711".into()));
+        };
+        let socket = self.socket.take().ok_or(failed("RTP socket gone".into()))?;
+        let params = MediaParams {
+            law: n.law,
+            payload_type: n.payload_type,
+            dtmf_pt: n.dtmf_pt,
+            ssrc: rand::random(),
+            rtp_timeout: Duration::from_secs(60),
+        };
+        self.info_dtmf = n.dtmf_pt.is_none();
+        self.negotiated = Some(n);
+        let remote = SocketAddr::new(offer.addr, offer.port);
+        let session = MediaSession::new(params, Some(remote), Instant::now().into_std());
+        let (events, rx) = mpsc::unbounded_channel();
+        self.media_events = Some(rx);
+        self.answered_at = Some(Instant::now());
+        Ok(Leg {
+            socket,
+            session,
+            events,
+        })
+    }
+
+    fn hang_up_async(&self) {
+        let d = self.dialog.clone();
+        tokio::spawn(async move {
+            let _ = d.bye().await;
+        });
+    }
+
+    /// Passes a hold (or resume) on to the far end as a re-INVITE of our side of the leg:
+    /// `sendonly` while held, `sendrecv` after. Sent in the background, so a phone slow to answer
+    /// never stalls the other side.
+    pub fn hold(&self, media_ip: IpAddr, on_hold: bool) {
+        let Some(n) = self.negotiated else {
+            return;
+        };
+        let dir = if on_hold {
+            Direction::SendOnly
+        } else {
+            Direction::SendRecv
+        };
+        let sdp = sdp::write_answer(
+            media_ip,
+            self.local_port,
+            &n,
+            dir,
+            rand::random::<u32>().into(),
+        );
+        let dialog = self.dialog.clone();
+        tokio::spawn(async move {
+            let ct = Header::ContentType("application/sdp".into());
+            if let Err(e) = dialog.reinvite(Some(vec![ct]), Some(sdp)).await {
+                warn!(error = %e, "the far end did not take the hold re-INVITE");
+            }
+        });
+    }
+
+    /// Relays a key by SIP INFO (`application/dtmf-relay`).
+    pub async fn info_digit(&self, digit: char) {
+        let body = format!("Signal={digit}\r\nDuration=160\r\n").into_bytes();
+        let ct = Header::ContentType("application/dtmf-relay".into());
+        let _ = self.dialog.info(Some(vec![ct]), Some(body)).await;
+    }
+
+    /// Ends the leg from our side: CANCEL while ringing, BYE once answered.
+    pub async fn hang_up(mut self) {
+        if self.answered_at.is_some() {
+            if !self.done {
+                let _ = self.dialog.bye().await;
+            }
+        } else if !self.done {
+            let _ = self.dialog.cancel().await;
+            // Wait briefly for the INVITE to end so a 200 crossing the CANCEL is BYE'd by the stack.
+            if let Some(invite) = self.invite.take() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), invite).await;
+            }
+        }
+        self.dialogs.remove_dialog(&self.dialog.id());
+    }
+}
+
+/// What a final failure response means for a dial attempt.
+pub fn classify(code: u16, we_cancelled: bool) -> DialResult {
+    match code {
+        // Busy, or declined at the phone: they cannot talk now.
+        486 | 600 | 603 => DialResult::Busy,
+        // Not answered in time (our ring timeout, or theirs).
+        487 if we_cancelled => DialResult::NoAnswer,
+        408 | 480 => DialResult::NoAnswer,
+        _ => DialResult::Failed,
+    }
+}
+
+/// The screen-pop headers every agent INVITE carries (routed calls and callbacks alike).
+pub struct ScreenPop<'a> {
+    pub call_id: &'a str,
+    pub client: Option<&'a str>,
+    pub vip: bool,
+    pub dnc: bool,
+    pub language: &'a str,
+}
+
+impl ScreenPop<'_> {
+    pub fn headers(&self) -> Vec<Header> {
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let header = |n: &str, v: String| Header::Other(n.into(), v);
+        vec![
+            header("X-Frontdesk-Call-Id", self.call_id.to_string()),
+            header(
+                "X-Frontdesk-Client",
+                self.client.unwrap_or_default().replace(['\r', '\n'], " "),
+            ),
+            header("X-Frontdesk-VIP", yes_no(self.vip).into()),
+            header("X-Frontdesk-DNC", yes_no(self.dnc).into()),
+            header("X-Frontdesk-Language", self.language.into()),
+        ]
+    }
+}
+
+/// Agent legs go straight to the agent's URI, or through the outbound proxy when configured so.
+pub fn agent_destination(config: &crate::config::Config) -> Option<SocketAddr> {
+    match (&config.pbx.outbound_proxy, config.routing.agents_via_proxy) {
+        (Some(proxy), true) => proxy.parse::<SocketAddr>().ok(),
+        _ => None,
+    }
+}
+
+impl Drop for OutboundLeg {
+    fn drop(&mut self) {
+        self.dialogs.remove_dialog(&self.dialog.id());
+    }
+}
+
+async fn wait_invite(invite: &mut Option<JoinHandle<InviteResult>>) -> Option<InviteResult> {
+    match invite {
+        Some(h) => h.await.ok(),
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_media(rx: &mut Option<mpsc::UnboundedReceiver<MediaEvent>>) -> Option<MediaEvent> {
+    match rx {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_no_answer_and_failure_are_told_apart() {
+        assert_eq!(classify(486, false), DialResult::Busy);
+        assert_eq!(classify(600, false), DialResult::Busy);
+        assert_eq!(classify(487, true), DialResult::NoAnswer);
+        assert_eq!(classify(480, false), DialResult::NoAnswer);
+        assert_eq!(classify(603, false), DialResult::Busy);
+        assert_eq!(
+            classify(487, false),
+            DialResult::Failed,
+            "cancelled by someone else"
+        );
+        assert_eq!(classify(404, false), DialResult::Failed);
+        assert_eq!(classify(503, false), DialResult::Failed);
+    }
+}
