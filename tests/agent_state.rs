@@ -146,6 +146,41 @@ async fn away_agents_are_not_offered_and_a_restart_or_sweep_frees_held_agents() 
     .await;
 }
 
+/// A node that dies and does not come back: once it has been silent long enough, the other
+/// nodes' sweep frees the agents its calls held (their rows stay open until it restarts).
+#[tokio::test]
+async fn agents_held_by_a_silent_node_are_freed_by_the_others() {
+    each_backend(|s| async move {
+        for a in ["a", "b"] {
+            s.add_agent(a, &format!("sip:{a}@127.0.0.1"), None, &[], t0())
+                .await
+                .unwrap();
+        }
+        open_call(&s, "x").await;
+        open_call(&s, "y").await;
+        s.node_seen("n1", t0()).await.unwrap();
+        s.node_seen("n2", t0()).await.unwrap();
+        assert!(s.claim_agent("a", "x", "n1", t0()).await.unwrap());
+        assert!(s.agent_answered("a", "x", t0()).await.unwrap());
+        assert!(s.claim_agent("b", "y", "n2", t0()).await.unwrap());
+        assert!(s.agent_answered("b", "y", t0()).await.unwrap());
+        // n2 keeps saying it is alive; n1 fell silent at t0.
+        let later = t0() + Duration::milliseconds(frontdesk::store::NODE_SILENT_MS - 1000);
+        s.node_seen("n2", later).await.unwrap();
+        assert_eq!(
+            s.sweep_agent_lines(later).await.unwrap(),
+            0,
+            "not silent long enough"
+        );
+        let dead = t0() + Duration::milliseconds(frontdesk::store::NODE_SILENT_MS + 1000);
+        s.node_seen("n2", dead).await.unwrap();
+        assert_eq!(s.sweep_agent_lines(dead).await.unwrap(), 1);
+        assert_eq!(state(&s, "a").await, "available");
+        assert_eq!(state(&s, "b").await, "in_call");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn survey_scores_reach_the_card_and_handle_times_are_read_back() {
     each_backend(|s| async move {

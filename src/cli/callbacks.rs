@@ -29,6 +29,9 @@ pub enum CallbacksCommand {
         /// Only those whose slot (or next attempt) has come.
         #[arg(long)]
         due: bool,
+        /// Every request, also done, closed and cancelled ones (oldest first).
+        #[arg(long, conflicts_with = "due")]
+        all: bool,
         #[arg(long)]
         json: bool,
     },
@@ -211,9 +214,13 @@ pub async fn callbacks(
             );
             println!("why           {}", out.reason);
         }
-        CallbacksCommand::List { due, json } => {
+        CallbacksCommand::List { due, all, json } => {
             let now = Utc::now();
-            let rows = store.list_callbacks(due.then_some(now)).await?;
+            let rows = if *all {
+                store.all_callbacks().await?
+            } else {
+                store.list_callbacks(due.then_some(now)).await?
+            };
             let out: Vec<CallbackOut> =
                 rows.into_iter().map(|c| CallbackOut::new(c, now)).collect();
             if *json {

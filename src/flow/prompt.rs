@@ -21,6 +21,50 @@ pub const ESTIMATED_WAIT: &str = "estimated_wait";
 pub const ESTIMATED_WAIT_MINUTES: &str = "estimated_wait_minutes";
 pub const QUEUE_OFFER: &str = "queue_offer";
 pub const SURVEY_QUESTION: &str = "survey_question";
+/// What the client hears when they answer a callback, before the recording notice.
+pub const CALLBACK_INTRO: &str = "callback_intro";
+pub const WHISPER_CALLBACK: &str = "whisper_callback";
+pub const WHISPER_VIP: &str = "whisper_vip";
+pub const WHISPER_NUMBER: &str = "whisper_number";
+pub const WHISPER_DIALLING: &str = "whisper_dialling";
+pub const WHISPER_REASONS: [&str; 6] = [
+    "whisper_reason_menu",
+    "whisper_reason_queue",
+    "whisper_reason_abandoned",
+    "whisper_reason_complaint",
+    "whisper_reason_after_hours",
+    "whisper_reason_staff",
+];
+
+/// The whisper an agent hears before a callback's client is dialled: that it is a callback, VIP
+/// or not, why it was asked (its source), the last four digits of the number (the name is on the
+/// screen pop), and that the client is being called now.
+pub fn whisper(source: &str, vip: bool, phone: &str) -> Vec<String> {
+    let mut names = vec![WHISPER_CALLBACK.to_string()];
+    if vip {
+        names.push(WHISPER_VIP.into());
+    }
+    let reason = match source {
+        "queue" => WHISPER_REASONS[1],
+        "abandoned" => WHISPER_REASONS[2],
+        "complaint" => WHISPER_REASONS[3],
+        "after_hours" => WHISPER_REASONS[4],
+        "api" | "cli" => WHISPER_REASONS[5],
+        _ => WHISPER_REASONS[0],
+    };
+    names.push(reason.into());
+    let digits: Vec<u32> = phone.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() >= 4 {
+        names.push(WHISPER_NUMBER.into());
+        names.extend(
+            digits[digits.len() - 4..]
+                .iter()
+                .map(|d| format!("number_{d}")),
+        );
+    }
+    names.push(WHISPER_DIALLING.into());
+    names
+}
 
 /// The number prompts that say `n` (0–69): `number_N` up to 20, then tens and units.
 pub fn number(n: u32) -> Vec<String> {
@@ -68,7 +112,18 @@ pub const NUMBERS: [&str; 25] = [
 ];
 
 /// Every fixed prompt, so a deployment can check its recordings exist before taking calls.
-pub const FIXED: [&str; 17] = [
+pub const FIXED: [&str; 28] = [
+    CALLBACK_INTRO,
+    WHISPER_CALLBACK,
+    WHISPER_VIP,
+    WHISPER_NUMBER,
+    WHISPER_DIALLING,
+    WHISPER_REASONS[0],
+    WHISPER_REASONS[1],
+    WHISPER_REASONS[2],
+    WHISPER_REASONS[3],
+    WHISPER_REASONS[4],
+    WHISPER_REASONS[5],
     QUEUE_POSITION,
     QUEUE_POSITION_SUFFIX,
     ESTIMATED_WAIT,
@@ -87,3 +142,40 @@ pub const FIXED: [&str; 17] = [
     GOODBYE,
     RECORDING_NOTICE,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_whisper_says_why_and_the_last_four_digits() {
+        assert_eq!(
+            whisper("abandoned", true, "+37061234567"),
+            [
+                "whisper_callback",
+                "whisper_vip",
+                "whisper_reason_abandoned",
+                "whisper_number",
+                "number_4",
+                "number_5",
+                "number_6",
+                "number_7",
+                "whisper_dialling"
+            ]
+        );
+        assert_eq!(
+            whisper("cli", false, "12"),
+            [
+                "whisper_callback",
+                "whisper_reason_staff",
+                "whisper_dialling"
+            ]
+        );
+        for name in whisper("menu", true, "+1555") {
+            assert!(
+                FIXED.contains(&name.as_str()) || NUMBERS.contains(&name.as_str()),
+                "{name}"
+            );
+        }
+    }
+}

@@ -18,6 +18,19 @@ use sha2::{Digest, Sha256};
 pub use self::repair::{RepairOutcome, repair};
 pub use self::writer::{Recorder, RecordingHandle, WriterThread};
 
+/// Finalises a call's recording: its path and SHA-256 for the call row, or `None` (logged) when
+/// there was none or it failed.
+pub async fn finished(handle: Option<RecordingHandle>) -> Option<(String, String)> {
+    match handle?.finish().await {
+        Ok(Ok(done)) => Some((done.path.display().to_string(), done.sha256)),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "recording failed");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 /// Telephony audio rate; every recording uses it so durations are frame counts / 8000.
 pub const SAMPLE_RATE: u32 = 8000;
 

@@ -95,6 +95,14 @@ impl Recorder {
         Ok((Recorder { data, control }, WriterThread { handle }))
     }
 
+    /// [`open`](Self::open) from async code: the wait for the writer thread stays off the runtime.
+    pub async fn open_async(&self, path: PathBuf) -> Result<RecordingHandle, RecordingError> {
+        let recorder = self.clone();
+        tokio::task::spawn_blocking(move || recorder.open(path))
+            .await
+            .unwrap_or(Err(RecordingError::WriterGone))
+    }
+
     /// Creates `path` (parent dirs too) and returns a handle. The file is
     /// created on the writer thread; this waits for its answer so creation
     /// errors surface here. Refuses to overwrite an existing file.

@@ -155,9 +155,16 @@ impl Router {
 
     async fn sweep(&self) {
         let now = Utc::now();
+        // Say this node is alive first: the sweep of every node frees the agents of silent ones.
+        if let Err(e) = self.store.node_seen(&self.node, now).await {
+            warn!(error = %e, "cannot note this node alive");
+        }
         match self.store.sweep_agent_lines(now).await {
             Ok(0) => {}
-            Ok(n) => info!(agents = n, "freed agents held by ended calls"),
+            Ok(n) => info!(
+                agents = n,
+                "freed agents held by ended calls or silent nodes"
+            ),
             Err(e) => warn!(error = %e, "agent sweep failed"),
         }
         if let Ok(c) = self.store.agent_counts(now).await {

@@ -90,6 +90,17 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         0 => {}
         n => tracing::warn!(agents = n, "freed agents held by calls of the previous run"),
     }
+    // Callbacks it was dialling go back to the pool at once rather than after their lease.
+    match store
+        .release_node_callbacks(&node, chrono::Utc::now())
+        .await?
+    {
+        0 => {}
+        n => tracing::warn!(
+            callbacks = n,
+            "callbacks the previous run was dialling are due again"
+        ),
+    }
     let prompts = Arc::new(Prompts::load(&config.prompts_dir)?);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
     let (recorder, writer) = Recorder::start(8192)?;

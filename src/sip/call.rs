@@ -114,6 +114,37 @@ impl CallContext {
         }
     }
 
+    /// Where a call's recording goes: `<recordings>/<day>/<call id>.wav`.
+    pub fn recording_path(&self, call_id: &str) -> PathBuf {
+        let day = Utc::now().format("%Y-%m-%d").to_string();
+        self.config
+            .recordings_dir()
+            .join(day)
+            .join(format!("{call_id}.wav"))
+    }
+
+    /// Opens the call's recording and names it on the call row and in its timeline; `None`
+    /// (logged) when it cannot be opened: the call goes on unrecorded rather than not at all.
+    pub async fn open_recording(
+        &self,
+        call_id: &str,
+        path: &std::path::Path,
+    ) -> Option<crate::recording::RecordingHandle> {
+        match self.recorder.open_async(path.to_path_buf()).await {
+            Ok(handle) => {
+                let shown = path.display().to_string();
+                let _ = self.store.set_call_recording(call_id, &shown).await;
+                info!(path = %shown, "recording");
+                self.timeline.log(call_id, Utc::now(), "recording", &shown);
+                Some(handle)
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot start the recording");
+                None
+            }
+        }
+    }
+
     pub fn active_calls(&self) -> usize {
         self.metrics.active_calls.load(Ordering::Relaxed)
     }
@@ -137,9 +168,9 @@ fn allowed_sources(pbx: &crate::config::Pbx) -> Vec<ipnet::IpNet> {
 }
 
 /// Counts a call in progress for admission control, for exactly as long as it lives.
-struct Active<'a>(&'a AtomicUsize);
+pub(crate) struct Active<'a>(&'a AtomicUsize);
 impl<'a> Active<'a> {
-    fn enter(counter: &'a AtomicUsize) -> Active<'a> {
+    pub(crate) fn enter(counter: &'a AtomicUsize) -> Active<'a> {
         counter.fetch_add(1, Ordering::Relaxed);
         Active(counter)
     }
@@ -278,7 +309,7 @@ async fn close_unanswered(ctx: &CallContext, call_id: &str, hangup_by: &str, out
     close(ctx, call_id, hangup_by, outcome.as_str(), "", None, None).await;
 }
 
-async fn close(
+pub(crate) async fn close(
     ctx: &CallContext,
     call_id: &str,
     hangup_by: &str,

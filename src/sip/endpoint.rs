@@ -101,6 +101,14 @@ impl SipEndpoint {
             ));
             (stop, task)
         });
+        let dispatching = dispatch(
+            ctx.clone(),
+            dialogs.clone(),
+            contact.clone(),
+            calls.clone(),
+            token.clone(),
+        );
+        tokio::spawn(dispatching);
         let serving = endpoint.serve();
         tokio::pin!(serving);
         let routing = route(
@@ -135,6 +143,60 @@ impl SipEndpoint {
         transport.cancel();
         Ok(())
     }
+}
+
+/// Dials due callbacks from this node (unless `[callbacks] dispatch` is off). Each job is a call
+/// tracked with the inbound ones, so shutdown drains both.
+async fn dispatch(
+    ctx: Arc<CallContext>,
+    dialogs: Arc<DialogLayer>,
+    contact: Uri,
+    calls: tokio_util::task::TaskTracker,
+    token: CancellationToken,
+) {
+    let cfg = &ctx.config.callbacks;
+    if !cfg.dispatch {
+        info!("callback dispatch is off on this node");
+        return;
+    }
+    let dispatcher = crate::dispatch::Dispatcher::new(
+        ctx.store.clone(),
+        ctx.planner.clone(),
+        ctx.node.clone(),
+        crate::dispatch::DispatchSettings {
+            owner_wait: chrono::Duration::minutes(i64::from(cfg.owner_wait_minutes)),
+            lease: chrono::Duration::seconds(cfg.lease_seconds as i64),
+        },
+        Arc::new(crate::dispatch::SystemClock),
+    );
+    let waiting = {
+        let ctx = ctx.clone();
+        move || {
+            ctx.metrics
+                .queued
+                .load(std::sync::atomic::Ordering::Relaxed)
+        }
+    };
+    let start = {
+        let token = token.clone();
+        move |job: crate::dispatch::Job, guard| {
+            let span = tracing::info_span!(
+                "callback",
+                id = tracing::field::Empty,
+                callback = job.callback.id
+            );
+            let run = super::callback::run(
+                ctx.clone(),
+                dialogs.clone(),
+                contact.clone(),
+                job,
+                guard,
+                token.child_token(),
+            );
+            calls.spawn(run.instrument(span));
+        }
+    };
+    dispatcher.run(waiting, start, token).await;
 }
 
 async fn route(

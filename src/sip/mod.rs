@@ -3,6 +3,7 @@
 
 pub mod admission;
 pub mod call;
+pub mod callback;
 pub mod endpoint;
 pub mod leg;
 pub mod register;

@@ -226,6 +226,15 @@ impl Store {
 
     /// Open requests (planned or being dialled), in dispatch order: queue-position callbacks first,
     /// then by their next attempt. With `due_at`, only those whose next attempt has come.
+    /// Every request, whatever its status (done, closed and cancelled too), oldest first.
+    pub async fn all_callbacks(&self) -> Result<Vec<CallbackRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM callbacks ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(callback_from_row).collect()
+    }
+
     pub async fn list_callbacks(&self, due_at: Option<DateTime<Utc>>) -> Result<Vec<CallbackRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM callbacks WHERE status IN ('planned', 'dialing') \

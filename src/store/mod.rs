@@ -28,7 +28,7 @@ pub use clients::{Client, ImportSummary, Lookup};
 pub use complaints::{Complaint, Note};
 pub use dispatch::{Attempt, AttemptEnd};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
-pub use routing::{AgentCounts, FreeAgent, effective_state};
+pub use routing::{AgentCounts, FreeAgent, NODE_SILENT_MS, effective_state};
 pub use surveys::ScoreCount;
 pub use timeline::{Card, CardEvent, TimelineItem};
 pub use timeline_writer::TimelineWriter;

@@ -32,6 +32,8 @@ pub struct AgentCounts {
 
 /// A ring that outlives this has lost its call: no ring timeout in the configuration is this long.
 const RING_LEASE_MS: i64 = 5 * 60 * 1000;
+/// A node that has not said it is alive for this long is dead (it says so every few seconds).
+pub const NODE_SILENT_MS: i64 = 30 * 1000;
 
 impl Store {
     /// Agents present and free at `now` (idle, or wrap-up over), longest-free first.
@@ -148,17 +150,33 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Frees agents held by a call whose row is closed or missing, or ringing past any ring
-    /// timeout: what a node that died without restarting leaves behind.
+    /// The node is alive at `now` (called every few seconds by each node).
+    pub async fn node_seen(&self, node: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO nodes (node, seen_at, started_at) VALUES ($1, $2, $2) \
+             ON CONFLICT (node) DO UPDATE SET seen_at = $2",
+        )
+        .bind(node)
+        .bind(to_ms(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Frees agents held by a call whose row is closed or missing, ringing past any ring
+    /// timeout, or held by a node silent for [`NODE_SILENT_MS`]: what a node that died without
+    /// restarting leaves behind.
     pub async fn sweep_agent_lines(&self, now: DateTime<Utc>) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE agents SET line = 'idle', line_until = NULL, line_at = $1 \
              WHERE line IN ('ringing', 'in_call') AND ( \
                (line = 'ringing' AND line_at < $2) \
-               OR NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = agents.line_call AND c.ended_at IS NULL))",
+               OR NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = agents.line_call AND c.ended_at IS NULL) \
+               OR EXISTS (SELECT 1 FROM nodes n WHERE n.node = agents.line_node AND n.seen_at < $3))",
         )
         .bind(to_ms(now))
         .bind(to_ms(now) - RING_LEASE_MS)
+        .bind(to_ms(now) - NODE_SILENT_MS)
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected())

@@ -63,6 +63,12 @@ impl Service {
     fn start_in_with(dir: tempfile::TempDir, top: &str, extra: &str) -> Service {
         let config = dir.path().join("frontdesk.toml");
         if !config.exists() {
+            // A test running several nodes on one database names each in `top`.
+            let node = if top.contains("node_id") {
+                ""
+            } else {
+                "node_id = \"test-node\""
+            };
             let text = format!(
                 r#"
 {top}
@@ -71,7 +77,7 @@ prompts_dir = "{prompts}"
 sip_listen = "127.0.0.1:0"
 http_listen = "127.0.0.1:0"
 rtp_ports = "{rtp}"
-node_id = "test-node"
+{node}
 [company]
 name = "Example Ltd"
 time_zone = "Europe/Vilnius"
@@ -215,6 +221,14 @@ hours = "00:00-24:00"
             .args(extra)
             .output()
             .unwrap()
+    }
+
+    /// Sends `signal` (`-STOP`, `-CONT`…) without waiting for anything.
+    pub fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let pid = child.id().to_string();
+            Command::new("kill").args([signal, &pid]).status().unwrap();
+        }
     }
 
     /// Sends `signal` and waits (bounded) for the process to end.

@@ -202,12 +202,7 @@ impl Call {
     }
 
     pub(super) fn recording_path(&self) -> PathBuf {
-        let day = Utc::now().format("%Y-%m-%d").to_string();
-        self.ctx
-            .config
-            .recordings_dir()
-            .join(day)
-            .join(format!("{}.wav", self.call_id))
+        self.ctx.recording_path(&self.call_id)
     }
 
     pub(super) async fn log(&self, kind: &str, detail: &str) {
@@ -223,12 +218,7 @@ impl Call {
         let path = self
             .recording_path()
             .with_file_name(format!("{}-complaint.wav", self.call_id));
-        let recorder = self.ctx.recorder.clone();
-        let target = path.clone();
-        let opened = tokio::task::spawn_blocking(move || recorder.open(target))
-            .await
-            .unwrap_or(Err(crate::recording::RecordingError::WriterGone));
-        let message = match opened {
+        let message = match self.ctx.recorder.open_async(path.clone()).await {
             Ok(handle) => {
                 live.media.send(MediaCommand::RecordExtra(handle));
                 live.complaint = Some(path.clone());
@@ -294,17 +284,7 @@ impl Call {
             close_extra(extra).await;
         }
         let stats = end.stats;
-        let recording = match end.recording {
-            Some(handle) => match handle.finish().await {
-                Ok(Ok(done)) => Some((done.path.display().to_string(), done.sha256)),
-                Ok(Err(e)) => {
-                    warn!(error = %e, "recording failed");
-                    None
-                }
-                Err(_) => None,
-            },
-            None => None,
-        };
+        let recording = crate::recording::finished(end.recording).await;
         info!(
             sent = stats.sent,
             received = stats.jitter.received,

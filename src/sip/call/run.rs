@@ -166,26 +166,10 @@ impl Call {
             Action::StopPlayback => live.media.send(MediaCommand::Stop),
             Action::StartRecording => {
                 let path = self.recording_path();
-                // `open` waits for the writer thread to create the file: keep that off the runtime.
-                let recorder = self.ctx.recorder.clone();
-                let target = path.clone();
-                let opened = tokio::task::spawn_blocking(move || recorder.open(target))
-                    .await
-                    .unwrap_or(Err(crate::recording::RecordingError::WriterGone));
-                match opened {
-                    Ok(handle) => {
-                        let shown = path.display().to_string();
-                        let _ = self
-                            .ctx
-                            .store
-                            .set_call_recording(&self.call_id, &shown)
-                            .await;
-                        self.log("recording", &shown).await;
-                        // The media task pushes frames and hands the handle back at the end.
-                        live.media.send(MediaCommand::Record(handle));
-                        live.recording = Some(path);
-                    }
-                    Err(e) => warn!(error = %e, "cannot start the recording"),
+                if let Some(handle) = self.ctx.open_recording(&self.call_id, &path).await {
+                    // The media task pushes frames and hands the handle back at the end.
+                    live.media.send(MediaCommand::Record(handle));
+                    live.recording = Some(path);
                 }
             }
             Action::SetTimer { ms } => {

@@ -1,0 +1,497 @@
+//! A dispatched callback as a call: the agent's phone rings first; once the agent answers they
+//! hear a short whisper (callback, VIP, why, the number's last digits), then the client is dialled
+//! through the outbound proxy with the company's caller ID. When the client answers they hear who
+//! is calling and the recording notice, the recording starts (left = client, right = agent) and the
+//! two talk through our bridge. The attempt's result, and what follows from it, go to the request
+//! and the client's card in one write.
+//!
+//! A failure on the agent's side puts the request back without counting an attempt: the client's
+//! phone never rang.
+
+use super::call::{self, CallContext};
+use super::leg::{self, LegEvent, LegHost, LegRequest, OutboundLeg, ScreenPop, agent_destination};
+use crate::dispatch::{DialResult, InFlight, Job, after_attempt};
+use crate::flow::prompt;
+use crate::media::g711::Law;
+use crate::media::prompts::Prompt;
+use crate::media::session::{MediaEvent, MediaParams, MediaSession};
+use crate::media::task::{MediaCommand, MediaTask};
+use crate::store::{Attempt, AttemptEnd, NewCall};
+use chrono::Utc;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::sip::{Header, Uri};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// A request whose agent did not take it goes back to the pool for this long.
+const AGENT_RETRY: chrono::Duration = chrono::Duration::seconds(30);
+
+/// How an attempt ended, as far as the request is concerned.
+enum End {
+    /// The client's phone was dialled: counts as an attempt.
+    Dialled(DialResult, &'static str),
+    /// Nothing reached the client (the agent did not answer or left first, shutdown): put back.
+    NotDialled(&'static str),
+}
+
+struct Callback {
+    ctx: Arc<CallContext>,
+    dialogs: Arc<DialogLayer>,
+    contact: Uri,
+    job: Job,
+    token: CancellationToken,
+}
+
+/// Runs one job to its end; `_guard` keeps its lease renewed until the result is written.
+pub async fn run(
+    ctx: Arc<CallContext>,
+    dialogs: Arc<DialogLayer>,
+    contact: Uri,
+    job: Job,
+    guard: InFlight,
+    token: CancellationToken,
+) {
+    let metrics = ctx.metrics.clone();
+    let _active = call::Active::enter(&metrics.active_calls);
+    tracing::Span::current().record("id", job.call_id.as_str());
+    let cb = Callback {
+        ctx,
+        dialogs,
+        contact,
+        job,
+        token,
+    };
+    let (end, hangup_by, recording) = cb.dial().await;
+    cb.record(end, hangup_by, recording, guard.node()).await;
+    drop(guard);
+}
+
+impl Callback {
+    fn log(&self, kind: &str, detail: &str) {
+        info!(kind, detail, "callback");
+        self.ctx
+            .timeline
+            .log(&self.job.call_id, Utc::now(), kind, detail);
+    }
+
+    fn host(&self) -> LegHost<'_> {
+        LegHost {
+            dialogs: &self.dialogs,
+            media_ip: self.ctx.media_ip,
+            contact: &self.contact,
+        }
+    }
+
+    /// Both legs, bridge and recording; returns how it ended, who hung up, and the recording.
+    async fn dial(&self) -> (End, &'static str, Option<(String, String)>) {
+        let cb = &self.job.callback;
+        let row = NewCall {
+            id: self.job.call_id.clone(),
+            sip_call_id: None,
+            direction: "outbound",
+            phone: Some(cb.phone.clone()),
+            caller_raw: None,
+            started_at: Utc::now(),
+            node: Some(self.ctx.node.clone()),
+        };
+        if let Err(e) = self.ctx.store.insert_call(&row).await {
+            warn!(error = %e, "cannot write the callback's call row");
+            return (End::NotDialled("store"), "frontdesk", None);
+        }
+        self.log(
+            "callback",
+            &format!(
+                "callback #{} ({}, attempt {}): agent {} ({})",
+                cb.id,
+                cb.source,
+                cb.attempts + 1,
+                self.job.agent.id,
+                if self.job.owned {
+                    "its owner"
+                } else {
+                    "from the pool"
+                }
+            ),
+        );
+        let mut agent = match self.ring_agent().await {
+            Ok(leg) => leg,
+            Err(why) => {
+                self.log("route", &format!("agent {}: {why}", self.job.agent.id));
+                return (End::NotDialled("no-agent"), "frontdesk", None);
+            }
+        };
+        let media_ip = self.ctx.media_ip;
+        let agent_media = tokio::select! {
+            ev = agent.next(media_ip) => match ev {
+                LegEvent::Answered(m) => m,
+                LegEvent::Failed(_, why) => {
+                    self.log("route", &format!("agent {} did not take it: {why}", self.job.agent.id));
+                    return (End::NotDialled("no-agent"), "agent", None);
+                }
+                LegEvent::Ended(why) => {
+                    self.log("route", &format!("agent {} left: {why}", self.job.agent.id));
+                    return (End::NotDialled("no-agent"), "agent", None);
+                }
+            },
+            _ = self.token.cancelled() => {
+                agent.hang_up().await;
+                return (End::NotDialled("shutdown"), "shutdown", None);
+            }
+        };
+        if let Err(e) = self
+            .ctx
+            .store
+            .agent_answered(&self.job.agent.id, &self.job.call_id, Utc::now())
+            .await
+        {
+            warn!(error = %e, "cannot mark the agent in call");
+        }
+        let (events_tx, mut events) = mpsc::unbounded_channel();
+        let media = match self.start_media(events_tx).await {
+            Ok(m) => m,
+            Err(e) => {
+                warn!(error = %e, "cannot start the callback's media");
+                agent.hang_up().await;
+                return (End::NotDialled("media"), "frontdesk", None);
+            }
+        };
+        media.send(MediaCommand::Bridge(agent_media));
+        let lang = self.agent_language();
+        let names = prompt::whisper(&cb.source, self.job.vip, &cb.phone);
+        let whisper = self.prompts(&lang, &names);
+        let whisper_ms: u64 = whisper.iter().map(|p| p.duration_ms()).sum();
+        media.send(MediaCommand::PlayLeg(whisper));
+        self.log("whisper", &names.join(" "));
+        let whispered = tokio::time::sleep(Duration::from_millis(whisper_ms));
+        tokio::pin!(whispered);
+        tokio::select! {
+            _ = &mut whispered => {}
+            ev = agent.next(media_ip) => {
+                let by = if let LegEvent::Ended(by) = ev { by } else { "agent" };
+                self.log("route", &format!("agent left during the whisper ({by})"));
+                let _ = media.finish().await;
+                return (End::NotDialled("agent-left"), "agent", None);
+            }
+            _ = self.token.cancelled() => {
+                agent.hang_up().await;
+                let _ = media.finish().await;
+                return (End::NotDialled("shutdown"), "shutdown", None);
+            }
+        }
+        let outcome = self.talk(&mut agent, &media, &mut events).await;
+        if agent.answered_at.is_some() {
+            agent.hang_up().await;
+        }
+        let end = media.finish().await;
+        self.ctx.metrics.add_media(
+            end.stats.jitter.received,
+            end.stats.jitter.lost,
+            end.stats.jitter.late,
+        );
+        let recording = crate::recording::finished(end.recording).await;
+        (outcome.0, outcome.1, recording)
+    }
+
+    /// Dials the client with the agent waiting, then bridges them until one side hangs up.
+    async fn talk(
+        &self,
+        agent: &mut OutboundLeg,
+        media: &MediaTask,
+        events: &mut mpsc::UnboundedReceiver<MediaEvent>,
+    ) -> (End, &'static str) {
+        let media_ip = self.ctx.media_ip;
+        let mut client = match self.dial_client().await {
+            Ok(leg) => leg,
+            Err(why) => {
+                self.log("dial", &format!("cannot call the client: {why}"));
+                return (End::Dialled(DialResult::Failed, "failed"), "frontdesk");
+            }
+        };
+        self.log("dial", &format!("calling {}", self.job.callback.phone));
+        let client_media = tokio::select! {
+            ev = client.next(media_ip) => match ev {
+                LegEvent::Answered(m) => m,
+                LegEvent::Failed(kind, why) => {
+                    self.log("dial", &format!("the client did not answer: {why}"));
+                    return (End::Dialled(kind, kind.as_str()), "client");
+                }
+                LegEvent::Ended(_) => return (End::Dialled(DialResult::Failed, "failed"), "client"),
+            },
+            _ = agent.next(media_ip) => {
+                self.log("dial", "the agent hung up while the client's phone rang");
+                client.hang_up().await;
+                return (End::Dialled(DialResult::Failed, "agent-left"), "agent");
+            }
+            _ = self.token.cancelled() => {
+                client.hang_up().await;
+                return (End::NotDialled("shutdown"), "shutdown");
+            }
+        };
+        let _ = self
+            .ctx
+            .store
+            .call_answered(&self.job.call_id, Utc::now())
+            .await;
+        media.send(MediaCommand::Main(client_media));
+        let lang = self.client_language();
+        let intro = self.prompts(&lang, &[prompt::CALLBACK_INTRO, prompt::RECORDING_NOTICE]);
+        let mut notice_done = intro.is_empty();
+        media.send(MediaCommand::Play(intro));
+        if notice_done {
+            self.start_recording(media).await;
+        }
+        self.log("answered", "the client answered; bridged with the agent");
+        let by = loop {
+            tokio::select! {
+                ev = client.next(media_ip) => if let LegEvent::Ended(_) = ev { break "client" },
+                ev = agent.next(media_ip) => if let LegEvent::Ended(_) = ev { break "agent" },
+                Some(ev) = events.recv() => match ev {
+                    MediaEvent::PlaybackFinished if !notice_done => {
+                        notice_done = true;
+                        self.start_recording(media).await;
+                    }
+                    MediaEvent::Digit(d) if agent.info_dtmf => agent.info_digit(d).await,
+                    MediaEvent::Digit(d) => media.send(MediaCommand::RelayDigit(d)),
+                    MediaEvent::RtpTimeout => break "timeout",
+                    MediaEvent::PlaybackFinished => {}
+                },
+                _ = self.token.cancelled() => break "shutdown",
+            }
+        };
+        if by != "client" {
+            client.hang_up().await;
+        }
+        if let Some(at) = agent.answered_at {
+            self.ctx.router.call_handled(at.elapsed().as_secs_f64());
+        }
+        self.log("route", &format!("the call ended ({by})"));
+        (End::Dialled(DialResult::Answered, "answered"), by)
+    }
+
+    async fn ring_agent(&self) -> Result<OutboundLeg, String> {
+        let socket = leg::bind_rtp(&self.ctx.ports).await?;
+        let cb = &self.job.callback;
+        let callee = Uri::try_from(self.job.agent.uri.as_str())
+            .map_err(|e| format!("bad agent URI {:?}: {e}", self.job.agent.uri))?;
+        let caller = self.uri(&cb.phone)?;
+        let pop = ScreenPop {
+            call_id: &self.job.call_id,
+            client: self.job.client_name.as_deref(),
+            vip: self.job.vip,
+            dnc: self.job.dnc,
+            language: &self.client_language(),
+        };
+        let mut headers = pop.headers();
+        headers.push(Header::Other(
+            "X-Frontdesk-Callback".into(),
+            format!("{} {}", cb.id, cb.source),
+        ));
+        leg::place(
+            &self.host(),
+            socket,
+            LegRequest {
+                label: self.job.agent.id.clone(),
+                callee,
+                caller,
+                display_name: self.job.client_name.clone(),
+                destination: agent_destination(&self.ctx.config),
+                headers,
+                ring_timeout: Duration::from_secs(self.ctx.config.routing.ring_timeout_seconds),
+            },
+        )
+    }
+
+    /// `INVITE sip:<E.164>@outbound_proxy`, from the company's caller ID.
+    async fn dial_client(&self) -> Result<OutboundLeg, String> {
+        let config = &self.ctx.config;
+        let proxy = config
+            .pbx
+            .outbound_proxy
+            .as_deref()
+            .ok_or("no [pbx] outbound_proxy to send client calls to")?;
+        let proxy_addr: SocketAddr = proxy
+            .parse()
+            .map_err(|e| format!("[pbx] outbound_proxy {proxy:?}: {e}"))?;
+        let phone = &self.job.callback.phone;
+        let callee = Uri::try_from(format!("sip:{phone}@{proxy}").as_str())
+            .map_err(|e| format!("bad client URI for {phone}: {e}"))?;
+        let caller_id = config
+            .callbacks
+            .caller_id
+            .clone()
+            .or_else(|| config.pbx.username.clone())
+            .unwrap_or_else(|| "frontdesk".into());
+        let caller = self.uri(&caller_id)?;
+        let socket = leg::bind_rtp(&self.ctx.ports).await?;
+        let pai = Header::Other("P-Asserted-Identity".into(), format!("<{caller}>"));
+        let tag = Header::Other(
+            "X-Frontdesk-Callback".into(),
+            self.job.callback.id.to_string(),
+        );
+        leg::place(
+            &self.host(),
+            socket,
+            LegRequest {
+                label: phone.clone(),
+                callee,
+                caller,
+                display_name: Some(config.company.name.clone()),
+                destination: Some(proxy_addr),
+                headers: vec![pai, tag],
+                ring_timeout: Duration::from_secs(config.callbacks.client_ring_seconds),
+            },
+        )
+    }
+
+    fn uri(&self, user: &str) -> Result<Uri, String> {
+        Uri::try_from(format!("sip:{user}@{}", self.contact.host_with_port).as_str())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The media task starts with a placeholder for the client (no address yet, nothing sent)
+    /// so the agent can be bridged and whispered to; the client's leg replaces it on answer.
+    async fn start_media(
+        &self,
+        events: mpsc::UnboundedSender<MediaEvent>,
+    ) -> std::io::Result<MediaTask> {
+        let placeholder = tokio::net::UdpSocket::bind((self.ctx.media_ip, 0)).await?;
+        let params = MediaParams {
+            law: Law::Ulaw,
+            payload_type: 0,
+            dtmf_pt: None,
+            ssrc: rand::random(),
+            rtp_timeout: Duration::from_secs(3600),
+        };
+        let session = MediaSession::new(params, None, Instant::now().into_std());
+        MediaTask::spawn(placeholder, session, events, self.token.child_token())
+    }
+
+    async fn start_recording(&self, media: &MediaTask) {
+        let path = self.ctx.recording_path(&self.job.call_id);
+        if let Some(handle) = self.ctx.open_recording(&self.job.call_id, &path).await {
+            media.send(MediaCommand::Record(handle));
+        }
+    }
+
+    fn prompts(&self, lang: &str, names: &[impl AsRef<str>]) -> Vec<Arc<Prompt>> {
+        names
+            .iter()
+            .filter_map(|n| {
+                let p = self.ctx.prompts.get(lang, n.as_ref());
+                if p.is_none() {
+                    warn!(prompt = n.as_ref(), lang, "missing prompt");
+                }
+                p
+            })
+            .collect()
+    }
+
+    /// The client's language from the card, else the flow's default.
+    fn client_language(&self) -> String {
+        self.job
+            .language
+            .clone()
+            .filter(|l| self.ctx.prompts.languages().iter().any(|x| x == l))
+            .unwrap_or_else(|| self.ctx.flow.default_language.as_str().to_string())
+    }
+
+    /// The agent's first language we have prompts in, else the flow's default.
+    fn agent_language(&self) -> String {
+        let have = self.ctx.prompts.languages();
+        self.job
+            .agent
+            .languages
+            .iter()
+            .find(|l| have.iter().any(|x| x == *l))
+            .cloned()
+            .unwrap_or_else(|| self.ctx.flow.default_language.as_str().to_string())
+    }
+
+    /// Writes the attempt (or puts the request back), frees the agent, closes the call row.
+    async fn record(
+        &self,
+        end: End,
+        hangup_by: &'static str,
+        recording: Option<(String, String)>,
+        node: &str,
+    ) {
+        let store = &self.ctx.store;
+        let cb = &self.job.callback;
+        let now = Utc::now();
+        let talked = matches!(end, End::Dialled(DialResult::Answered, _));
+        let wrap_up = talked.then(|| {
+            now + chrono::Duration::seconds(self.ctx.config.routing.wrap_up_seconds as i64)
+        });
+        if let Err(e) = store
+            .release_agent(&self.job.agent.id, &self.job.call_id, now, wrap_up)
+            .await
+        {
+            warn!(error = %e, "cannot free the agent now (the sweep will)");
+        }
+        self.ctx.router.kick();
+        let outcome = match end {
+            End::NotDialled(why) => {
+                let put_back = store
+                    .postpone_callback(cb.id, node, now + AGENT_RETRY)
+                    .await;
+                match put_back {
+                    Ok(true) => self.log("callback", &format!("put back, not dialled ({why})")),
+                    Ok(false) => warn!("the lease was lost; another node has the request"),
+                    Err(e) => warn!(error = %e, "cannot put the request back; its lease runs out"),
+                }
+                format!("callback-{why}")
+            }
+            End::Dialled(result, label) => {
+                let next = self.after(result, now).await;
+                let attempt = Attempt {
+                    at: now,
+                    agent_id: Some(self.job.agent.id.clone()),
+                    call_id: Some(self.job.call_id.clone()),
+                    result: label.to_string(),
+                };
+                match store
+                    .finish_callback_attempt(cb.id, node, &attempt, &next)
+                    .await
+                {
+                    Ok(true) => self.log("callback", &format!("{label}: {next:?}")),
+                    Ok(false) => warn!("the lease was lost; the attempt's result was refused"),
+                    Err(e) => warn!(error = %e, "cannot write the attempt"),
+                }
+                format!("callback-{}", result.as_str())
+            }
+        };
+        call::close(
+            &self.ctx,
+            &self.job.call_id,
+            hangup_by,
+            &outcome,
+            "",
+            None,
+            recording,
+        )
+        .await;
+    }
+
+    /// What follows this attempt: done, a retry inside every window, or closed.
+    async fn after(&self, result: DialResult, now: chrono::DateTime<Utc>) -> AttemptEnd {
+        let cfg = &self.ctx.config.callbacks;
+        let planner = &self.ctx.planner;
+        let client = planner
+            .client_window(&self.ctx.store, &self.job.callback.phone)
+            .await
+            .ok();
+        after_attempt(
+            result,
+            u32::try_from(self.job.callback.attempts + 1).unwrap_or(u32::MAX),
+            cfg.max_attempts,
+            chrono::Duration::minutes(i64::from(cfg.retry_after_minutes)),
+            now,
+            |at| client.as_ref().and_then(|c| planner.next_open(c, at)),
+        )
+    }
+}
