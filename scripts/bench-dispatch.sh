@@ -11,9 +11,11 @@ count="${1:-200}"; agents="${2:-20}"; talk="${3:-500}"
 cargo build --release --quiet
 bin="$PWD/target/release/frontdesk"
 work="$(mktemp -d)"
-cleanup() { for p in ${svc:-} ${uas:-} ${cli:-}; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+# The peers always stop (they hold fixed media ports); KEEP=1 keeps the work directory.
+cleanup() { for p in ${svc:-} ${uas:-} ${cli:-}; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT && echo "work dir $work"
+[ -n "${KEEP:-}" ] && echo "work dir $work"
+
 ulimit -n 65536 2>/dev/null || true
 port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 agent_port=$(port); client_port=$(port)
