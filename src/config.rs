@@ -29,6 +29,7 @@ const ENV_KEYS: &[&str] = &[
     "clients",
     "callbacks",
     "pbx",
+    "sip",
     "calls",
     "routing",
     "flow",
@@ -80,6 +81,7 @@ pub struct Config {
     pub clients: Clients,
     pub callbacks: Callbacks,
     pub pbx: Pbx,
+    pub sip: Sip,
     pub calls: Calls,
     pub routing: Routing,
     /// The call flow (menus, keys, timeouts); see docs/call-flow.md.
@@ -179,6 +181,22 @@ pub struct Pbx {
     pub password: Option<String>,
     /// Registration lifetime asked of the registrar, in seconds.
     pub register_expires: u32,
+    /// Whose P-Asserted-Identity is believed (CIDRs). Unset: the trunk sources (and the
+    /// registrar). From anyone else the caller is the From user part; both are kept on the row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_identity_from: Option<Vec<IpNet>>,
+}
+
+/// Limits of the SIP door, applied by source address before the stack keeps any state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sip {
+    /// Requests per second from one trunk source (the PBX); above it they are dropped.
+    pub trunk_requests_per_second: u32,
+    /// Requests per second from any other source (agents' phones, strangers).
+    pub requests_per_second_per_source: u32,
+    /// Sources remembered for their rates; beyond this many, strangers share one budget.
+    pub tracked_sources: usize,
 }
 
 /// An inclusive UDP port range such as `20000-20999`.
@@ -303,6 +321,12 @@ impl Default for Config {
                 username: None,
                 password: None,
                 register_expires: 300,
+                trust_identity_from: None,
+            },
+            sip: Sip {
+                trunk_requests_per_second: 20_000,
+                requests_per_second_per_source: 50,
+                tracked_sources: 10_000,
             },
             calls: Calls {
                 answer_after_ms: 0,
@@ -406,6 +430,24 @@ impl Config {
                 key: "calls.max_new_per_second",
                 message: "must be at least 1".into(),
             });
+        }
+        for (key, v) in [
+            (
+                "sip.trunk_requests_per_second",
+                self.sip.trunk_requests_per_second as usize,
+            ),
+            (
+                "sip.requests_per_second_per_source",
+                self.sip.requests_per_second_per_source as usize,
+            ),
+            ("sip.tracked_sources", self.sip.tracked_sources),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Key {
+                    key,
+                    message: "must be at least 1".into(),
+                });
+            }
         }
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {

@@ -55,7 +55,12 @@ async fn run(cli: Cli) -> Result<(), (u8, anyhow::Error)> {
 /// stay quiet unless asked, so their stdout is clean for scripts.
 fn init_tracing(serving: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if serving { "info,sqlx=warn" } else { "warn" };
+    // The SIP stack logs every datagram at info: transport logs are for debugging, not for floods.
+    let default = if serving {
+        "info,sqlx=warn,rsipstack=warn"
+    } else {
+        "warn"
+    };
     let filter = std::env::var("FRONTDESK_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())

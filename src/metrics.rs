@@ -3,7 +3,7 @@
 //! scrape time, so every node reports the same totals.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
 #[derive(Debug, Default)]
 pub struct NodeMetrics {
@@ -16,6 +16,23 @@ pub struct NodeMetrics {
     pub queued: AtomicUsize,
     /// How long callers waited in the queue, by how the wait ended.
     pub queue_wait: Histogram,
+    /// What the SIP door (`sip::gate`) turned away.
+    pub edge: EdgeMetrics,
+    /// Unix ms until which the store counts as backlogged (new calls are refused meanwhile).
+    store_slow_until: AtomicI64,
+}
+
+/// Requests the SIP door answered or dropped without the stack keeping any state.
+#[derive(Debug, Default)]
+pub struct EdgeMetrics {
+    /// Over their source's rate: dropped without an answer.
+    pub dropped: AtomicU64,
+    /// INVITEs from outside the trunk allow-list: 403.
+    pub forbidden: AtomicU64,
+    /// Requests for dialogs that do not exist (481) or methods we do not serve (405).
+    pub rejected: AtomicU64,
+    /// Refused calls (503) whose row could not be written (queue full or store error).
+    pub refused_unrecorded: AtomicU64,
 }
 
 /// Upper bounds (seconds) of the queue-wait buckets.
@@ -60,6 +77,17 @@ impl Histogram {
 }
 
 impl NodeMetrics {
+    /// True while a recent call-row write was slow; see `note_store_latency`.
+    pub fn store_backlogged(&self) -> bool {
+        chrono::Utc::now().timestamp_millis() < self.store_slow_until.load(Ordering::Relaxed)
+    }
+
+    /// After a slow write the store counts as backlogged for the next second.
+    pub fn store_slow_for(&self, ms: i64) {
+        let until = chrono::Utc::now().timestamp_millis() + ms;
+        self.store_slow_until.store(until, Ordering::Relaxed);
+    }
+
     pub fn add_media(&self, received: u64, lost: u64, late: u64) {
         self.rtp_received.fetch_add(received, Ordering::Relaxed);
         self.rtp_lost.fetch_add(lost, Ordering::Relaxed);
@@ -110,6 +138,34 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         out,
         "frontdesk_calls_refused_total {}",
         node.refused_calls.load(Ordering::Relaxed)
+    );
+    family(
+        &mut out,
+        "frontdesk_sip_turned_away_total",
+        "counter",
+        "Requests the SIP door answered or dropped before any transaction, by reason.",
+    );
+    for (reason, n) in [
+        ("rate", &node.edge.dropped),
+        ("forbidden", &node.edge.forbidden),
+        ("rejected", &node.edge.rejected),
+    ] {
+        let _ = writeln!(
+            out,
+            "frontdesk_sip_turned_away_total{{reason=\"{reason}\"}} {}",
+            n.load(Ordering::Relaxed)
+        );
+    }
+    family(
+        &mut out,
+        "frontdesk_calls_refused_unrecorded_total",
+        "counter",
+        "Refused calls whose row could not be written (counted here instead).",
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_calls_refused_unrecorded_total {}",
+        node.edge.refused_unrecorded.load(Ordering::Relaxed)
     );
     family(
         &mut out,

@@ -14,6 +14,9 @@ async fn open_call(s: &Store, id: &str) {
         direction: "inbound",
         phone: Some("+37061234567".into()),
         caller_raw: None,
+        from_number: None,
+        asserted_number: None,
+        source: None,
         started_at: t0(),
         node: Some("n1".into()),
     })

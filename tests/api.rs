@@ -78,6 +78,9 @@ async fn setup(database_url: Option<&str>) -> Api {
                 direction: "inbound",
                 phone: Some(format!("+3706123456{i}")),
                 caller_raw: None,
+                from_number: None,
+                asserted_number: None,
+                source: None,
                 started_at: t0 + Duration::minutes(i),
                 node: None,
             })

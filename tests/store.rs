@@ -320,6 +320,9 @@ async fn calls_are_listed_newest_first_and_filtered() {
                 direction: "inbound",
                 phone: Some(phone.to_string()),
                 caller_raw: Some(phone.to_string()),
+                from_number: None,
+                asserted_number: None,
+                source: None,
                 started_at: t0() + Duration::minutes(i as i64),
                 node: Some("n1".into()),
             })

@@ -104,7 +104,23 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     let prompts = Arc::new(Prompts::load(&config.prompts_dir)?);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
     let (recorder, writer) = Recorder::start(8192)?;
-    let sip = endpoint::bind(config.sip_listen, shutdown.child_token()).await?;
+    let metrics = Arc::new(crate::metrics::NodeMetrics::default());
+    let edge = crate::sip::edge::Edge::start(
+        crate::sip::gate::GateConfig {
+            trunk: crate::sip::call::allowed_sources(&config.pbx),
+            trunk_per_second: config.sip.trunk_requests_per_second,
+            other_per_second: config.sip.requests_per_second_per_source,
+            max_sources: config.sip.tracked_sources,
+            new_calls_per_second: config.calls.max_new_per_second,
+        },
+        config.calls.max_concurrent,
+        metrics.clone(),
+        store.clone(),
+        crate::sip::call::identity_policy(&config),
+        node.clone(),
+        shutdown.child_token(),
+    );
+    let sip = endpoint::bind(config.sip_listen, shutdown.child_token(), edge).await?;
     let sip_addr = sip.local;
 
     let listener = TcpListener::bind(config.http_listen)
@@ -121,7 +137,6 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         })?;
 
     let mut tasks = JoinSet::new();
-    let metrics = Arc::new(crate::metrics::NodeMetrics::default());
     // One bus per node: the HTTP handlers publish to it and the console's live stream reads it.
     let events = EventBus::new();
     let call_events = events.clone();

@@ -13,7 +13,6 @@ use crate::media::sdp::{self, Direction, Negotiated};
 use crate::media::session::{MediaEvent, MediaParams, MediaSession};
 use crate::media::task::{MediaCommand, MediaTask};
 use crate::metrics::NodeMetrics;
-use crate::phone;
 use crate::recording::Recorder;
 use crate::routing::{Offer, Router};
 use crate::store::{CallEnd, CallbackSource, ListSource, NewCall, Store, TimelineWriter};
@@ -27,7 +26,7 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -48,6 +47,8 @@ pub struct CallContext {
     pub media_ip: IpAddr,
     /// Who may send us INVITEs: `[pbx] trunk_sources`, plus the registrar in register mode.
     pub allowed_sources: Vec<ipnet::IpNet>,
+    /// Whose P-Asserted-Identity we believe.
+    pub identity: request::IdentityPolicy,
     pub max_calls: usize,
     pub metrics: Arc<NodeMetrics>,
     /// The node's waiting line and agent distributor.
@@ -56,8 +57,6 @@ pub struct CallContext {
     pub events: EventBus,
     /// Every call's timeline, written in batches.
     pub timeline: TimelineWriter,
-    /// Unix ms until which the store counts as backlogged.
-    store_slow_until: AtomicI64,
 }
 
 /// A call row written slower than this means the store is backlogged (admission refuses calls).
@@ -81,8 +80,8 @@ impl CallContext {
             planner: Planner::from_config(&config),
             router: Router::new(store.clone(), node.clone(), config.routing.clone()),
             timeline: TimelineWriter::start(store.clone()).0,
-            store_slow_until: AtomicI64::new(0),
             allowed_sources: allowed_sources(&config.pbx),
+            identity: identity_policy(&config),
             max_calls: config.calls.max_concurrent,
             config,
             store,
@@ -100,13 +99,12 @@ impl CallContext {
     /// True for a second after a call-row write took longer than [`STORE_SLOW`]: new calls are
     /// refused meanwhile, so the calls already up keep their store.
     pub fn store_backlogged(&self) -> bool {
-        Utc::now().timestamp_millis() < self.store_slow_until.load(Ordering::Relaxed)
+        self.metrics.store_backlogged()
     }
 
     fn note_store_latency(&self, took: Duration) {
         if took > STORE_SLOW {
-            let until = Utc::now().timestamp_millis() + 1_000;
-            self.store_slow_until.store(until, Ordering::Relaxed);
+            self.metrics.store_slow_for(1_000);
             warn!(
                 ms = took.as_millis() as u64,
                 "store is slow: refusing new calls for 1 s"
@@ -150,7 +148,19 @@ impl CallContext {
     }
 }
 
-fn allowed_sources(pbx: &crate::config::Pbx) -> Vec<ipnet::IpNet> {
+/// `[pbx] trust_identity_from`, by default whoever may send calls.
+pub fn identity_policy(config: &Config) -> request::IdentityPolicy {
+    request::IdentityPolicy {
+        trust: config
+            .pbx
+            .trust_identity_from
+            .clone()
+            .unwrap_or_else(|| allowed_sources(&config.pbx)),
+        region: config.company.default_region,
+    }
+}
+
+pub fn allowed_sources(pbx: &crate::config::Pbx) -> Vec<ipnet::IpNet> {
     let mut allowed = pbx.trunk_sources.clone();
     if pbx.mode == crate::config::PbxMode::Register {
         let host = pbx.registrar.as_deref().map(|r| {
@@ -181,29 +191,6 @@ impl Drop for Active<'_> {
     }
 }
 
-/// The row of a call refused at the door (503): who called, when, and that it was refused.
-pub async fn record_refused(ctx: Arc<CallContext>, invite: rsipstack::sip::Request) {
-    let call_id = uuid::Uuid::new_v4().to_string();
-    let caller_raw = request::caller_user(&invite);
-    let call = NewCall {
-        id: call_id.clone(),
-        sip_call_id: rsipstack::sip::prelude::HeadersExt::call_id_header(&invite)
-            .ok()
-            .map(|c| c.value().to_string()),
-        direction: "inbound",
-        phone: caller_raw
-            .as_deref()
-            .and_then(|u| phone::normalize(u, ctx.config.company.default_region).ok()),
-        caller_raw,
-        started_at: Utc::now(),
-        node: Some(ctx.node.clone()),
-    };
-    match ctx.store.insert_call(&call).await {
-        Ok(()) => close(&ctx, &call_id, "frontdesk", "refused", "", None, None).await,
-        Err(e) => warn!(error = %e, "cannot write the row of a refused call"),
-    }
-}
-
 /// Handles one INVITE to the end. Every call that gets a final response gets its row.
 pub async fn run(
     ctx: Arc<CallContext>,
@@ -216,10 +203,8 @@ pub async fn run(
     let call_id = uuid::Uuid::new_v4().to_string();
     tracing::Span::current().record("id", call_id.as_str());
     let started = Utc::now();
-    let caller_raw = request::caller_user(&tx.original);
-    let phone = caller_raw
-        .as_deref()
-        .and_then(|u| phone::normalize(u, ctx.config.company.default_region).ok());
+    let caller = ctx.identity.caller(&tx.original, request::peer_of(&tx));
+    let phone = caller.phone.clone();
     let new_call = NewCall {
         id: call_id.clone(),
         sip_call_id: rsipstack::sip::prelude::HeadersExt::call_id_header(&tx.original)
@@ -227,7 +212,10 @@ pub async fn run(
             .map(|c| c.value().to_string()),
         direction: "inbound",
         phone: phone.clone(),
-        caller_raw: caller_raw.clone(),
+        caller_raw: caller.number.clone(),
+        from_number: caller.from.clone(),
+        asserted_number: caller.asserted.clone(),
+        source: caller.source.map(|s| s.to_string()),
         started_at: started,
         node: Some(ctx.node.clone()),
     };
@@ -240,7 +228,7 @@ pub async fn run(
         let _ = tx.reply(StatusCode::ServiceUnavailable).await;
         return;
     }
-    info!(caller = ?caller_raw, phone = ?phone, "incoming call");
+    info!(caller = ?caller.number, phone = ?phone, source = ?caller.source, "incoming call");
 
     let Some((offer, negotiated)) = offer_of(&tx) else {
         let _ = tx.reply(StatusCode::NotAcceptableHere).await;

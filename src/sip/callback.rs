@@ -96,6 +96,9 @@ impl Callback {
             direction: "outbound",
             phone: Some(cb.phone.clone()),
             caller_raw: None,
+            from_number: None,
+            asserted_number: None,
+            source: None,
             started_at: Utc::now(),
             node: Some(self.ctx.node.clone()),
         };

@@ -1,6 +1,7 @@
 //! The UDP SIP endpoint and the loop that routes every incoming transaction.
 
-use super::call::{self, CallContext};
+use super::call::CallContext;
+use super::edge::{self, Edge, EdgeInspector};
 use super::{admission, request};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -30,10 +31,16 @@ pub struct SipEndpoint {
     token: CancellationToken,
     /// The transport's own lifetime: it outlives `token` until the BYEs and the unregister are out.
     transport: CancellationToken,
+    edge: Arc<Edge>,
 }
 
-/// Binds the UDP socket: a taken port fails `serve` before anything answers.
-pub async fn bind(listen: SocketAddr, token: CancellationToken) -> Result<SipEndpoint, SipError> {
+/// Binds the UDP socket: a taken port fails `serve` before anything answers. Every request passes
+/// `edge` before the stack sees it.
+pub async fn bind(
+    listen: SocketAddr,
+    token: CancellationToken,
+    edge: Arc<Edge>,
+) -> Result<SipEndpoint, SipError> {
     let bind_err = |e: rsipstack::Error| SipError::Bind {
         addr: listen,
         message: e.to_string(),
@@ -53,6 +60,7 @@ pub async fn bind(listen: SocketAddr, token: CancellationToken) -> Result<SipEnd
         .with_transport_layer(transport)
         .with_user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
         .with_option(option)
+        .with_transport_inspector(Box::new(EdgeInspector(edge.clone())))
         .build();
     let local = endpoint
         .get_addrs()
@@ -69,6 +77,7 @@ pub async fn bind(listen: SocketAddr, token: CancellationToken) -> Result<SipEnd
         local,
         token,
         transport: lifetime,
+        edge,
     })
 }
 
@@ -81,8 +90,10 @@ impl SipEndpoint {
             local,
             token,
             transport,
+            edge,
         } = self;
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        edge.set_dialogs(dialogs.clone());
         let contact = Uri {
             scheme: Some(rsipstack::sip::Scheme::Sip),
             host_with_port: local.into(),
@@ -116,6 +127,7 @@ impl SipEndpoint {
             incoming,
             contact,
             ctx,
+            edge,
             calls.clone(),
             token.clone(),
         );
@@ -199,18 +211,18 @@ async fn dispatch(
     dispatcher.run(waiting, start, token).await;
 }
 
+/// Routes what passed the door: requests in a dialog to it, new INVITEs to a new call. The door
+/// has already refused strangers and calls over the rate; the checks here close the gap between
+/// its view of the load and the calls that have started since.
 async fn route(
     dialogs: Arc<DialogLayer>,
     mut incoming: TransactionReceiver,
     contact: Uri,
     ctx: Arc<CallContext>,
+    edge: Arc<Edge>,
     calls: tokio_util::task::TaskTracker,
     token: CancellationToken,
 ) {
-    let mut rate = admission::RateLimit::new(
-        ctx.config.calls.max_new_per_second,
-        std::time::Instant::now(),
-    );
     while let Some(mut tx) = incoming.recv().await {
         let in_dialog = tx
             .original
@@ -233,21 +245,20 @@ async fn route(
         }
         match tx.original.method {
             Method::Invite => {
-                let source = request::source_ip(&tx.original);
-                if !request::source_allowed(source, &ctx.allowed_sources) {
-                    warn!(?source, "INVITE from outside the trunk allow-list: 403");
+                let peer = request::peer_of(&tx);
+                if !request::source_allowed(peer.map(|p| p.ip()), &ctx.allowed_sources) {
+                    warn!(?peer, "INVITE from outside the trunk allow-list: 403");
                     let _ = tx.reply(StatusCode::Forbidden).await;
                     continue;
                 }
-                let admitted = admission::admit(
-                    ctx.active_calls(),
-                    ctx.max_calls,
-                    &mut rate,
-                    token.is_cancelled(),
-                    ctx.store_backlogged(),
-                    std::time::Instant::now(),
-                );
-                if let Err(refusal) = admitted {
+                let refusal = if token.is_cancelled() {
+                    Some(admission::Refusal::ShuttingDown)
+                } else if ctx.active_calls() >= ctx.max_calls {
+                    Some(admission::Refusal::Full)
+                } else {
+                    None
+                };
+                if let Some(refusal) = refusal {
                     warn!(
                         ?refusal,
                         active = ctx.active_calls(),
@@ -258,12 +269,12 @@ async fn route(
                     let _ = tx
                         .reply_with(StatusCode::ServiceUnavailable, vec![retry], None)
                         .await;
-                    // Records are never dropped to keep up: the refusal gets its row, written after
-                    // the 503 so the refusal itself stays fast.
                     ctx.metrics
                         .refused_calls
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tokio::spawn(call::record_refused(ctx.clone(), tx.original.clone()));
+                    if let Some(peer) = peer {
+                        edge.record(&tx.original, peer);
+                    }
                     continue;
                 }
                 let span = tracing::info_span!("call", id = tracing::field::Empty);
@@ -272,23 +283,23 @@ async fn route(
                 let contact = contact.clone();
                 let token = token.child_token();
                 calls.spawn(
-                    async move { call::run(ctx, tx, dialogs, contact, token).await }
+                    async move { super::call::run(ctx, tx, dialogs, contact, token).await }
                         .instrument(span),
                 );
             }
             Method::Options => {
-                let allow = Header::Other(
-                    "Allow".into(),
-                    "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO".into(),
-                );
+                let allow = Header::Other("Allow".into(), edge::ALLOW.into());
                 let _ = tx.reply_with(StatusCode::OK, vec![allow], None).await;
             }
             Method::Ack => {}
-            Method::Bye | Method::Cancel | Method::Info => {
+            Method::Bye | Method::Cancel | Method::Info | Method::Update => {
                 let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
             }
             _ => {
-                let _ = tx.reply(StatusCode::MethodNotAllowed).await;
+                let allow = Header::Other("Allow".into(), edge::ALLOW.into());
+                let _ = tx
+                    .reply_with(StatusCode::MethodNotAllowed, vec![allow], None)
+                    .await;
             }
         }
     }

@@ -4,7 +4,9 @@
 pub mod admission;
 pub mod call;
 pub mod callback;
+pub mod edge;
 pub mod endpoint;
+pub mod gate;
 pub mod leg;
 pub mod register;
 pub mod request;

@@ -1,18 +1,20 @@
 //! What we read off an incoming request: who is calling, from where, and with what body.
 
+use crate::phone::{self, Region};
 use ipnet::IpNet;
-use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
+use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Request};
-use std::net::IpAddr;
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::SipConnection;
+use std::net::{IpAddr, SocketAddr};
 
-/// The network address the request really came from: the top Via's `received` (the transport adds
-/// it whenever the source differs from the Via's sent-by), else its sent-by host.
-pub fn source_ip(req: &Request) -> Option<IpAddr> {
-    let via = req.top_via_header().ok()?.typed().ok()?;
-    if let Some(Ok(ip)) = via.received() {
-        return Some(ip);
+/// The address a request really came from: the socket's peer, as the transport saw it. Never a
+/// header (a Via's `received` or sent-by is whatever the sender wrote).
+pub fn peer_of(tx: &Transaction) -> Option<SocketAddr> {
+    match tx.connection.as_ref()? {
+        SipConnection::Udp(udp) => udp.get_remote_addr()?.get_socketaddr().ok(),
+        other => other.get_addr().get_socketaddr().ok(),
     }
-    via.sent_by().host.to_string().parse().ok()
 }
 
 /// Trunk mode: only the PBX's addresses may send us calls.
@@ -20,25 +22,69 @@ pub fn source_allowed(ip: Option<IpAddr>, allowed: &[IpNet]) -> bool {
     ip.is_some_and(|ip| allowed.iter().any(|net| net.contains(&ip)))
 }
 
-/// The caller's number as presented: P-Asserted-Identity, else the From user part.
-pub fn caller_user(req: &Request) -> Option<String> {
-    let pai = req.headers.iter().find_map(|h| match h {
+/// Whose word on the caller's number we take: P-Asserted-Identity only from the sources in
+/// `[pbx] trust_identity_from` (by default the trunk), the From user part from everyone else.
+#[derive(Debug, Clone)]
+pub struct IdentityPolicy {
+    pub trust: Vec<IpNet>,
+    pub region: Region,
+}
+
+/// Who called, as far as we can tell, and what they claimed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The number we believe (PAI from a trusted source, else From), as presented.
+    pub number: Option<String>,
+    /// `number` in E.164, when it is a phone number.
+    pub phone: Option<String>,
+    pub from: Option<String>,
+    pub asserted: Option<String>,
+    pub source: Option<SocketAddr>,
+}
+
+impl IdentityPolicy {
+    pub fn caller(&self, req: &Request, source: Option<SocketAddr>) -> Caller {
+        let from = from_user(req);
+        let asserted = asserted_identity(req);
+        let trusted = source.is_some_and(|s| self.trust.iter().any(|n| n.contains(&s.ip())));
+        let number = if trusted {
+            asserted.clone().or_else(|| from.clone())
+        } else {
+            from.clone()
+        };
+        let phone = number
+            .as_deref()
+            .and_then(|n| phone::normalize(n, self.region).ok());
+        Caller {
+            number,
+            phone,
+            from,
+            asserted,
+            source,
+        }
+    }
+}
+
+/// The first identity of P-Asserted-Identity (several may be listed; sip or tel).
+pub fn asserted_identity(req: &Request) -> Option<String> {
+    req.headers.iter().find_map(|h| match h {
         Header::PAssertedIdentity(pai) => {
-            // Several identities may be listed; the first (sip or tel) is the caller.
             let value = pai.value();
             user_of(value.split(',').next().unwrap_or(value))
         }
         _ => None,
-    });
-    pai.or_else(|| {
-        req.from_header()
-            .ok()?
-            .uri()
-            .ok()?
-            .auth
-            .map(|a| a.user)
-            .filter(|u| !u.is_empty())
     })
+}
+
+/// The From header's user part.
+pub fn from_user(req: &Request) -> Option<String> {
+    req.from_header()
+        .ok()?
+        .uri()
+        .ok()?
+        .auth
+        .map(|a| a.user)
+        .filter(|u| !u.is_empty())
 }
 
 /// `"Name" <sip:+3706…@host>`, `<tel:+3706…>` or a bare URI → the user part / telephone number.
@@ -87,29 +133,48 @@ Content-Length: 0
 
 ";
 
+    fn policy() -> IdentityPolicy {
+        IdentityPolicy {
+            trust: vec!["127.0.0.2/32".parse().unwrap()],
+            region: "LT".parse().unwrap(),
+        }
+    }
+
+    fn at(ip: &str) -> Option<SocketAddr> {
+        Some(SocketAddr::new(ip.parse().unwrap(), 5060))
+    }
+
     #[test]
-    fn source_is_where_it_came_from() {
-        let req = parse(INVITE);
-        assert_eq!(source_ip(&req), Some("127.0.0.1".parse().unwrap()));
-        let without = parse(&INVITE.replace(";received=127.0.0.1", ""));
-        assert_eq!(source_ip(&without), Some("10.1.2.3".parse().unwrap()));
-        let nets: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
-        assert!(source_allowed(source_ip(&req), &nets));
-        assert!(!source_allowed(source_ip(&without), &nets));
+    fn the_source_list_is_checked_by_address() {
+        let nets: Vec<IpNet> = vec!["127.0.0.2/32".parse().unwrap()];
+        assert!(source_allowed(Some("127.0.0.2".parse().unwrap()), &nets));
+        assert!(!source_allowed(Some("127.0.0.1".parse().unwrap()), &nets));
         assert!(!source_allowed(None, &nets));
     }
 
     #[test]
-    fn caller_comes_from_pai_else_from() {
-        assert_eq!(caller_user(&parse(INVITE)).as_deref(), Some("861234567"));
+    fn pai_is_believed_only_from_trusted_sources() {
         let with_pai = INVITE.replace(
             "Contact:",
-            "P-Asserted-Identity: \"Jonas\" <sip:+37061234567@pbx.example>, <tel:+37061234567>\nContact:",
+            "P-Asserted-Identity: \"Jonas\" <sip:+37069999999@pbx.example>, <tel:+37069999999>\nContact:",
         );
-        assert_eq!(
-            caller_user(&parse(&with_pai)).as_deref(),
-            Some("+37061234567")
-        );
+        let req = parse(&with_pai);
+        let trusted = policy().caller(&req, at("127.0.0.2"));
+        assert_eq!(trusted.number.as_deref(), Some("+37069999999"));
+        assert_eq!(trusted.phone.as_deref(), Some("+37069999999"));
+        assert_eq!(trusted.from.as_deref(), Some("861234567"));
+        assert_eq!(trusted.asserted.as_deref(), Some("+37069999999"));
+        // The same request from anyone else: the From number, with the claim kept as evidence.
+        let stranger = policy().caller(&req, at("127.0.0.1"));
+        assert_eq!(stranger.number.as_deref(), Some("861234567"));
+        assert_eq!(stranger.phone.as_deref(), Some("+37061234567"));
+        assert_eq!(stranger.asserted.as_deref(), Some("+37069999999"));
+        let unknown = policy().caller(&req, None);
+        assert_eq!(unknown.number.as_deref(), Some("861234567"));
+        // Without PAI a trusted source is taken at its From.
+        let plain = policy().caller(&parse(INVITE), at("127.0.0.2"));
+        assert_eq!(plain.number.as_deref(), Some("861234567"));
+        assert_eq!(plain.asserted, None);
         assert_eq!(
             user_of("<tel:+1415555;phone-context=x>").as_deref(),
             Some("+1415555")

@@ -13,7 +13,14 @@ pub struct NewCall {
     pub sip_call_id: Option<String>,
     pub direction: &'static str,
     pub phone: Option<String>,
+    /// The number we believed, as presented (see `sip::request::IdentityPolicy`).
     pub caller_raw: Option<String>,
+    /// What the caller's request claimed, kept as evidence whether believed or not: the From
+    /// user part and the P-Asserted-Identity.
+    pub from_number: Option<String>,
+    pub asserted_number: Option<String>,
+    /// The network address the request came from (`ip:port`), from the socket.
+    pub source: Option<String>,
     pub started_at: DateTime<Utc>,
     pub node: Option<String>,
 }
@@ -33,6 +40,9 @@ pub struct CallRow {
     pub digits: String,
     pub recording: Option<String>,
     pub recording_sha256: Option<String>,
+    /// The From number and the P-Asserted-Identity the caller's request carried.
+    pub from_number: Option<String>,
+    pub asserted_number: Option<String>,
 }
 
 /// How a call ended.
@@ -76,22 +86,51 @@ fn call_from_row(r: &AnyRow) -> Result<CallRow> {
         digits: r.try_get("digits")?,
         recording: r.try_get("recording_path")?,
         recording_sha256: r.try_get("recording_sha256")?,
+        from_number: r.try_get("from_number")?,
+        asserted_number: r.try_get("asserted_number")?,
     })
 }
 
 impl Store {
     pub async fn insert_call(&self, call: &NewCall) -> Result<()> {
         sqlx::query(
-            "INSERT INTO calls (id, sip_call_id, direction, phone, caller_raw, started_at, node) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO calls (id, sip_call_id, direction, phone, caller_raw, from_number, \
+             asserted_number, source, started_at, node) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&call.id)
         .bind(&call.sip_call_id)
         .bind(call.direction)
         .bind(&call.phone)
         .bind(&call.caller_raw)
+        .bind(&call.from_number)
+        .bind(&call.asserted_number)
+        .bind(&call.source)
         .bind(to_ms(call.started_at))
         .bind(&call.node)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The row of a call refused at the door (503): opened and closed in one write.
+    pub async fn insert_refused_call(&self, call: &NewCall) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO calls (id, sip_call_id, direction, phone, caller_raw, from_number, \
+             asserted_number, source, started_at, node, ended_at, hangup_by, outcome) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'frontdesk', 'refused')",
+        )
+        .bind(&call.id)
+        .bind(&call.sip_call_id)
+        .bind(call.direction)
+        .bind(&call.phone)
+        .bind(&call.caller_raw)
+        .bind(&call.from_number)
+        .bind(&call.asserted_number)
+        .bind(&call.source)
+        .bind(to_ms(call.started_at))
+        .bind(&call.node)
+        .bind(to_ms(call.started_at))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -158,7 +197,8 @@ impl Store {
     pub async fn open_calls(&self, node: Option<&str>) -> Result<Vec<CallRow>> {
         let rows = sqlx::query(
             "SELECT id, phone, direction, started_at, answered_at, ended_at, hangup_by, outcome, \
-               agent_id, language, digits, recording_path, recording_sha256 FROM calls \
+               agent_id, language, digits, recording_path, recording_sha256, from_number, \
+               asserted_number FROM calls \
              WHERE ended_at IS NULL AND ($1 IS NULL OR node = $1) ORDER BY started_at",
         )
         .bind(node)
@@ -170,7 +210,8 @@ impl Store {
     pub async fn call(&self, id: &str) -> Result<Option<CallRow>> {
         let row = sqlx::query(
             "SELECT id, phone, direction, started_at, answered_at, ended_at, hangup_by, outcome, \
-               agent_id, language, digits, recording_path, recording_sha256 FROM calls WHERE id = $1",
+               agent_id, language, digits, recording_path, recording_sha256, from_number, \
+               asserted_number FROM calls WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.reader())
@@ -271,7 +312,8 @@ impl Store {
         let limit = param(Bind::Int(if filter.limit > 0 { filter.limit } else { 100 }));
         let sql = format!(
             "SELECT id, phone, direction, started_at, answered_at, ended_at, hangup_by, outcome, \
-               agent_id, language, digits, recording_path, recording_sha256 FROM calls{} \
+               agent_id, language, digits, recording_path, recording_sha256, from_number, \
+               asserted_number FROM calls{} \
              ORDER BY started_at DESC, id DESC LIMIT ${limit}",
             if conds.is_empty() {
                 String::new()
@@ -352,6 +394,9 @@ mod tests {
                     direction: "inbound",
                     phone: Some("+37061234567".into()),
                     caller_raw: None,
+                    from_number: None,
+                    asserted_number: None,
+                    source: None,
                     started_at,
                     node: None,
                 })

@@ -117,6 +117,9 @@ pub async fn setup() -> Console {
                 direction: "inbound",
                 phone: Some(phone),
                 caller_raw: None,
+                from_number: None,
+                asserted_number: None,
+                source: None,
                 started_at: started,
                 node: None,
             })

@@ -1,0 +1,326 @@
+//! The I/O half of the door (`sip::gate`): it sits between the transport and the transaction layer
+//! as rsipstack's transport inspector, so a request is judged by the socket address it came from
+//! before the stack creates a transaction for it. Stateless answers are written here, straight to
+//! that address; refused calls are counted, and their rows written by one task from a bounded
+//! queue (beyond it, counted as unrecorded).
+
+use super::gate::{Answer, Gate, GateConfig, Knock, Load, Verdict};
+use super::{admission, request};
+use crate::metrics::NodeMetrics;
+use crate::store::{NewCall, Store};
+use rsipstack::dialog::DialogId;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::{Header, Request, Response, SipMessage, StatusCode};
+use rsipstack::transaction::endpoint::TransportEventInspector;
+use rsipstack::transaction::key::TransactionRole;
+use rsipstack::transport::TransportEvent;
+use sha2::Digest;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+/// Refused calls waiting for their row; beyond this they are only counted.
+const REFUSED_ROWS_QUEUE: usize = 1024;
+
+/// Methods we serve, for `Allow`.
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
+
+pub struct Edge {
+    gate: Mutex<Gate>,
+    metrics: Arc<NodeMetrics>,
+    max_calls: usize,
+    shutdown: CancellationToken,
+    dialogs: OnceLock<Arc<DialogLayer>>,
+    refused: mpsc::Sender<Refused>,
+    user_agent: String,
+    /// When each kind of refusal was last logged (unix ms): a flood logs once a second, not once
+    /// a datagram.
+    logged: [AtomicI64; 2],
+}
+
+/// A call refused at the door, for its row.
+struct Refused {
+    invite: Request,
+    source: SocketAddr,
+}
+
+impl Edge {
+    /// The door and the task that writes refused calls' rows (it ends with `shutdown`).
+    pub fn start(
+        cfg: GateConfig,
+        max_calls: usize,
+        metrics: Arc<NodeMetrics>,
+        store: Store,
+        identity: request::IdentityPolicy,
+        node: String,
+        shutdown: CancellationToken,
+    ) -> Arc<Edge> {
+        let (refused, rows) = mpsc::channel(REFUSED_ROWS_QUEUE);
+        tokio::spawn(write_refused_rows(
+            rows,
+            store,
+            identity,
+            node,
+            metrics.clone(),
+            shutdown.clone(),
+        ));
+        Arc::new(Edge {
+            gate: Mutex::new(Gate::new(cfg, Instant::now())),
+            metrics,
+            max_calls,
+            shutdown,
+            dialogs: OnceLock::new(),
+            refused,
+            user_agent: concat!("frontdesk/", env!("CARGO_PKG_VERSION")).into(),
+            logged: Default::default(),
+        })
+    }
+
+    /// In-dialog requests are checked against these dialogs once the endpoint serves.
+    pub fn set_dialogs(&self, dialogs: Arc<DialogLayer>) {
+        let _ = self.dialogs.set(dialogs);
+    }
+
+    fn load(&self) -> Load {
+        Load {
+            active_calls: self.metrics.active_calls.load(Ordering::Relaxed),
+            max_calls: self.max_calls,
+            shutting_down: self.shutdown.is_cancelled(),
+            store_backlogged: self.metrics.store_backlogged(),
+        }
+    }
+
+    fn judge(&self, req: &Request, source: SocketAddr) -> Verdict {
+        let in_dialog = req
+            .to_header()
+            .ok()
+            .and_then(|to| to.tag().ok().flatten())
+            .is_some();
+        let dialog_known = in_dialog
+            && self.dialogs.get().is_some_and(|dl| {
+                DialogId::try_from((req, TransactionRole::Server))
+                    .is_ok_and(|id| dl.get_dialog(&id).is_some())
+            });
+        let knock = Knock {
+            method: req.method,
+            source: source.ip(),
+            in_dialog,
+            dialog_known,
+            transaction: transaction_of(req),
+        };
+        let load = self.load();
+        let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        gate.judge(knock, load, Instant::now())
+    }
+
+    fn count(&self, verdict: Verdict) {
+        let m = &self.metrics.edge;
+        let counter = match verdict {
+            Verdict::Pass | Verdict::Answer(Answer::Alive) => return,
+            Verdict::Drop => &m.dropped,
+            Verdict::Answer(Answer::Forbidden) => &m.forbidden,
+            Verdict::Answer(Answer::Busy(_)) => &self.metrics.refused_calls,
+            Verdict::Answer(Answer::NoSuchCall | Answer::NotAllowed) => &m.rejected,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// True at most once a second for each `kind`.
+    fn may_log(&self, kind: usize) -> bool {
+        let now = chrono::Utc::now().timestamp_millis();
+        let last = self.logged[kind].load(Ordering::Relaxed);
+        now - last >= 1_000
+            && self.logged[kind]
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// Queues the row of a refused call, or counts it when the queue is full.
+    pub fn record(&self, invite: &Request, source: SocketAddr) {
+        let refused = Refused {
+            invite: invite.clone(),
+            source,
+        };
+        if self.refused.try_send(refused).is_err() {
+            self.metrics
+                .edge
+                .refused_unrecorded
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl TransportEventInspector for EdgeInspector {
+    async fn handle(&self, event: TransportEvent) -> Option<TransportEvent> {
+        let TransportEvent::Incoming(SipMessage::Request(req), connection, from) = event else {
+            return Some(event);
+        };
+        let Ok(source) = from.get_socketaddr() else {
+            return None;
+        };
+        let edge = &self.0;
+        let verdict = edge.judge(&req, source);
+        edge.count(verdict);
+        match verdict {
+            Verdict::Pass => Some(TransportEvent::Incoming(req.into(), connection, from)),
+            Verdict::Drop => None,
+            Verdict::Answer(answer) => {
+                match answer {
+                    Answer::Forbidden if edge.may_log(0) => {
+                        let total = edge.metrics.edge.forbidden.load(Ordering::Relaxed);
+                        warn!(%source, total, "INVITE from outside the trunk allow-list: 403");
+                    }
+                    Answer::Busy(refusal) => {
+                        if edge.may_log(1) {
+                            let total = edge.metrics.refused_calls.load(Ordering::Relaxed);
+                            warn!(%source, ?refusal, total, "refusing a new call: 503");
+                        }
+                        edge.record(&req, source);
+                    }
+                    _ => {}
+                }
+                let resp = stateless_response(&req, answer, &edge.user_agent);
+                if let Err(e) = connection.send(resp.into(), Some(&from)).await {
+                    debug!(%source, error = %e, "cannot send a stateless response");
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The transport inspector handed to rsipstack (it takes ownership of a box).
+pub struct EdgeInspector(pub Arc<Edge>);
+
+/// A final response built from the request alone: its Vias, From, Call-ID and CSeq, its To with a
+/// tag derived from the request (so a retransmission gets the same one), and no body.
+pub fn stateless_response(req: &Request, answer: Answer, user_agent: &str) -> Response {
+    let (status, extra): (StatusCode, Vec<Header>) = match answer {
+        Answer::Alive => (
+            StatusCode::OK,
+            vec![
+                Header::Other("Allow".into(), ALLOW.into()),
+                Header::Other("Accept".into(), "application/sdp".into()),
+            ],
+        ),
+        Answer::Forbidden => (StatusCode::Forbidden, vec![]),
+        Answer::Busy(refusal) => (
+            StatusCode::ServiceUnavailable,
+            vec![Header::Other(
+                "Retry-After".into(),
+                admission::retry_after(refusal).as_secs().to_string(),
+            )],
+        ),
+        Answer::NoSuchCall => (StatusCode::CallTransactionDoesNotExist, vec![]),
+        Answer::NotAllowed => (
+            StatusCode::MethodNotAllowed,
+            vec![Header::Other("Allow".into(), ALLOW.into())],
+        ),
+    };
+    let mut headers: Vec<Header> = req
+        .headers
+        .iter()
+        .filter(|h| {
+            matches!(
+                h,
+                Header::Via(_) | Header::From(_) | Header::CallId(_) | Header::CSeq(_)
+            )
+        })
+        .cloned()
+        .collect();
+    if let Ok(to) = req.to_header() {
+        let to = match to.tag() {
+            Ok(Some(_)) => to.clone(),
+            _ => to.with_tag(rsipstack::sip::param::Tag::new(local_tag(req))),
+        };
+        headers.push(Header::To(to));
+    }
+    headers.extend(extra);
+    headers.push(Header::Other("Server".into(), user_agent.into()));
+    headers.push(Header::ContentLength(0u32.into()));
+    Response {
+        status_code: status,
+        wire_reason: None,
+        version: req.version,
+        headers: headers.into(),
+        body: Vec::new(),
+    }
+}
+
+/// A To tag that depends only on the request's transaction (Call-ID, From tag, top Via branch).
+fn local_tag(req: &Request) -> String {
+    let mut h = sha2::Sha256::new();
+    if let Ok(c) = req.call_id_header() {
+        h.update(c.value().as_bytes());
+    }
+    if let Ok(Some(tag)) = req.from_header().and_then(|f| f.tag()) {
+        h.update(tag.to_string().as_bytes());
+    }
+    if let Ok(via) = req.top_via_header() {
+        h.update(via.value().as_bytes());
+    }
+    hex::encode(&h.finalize()[..6])
+}
+
+/// A hash of the request's Call-ID and top Via (whose branch names the transaction).
+fn transaction_of(req: &Request) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if let Ok(c) = req.call_id_header() {
+        c.value().hash(&mut h);
+    }
+    if let Ok(via) = req.top_via_header() {
+        via.value().hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Writes the rows of refused calls, one at a time, until shutdown.
+async fn write_refused_rows(
+    mut rows: mpsc::Receiver<Refused>,
+    store: Store,
+    identity: request::IdentityPolicy,
+    node: String,
+    metrics: Arc<NodeMetrics>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let refused = tokio::select! {
+            r = rows.recv() => match r {
+                Some(r) => r,
+                None => return,
+            },
+            _ = shutdown.cancelled() => return,
+        };
+        let caller = identity.caller(&refused.invite, Some(refused.source));
+        let call = NewCall {
+            id: uuid::Uuid::new_v4().to_string(),
+            sip_call_id: refused
+                .invite
+                .call_id_header()
+                .ok()
+                .map(|c| c.value().to_string()),
+            direction: "inbound",
+            phone: caller.phone,
+            caller_raw: caller.number,
+            from_number: caller.from,
+            asserted_number: caller.asserted,
+            source: caller.source.map(|s| s.to_string()),
+            started_at: chrono::Utc::now(),
+            node: Some(node.clone()),
+        };
+        if let Err(e) = store.insert_refused_call(&call).await {
+            metrics
+                .edge
+                .refused_unrecorded
+                .fetch_add(1, Ordering::Relaxed);
+            warn!(error = %e, "cannot write the row of a refused call (counted)");
+        }
+    }
+}
