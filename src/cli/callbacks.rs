@@ -301,6 +301,11 @@ struct CallOut {
     agent: Option<String>,
     recording: Option<String>,
     digits: String,
+    /// What the caller's request claimed: From user part and P-Asserted-Identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asserted_number: Option<String>,
 }
 
 pub async fn calls(cmd: &CallsCommand, cfg: &Config, store: &Store) -> Result<(), CliError> {
@@ -337,6 +342,8 @@ pub async fn calls(cmd: &CallsCommand, cfg: &Config, store: &Store) -> Result<()
                     agent: c.agent,
                     recording: c.recording,
                     digits: c.digits,
+                    from_number: c.from_number,
+                    asserted_number: c.asserted_number,
                 })
                 .collect();
             if *json {

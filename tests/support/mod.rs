@@ -94,7 +94,7 @@ hours = "00:00-24:00"
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
             .args(["--config", config.to_str().unwrap(), "serve"])
             .env_remove("FRONTDESK_DATABASE_URL")
-            .env("FRONTDESK_LOG", "info")
+            .env("FRONTDESK_LOG", "info,rsipstack=warn")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
             .spawn()
