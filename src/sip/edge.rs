@@ -15,6 +15,7 @@ use rsipstack::sip::{Header, Request, Response, SipMessage, StatusCode};
 use rsipstack::transaction::endpoint::TransportEventInspector;
 use rsipstack::transaction::key::TransactionRole;
 use rsipstack::transport::TransportEvent;
+use rsipstack::transport::transport_layer::TransportWhitelist;
 use sha2::Digest;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -122,7 +123,6 @@ impl Edge {
         let m = &self.metrics.edge;
         let counter = match verdict {
             Verdict::Pass | Verdict::Answer(Answer::Alive) => return,
-            Verdict::Drop => &m.dropped,
             Verdict::Answer(Answer::Forbidden) => &m.forbidden,
             Verdict::Answer(Answer::Busy(_)) => &self.metrics.refused_calls,
             Verdict::Answer(Answer::NoSuchCall | Answer::NotAllowed) => &m.rejected,
@@ -169,7 +169,6 @@ impl TransportEventInspector for EdgeInspector {
         edge.count(verdict);
         match verdict {
             Verdict::Pass => Some(TransportEvent::Incoming(req.into(), connection, from)),
-            Verdict::Drop => None,
             Verdict::Answer(answer) => {
                 match answer {
                     Answer::Forbidden if edge.may_log(0) => {
@@ -197,6 +196,25 @@ impl TransportEventInspector for EdgeInspector {
 
 /// The transport inspector handed to rsipstack (it takes ownership of a box).
 pub struct EdgeInspector(pub Arc<Edge>);
+
+/// The per-source rate, asked by the transport's reader for each datagram before it is parsed, so
+/// a flood over the rate costs a hash lookup, not a parse.
+pub struct EdgeRate(pub Arc<Edge>);
+
+#[async_trait::async_trait]
+impl TransportWhitelist for EdgeRate {
+    async fn allow(&self, ip: std::net::IpAddr) -> bool {
+        let edge = &self.0;
+        let allowed = {
+            let mut gate = edge.gate.lock().unwrap_or_else(|p| p.into_inner());
+            gate.let_in(ip, Instant::now())
+        };
+        if !allowed {
+            edge.metrics.edge.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        allowed
+    }
+}
 
 /// A final response built from the request alone: its Vias, From, Call-ID and CSeq, its To with a
 /// tag derived from the request (so a retransmission gets the same one), and no body.

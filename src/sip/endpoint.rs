@@ -1,7 +1,7 @@
 //! The UDP SIP endpoint and the loop that routes every incoming transaction.
 
 use super::call::CallContext;
-use super::edge::{self, Edge, EdgeInspector};
+use super::edge::{self, Edge, EdgeInspector, EdgeRate};
 use super::{admission, request};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -47,10 +47,15 @@ pub async fn bind(
     };
     let lifetime = CancellationToken::new();
     let transport = TransportLayer::new(lifetime.clone());
-    let udp = UdpConnection::create_connection(listen, None, Some(lifetime.child_token()))
+    let socket = udp_socket(listen).map_err(|e| SipError::Bind {
+        addr: listen,
+        message: e.to_string(),
+    })?;
+    let udp = UdpConnection::from_socket(Arc::new(socket), None, Some(lifetime.child_token()))
         .await
         .map_err(bind_err)?;
     transport.add_transport(udp.into());
+    transport.set_whitelist(EdgeRate(edge.clone()));
     let option = EndpointOption {
         callid_suffix: Some("frontdesk".into()),
         ..Default::default()
@@ -79,6 +84,29 @@ pub async fn bind(
         transport: lifetime,
         edge,
     })
+}
+
+/// The kernel's receive buffer for the SIP socket. A flood fills the default (about 200 KB, a few
+/// hundred datagrams) in a couple of milliseconds, and then the kernel drops whatever comes next,
+/// the PBX's requests included; a larger one rides out the moments the reader is not scheduled.
+/// The kernel caps it at `net.core.rmem_max`.
+const RECEIVE_BUFFER: usize = 4 << 20;
+
+fn udp_socket(listen: SocketAddr) -> std::io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(listen),
+        Type::DGRAM,
+        Some(Protocol::UDP),
+    )?;
+    if let Err(e) = socket.set_recv_buffer_size(RECEIVE_BUFFER) {
+        warn!(error = %e, "cannot enlarge the SIP socket's receive buffer");
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&listen.into())?;
+    let granted = socket.recv_buffer_size().unwrap_or(0);
+    tracing::debug!(granted, "SIP socket receive buffer");
+    tokio::net::UdpSocket::from_std(socket.into())
 }
 
 impl SipEndpoint {

@@ -71,8 +71,6 @@ pub enum Verdict {
     /// On to the transaction layer.
     Pass,
     Answer(Answer),
-    /// Silently: the source is over its rate (an answer would only feed the flood).
-    Drop,
 }
 
 /// Rate state of one source; `last` is its last request, for pruning.
@@ -121,11 +119,17 @@ impl Gate {
         self.sources.len()
     }
 
+    /// The first check, on the bare datagram before it is parsed: is its source within its rate?
+    /// Over it, the datagram is dropped unanswered (an answer would only feed the flood).
+    pub fn let_in(&mut self, source: IpAddr, now: Instant) -> bool {
+        let trunk = self.is_trunk(source);
+        self.take(source, trunk, now)
+    }
+
+    /// The second check, on the parsed request of a datagram that was let in.
     pub fn judge(&mut self, knock: Knock, load: Load, now: Instant) -> Verdict {
+        self.prune(now);
         let trunk = self.is_trunk(knock.source);
-        if !self.take(knock.source, trunk, now) {
-            return Verdict::Drop;
-        }
         if knock.in_dialog {
             return match knock.method {
                 // ACK and CANCEL are matched to transactions by the stack, statelessly.
@@ -172,13 +176,7 @@ impl Gate {
 
     /// Takes one request's worth from the source's bucket.
     fn take(&mut self, ip: IpAddr, trunk: bool, now: Instant) -> bool {
-        if now >= self.next_prune {
-            self.sources
-                .retain(|_, s| now.saturating_duration_since(s.last) < IDLE);
-            self.admitted
-                .retain(|_, at| now.saturating_duration_since(*at) < RETRANSMITS);
-            self.next_prune = now + IDLE / 4;
-        }
+        self.prune(now);
         let rate = if trunk {
             self.cfg.trunk_per_second
         } else {
@@ -197,6 +195,17 @@ impl Gate {
         });
         source.last = now;
         source.bucket.try_take(now)
+    }
+
+    /// Forgets idle sources and old admissions, every quarter of IDLE.
+    fn prune(&mut self, now: Instant) {
+        if now >= self.next_prune {
+            self.sources
+                .retain(|_, s| now.saturating_duration_since(s.last) < IDLE);
+            self.admitted
+                .retain(|_, at| now.saturating_duration_since(*at) < RETRANSMITS);
+            self.next_prune = now + IDLE / 4;
+        }
     }
 
     /// Makes room for a trunk source in a full table: the stranger heard from least recently goes.

@@ -93,20 +93,15 @@ fn in_dialog_requests_pass_only_for_known_dialogs() {
 fn a_source_over_its_rate_is_dropped_and_refills() {
     let t0 = Instant::now();
     let mut g = gate(t0);
-    let answered = (0..50)
-        .filter(|_| g.judge(knock(Method::Invite, "127.0.0.9"), open(), t0) != Verdict::Drop)
-        .count();
+    let stranger = "127.0.0.9".parse().unwrap();
+    let answered = (0..50).filter(|_| g.let_in(stranger, t0)).count();
     assert_eq!(answered, 5, "a second's burst of the stranger rate");
     // Another source is not hurt by the first one's flood.
-    assert_eq!(
-        g.judge(knock(Method::Options, "127.0.0.10"), open(), t0),
-        Verdict::Answer(Answer::Alive)
-    );
-    let later = t0 + Duration::from_millis(400);
-    assert_ne!(
-        g.judge(knock(Method::Invite, "127.0.0.9"), open(), later),
-        Verdict::Drop
-    );
+    assert!(g.let_in("127.0.0.10".parse().unwrap(), t0));
+    assert!(g.let_in(stranger, t0 + Duration::from_millis(400)));
+    // The trunk has its own, larger rate.
+    let trunk = TRUNK.parse().unwrap();
+    assert_eq!((0..200).filter(|_| g.let_in(trunk, t0)).count(), 100);
 }
 
 #[test]
@@ -152,29 +147,21 @@ fn new_calls_are_refused_when_full_too_fast_or_stopping() {
 fn the_source_table_is_bounded_pruned_and_keeps_room_for_the_trunk() {
     let t0 = Instant::now();
     let mut g = gate(t0);
+    let ip = |s: String| s.parse::<IpAddr>().unwrap();
     for i in 10..200 {
-        g.judge(
-            knock(Method::Options, &format!("127.0.1.{}", i % 250)),
-            open(),
-            t0,
-        );
+        g.let_in(ip(format!("127.0.1.{}", i % 250)), t0);
         assert!(g.tracked() <= 3);
     }
     // Strangers beyond the table share one bucket: 5 per second between all of them.
     let shared = (0..20)
-        .filter(|i| {
-            g.judge(knock(Method::Options, &format!("127.0.2.{i}")), open(), t0) != Verdict::Drop
-        })
+        .filter(|i| g.let_in(ip(format!("127.0.2.{i}")), t0))
         .count();
     assert!(shared <= 5, "{shared}");
     // The trunk still gets in, with its own rate.
-    assert_eq!(
-        g.judge(knock(Method::Invite, TRUNK), open(), t0),
-        Verdict::Pass
-    );
+    assert!(g.let_in(ip(TRUNK.into()), t0));
     assert!(g.tracked() <= 3);
     // A minute of silence forgets everyone.
     let later = t0 + IDLE + Duration::from_secs(1);
-    g.judge(knock(Method::Options, TRUNK), open(), later);
+    g.let_in(ip(TRUNK.into()), later);
     assert_eq!(g.tracked(), 1);
 }
