@@ -161,13 +161,13 @@ async fn run(
             },
             received = socket.recv_from(&mut buf) => {
                 if let Ok((n, from)) = received
-                    && let Some(ev) = session.on_datagram(Instant::now().into_std(), from, &buf[..n]) {
+                    && let Some(ev) = session.on_datagram(Instant::now().into_std(), from, &buf[..n]).event {
                         let _ = events.send(ev);
                     }
             }
             received = leg_recv(leg.as_ref(), &mut leg_buf) => {
                 if let (Ok((n, from)), Some(l)) = (received, leg.as_mut())
-                    && let Some(ev) = l.session.on_datagram(Instant::now().into_std(), from, &leg_buf[..n]) {
+                    && let Some(ev) = l.session.on_datagram(Instant::now().into_std(), from, &leg_buf[..n]).event {
                         let _ = l.events.send(ev);
                     }
             }
@@ -225,6 +225,7 @@ async fn leg_recv(leg: Option<&Leg>, buf: &mut [u8]) -> std::io::Result<(usize, 
 fn add_stats(total: &mut MediaStats, s: MediaStats) {
     total.sent += s.sent;
     total.ignored += s.ignored;
+    total.foreign += s.foreign;
     total.jitter.received += s.jitter.received;
     total.jitter.lost += s.jitter.lost;
     total.jitter.late += s.jitter.late;
