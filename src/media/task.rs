@@ -1,17 +1,30 @@
 //! The thin tokio task around a [`MediaSession`]: one UDP socket, a steady 20 ms clock, commands
 //! from the call, events back to it, and frames to the recording writer.
+//!
+//! The clock comes first. Anyone who can reach the RTP range can make a call's socket readable all
+//! the time, so the socket is read only between ticks and at most [`RECV_BUDGET`] datagrams per tick;
+//! the rest waits in the kernel's buffer (which drops what does not fit). A flood then costs a call a
+//! bounded amount of work per tick and never delays what the caller hears or the recording.
 
 use super::prompts::Prompt;
 use super::session::{FRAME, MediaEvent, MediaSession, MediaStats};
+use crate::metrics::NodeMetrics;
 use crate::recording::RecordingHandle;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info};
+
+/// Datagrams read from one socket between two ticks. A far end sends one per 20 ms, a burst of a
+/// dozen after a network stall; 64 leaves room for that and for a few strangers, and bounds what a
+/// flood can cost.
+pub const RECV_BUDGET: usize = 64;
 
 pub enum MediaCommand {
     Play(Vec<Arc<Prompt>>),
@@ -65,16 +78,20 @@ pub struct MediaTask {
 
 impl MediaTask {
     /// Starts the clock at once: silence flows until something is played, which keeps NAT bindings
-    /// open and lets symmetric RTP latch.
+    /// open and lets symmetric RTP latch. Dropped foreign datagrams are added to `metrics` as they
+    /// happen (once per tick), so an attack shows while the call is still up. The task runs in the
+    /// caller's tracing span, so its decisions are logged with the call.
     pub fn spawn(
         socket: UdpSocket,
         session: MediaSession,
         events: mpsc::UnboundedSender<MediaEvent>,
         stop: CancellationToken,
+        metrics: Arc<NodeMetrics>,
     ) -> std::io::Result<MediaTask> {
         let local = socket.local_addr()?;
         let (commands, rx) = mpsc::unbounded_channel();
-        let join = tokio::spawn(run(socket, session, rx, events, stop.clone()));
+        let task = run(socket, session, rx, events, stop.clone(), metrics);
+        let join = tokio::spawn(task.instrument(tracing::Span::current()));
         Ok(MediaTask {
             local,
             commands,
@@ -106,6 +123,7 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<MediaCommand>,
     events: mpsc::UnboundedSender<MediaEvent>,
     stop: CancellationToken,
+    metrics: Arc<NodeMetrics>,
 ) -> MediaEnd {
     let mut clock = tokio::time::interval(Duration::from_millis(20));
     // Burst catches up after a stall so the packet count tracks wall time (no drift).
@@ -118,10 +136,53 @@ async fn run(
     let mut last_caller = [0i16; FRAME];
     let mut buf = vec![0u8; 2048];
     let mut leg_buf = vec![0u8; 2048];
+    let mut budget = RECV_BUDGET;
+    let mut leg_budget = RECV_BUDGET;
+    // Foreign datagrams since the last flush to the node's counter.
+    let mut foreign = 0u64;
+    let mut foreign_total = 0u64;
     loop {
+        // Biased towards stopping and then the clock: a due tick always runs before more reading.
         tokio::select! {
             biased;
             _ = stop.cancelled() => break,
+            tick = clock.tick() => {
+                let now = tick.into_std();
+                budget = RECV_BUDGET;
+                leg_budget = RECV_BUDGET;
+                if foreign > 0 {
+                    metrics.rtp_foreign.fetch_add(foreign, Ordering::Relaxed);
+                    foreign_total += foreign;
+                    foreign = 0;
+                }
+                // The leg first: what it said this tick is what the caller hears this tick.
+                let mut leg_audio = None;
+                if let Some(l) = &mut leg {
+                    let out = l.session.on_tick_with(now, Some(&last_caller));
+                    if let Some((bytes, dest)) = out.send {
+                        let _ = l.socket.try_send_to(bytes, dest);
+                    }
+                    leg_audio = Some(out.caller);
+                    if let Some(ev) = out.event {
+                        let _ = l.events.send(ev);
+                    }
+                }
+                let out = session.on_tick_with(now, leg_audio.as_ref());
+                if let Some((bytes, dest)) = out.send {
+                    // UDP send on a non-full socket does not block; a full buffer drops the packet.
+                    let _ = socket.try_send_to(bytes, dest);
+                }
+                last_caller = out.caller;
+                if let Some(rec) = &recording {
+                    rec.push(&out.caller, &out.heard);
+                }
+                if let Some(rec) = &extra {
+                    rec.push(&out.caller, &out.heard);
+                }
+                if let Some(ev) = out.event {
+                    let _ = events.send(ev);
+                }
+            }
             Some(cmd) = commands.recv() => match cmd {
                 MediaCommand::Play(prompts) => session.play(prompts),
                 MediaCommand::Stop => session.stop(),
@@ -159,49 +220,33 @@ async fn run(
                     let _ = reply.send(extra.take());
                 }
             },
-            received = socket.recv_from(&mut buf) => {
-                if let Ok((n, from)) = received
-                    && let Some(ev) = session.on_datagram(Instant::now().into_std(), from, &buf[..n]).event {
-                        let _ = events.send(ev);
-                    }
+            ready = socket.readable(), if budget > 0 => {
+                // An error here would repeat at once: give up reading until the next tick.
+                budget = match ready {
+                    Ok(()) => budget - drain(&socket, &mut session, &mut buf, budget, &events, &mut foreign),
+                    Err(_) => 0,
+                };
             }
-            received = leg_recv(leg.as_ref(), &mut leg_buf) => {
-                if let (Ok((n, from)), Some(l)) = (received, leg.as_mut())
-                    && let Some(ev) = l.session.on_datagram(Instant::now().into_std(), from, &leg_buf[..n]).event {
-                        let _ = l.events.send(ev);
+            ready = leg_readable(leg.as_ref()), if leg_budget > 0 => {
+                leg_budget = match (ready, leg.as_mut()) {
+                    (Ok(()), Some(l)) => {
+                        let used = drain(&l.socket, &mut l.session, &mut leg_buf, leg_budget, &l.events, &mut foreign);
+                        leg_budget - used
                     }
-            }
-            tick = clock.tick() => {
-                let now = tick.into_std();
-                // The leg first: what it said this tick is what the caller hears this tick.
-                let mut leg_audio = None;
-                if let Some(l) = &mut leg {
-                    let out = l.session.on_tick_with(now, Some(&last_caller));
-                    if let Some((bytes, dest)) = out.send {
-                        let _ = l.socket.try_send_to(bytes, dest);
-                    }
-                    leg_audio = Some(out.caller);
-                    if let Some(ev) = out.event {
-                        let _ = l.events.send(ev);
-                    }
-                }
-                let out = session.on_tick_with(now, leg_audio.as_ref());
-                if let Some((bytes, dest)) = out.send {
-                    // UDP send on a non-full socket does not block; a full buffer drops the packet.
-                    let _ = socket.try_send_to(bytes, dest);
-                }
-                last_caller = out.caller;
-                if let Some(rec) = &recording {
-                    rec.push(&out.caller, &out.heard);
-                }
-                if let Some(rec) = &extra {
-                    rec.push(&out.caller, &out.heard);
-                }
-                if let Some(ev) = out.event {
-                    let _ = events.send(ev);
-                }
+                    _ => 0,
+                };
             }
         }
+    }
+    if foreign > 0 {
+        metrics.rtp_foreign.fetch_add(foreign, Ordering::Relaxed);
+        foreign_total += foreign;
+    }
+    if foreign_total > 0 {
+        info!(
+            foreign = foreign_total,
+            "strict RTP dropped datagrams from other sources during the call"
+        );
     }
     if let Some(old) = leg.take() {
         add_stats(&mut leg_stats, old.session.stats());
@@ -214,10 +259,40 @@ async fn run(
     }
 }
 
-/// The bridged leg's next datagram; never completes when nothing is bridged.
-async fn leg_recv(leg: Option<&Leg>, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
+/// Reads what is waiting on `socket`, at most `budget` datagrams, into `session`; returns how many
+/// reads it used. Receive errors (ICMP port unreachable after a send, say) use up a read each, so a
+/// socket that keeps failing cannot spin the task.
+fn drain(
+    socket: &UdpSocket,
+    session: &mut MediaSession,
+    buf: &mut [u8],
+    budget: usize,
+    events: &mpsc::UnboundedSender<MediaEvent>,
+    foreign: &mut u64,
+) -> usize {
+    let now = Instant::now().into_std();
+    let mut used = 0;
+    while used < budget {
+        match socket.try_recv_from(buf) {
+            Ok((n, from)) => {
+                used += 1;
+                let received = session.on_datagram(now, from, &buf[..n]);
+                *foreign += u64::from(received.foreign);
+                if let Some(ev) = received.event {
+                    let _ = events.send(ev);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(_) => used += 1,
+        }
+    }
+    used
+}
+
+/// The bridged leg's socket is readable; never completes when nothing is bridged.
+async fn leg_readable(leg: Option<&Leg>) -> std::io::Result<()> {
     match leg {
-        Some(l) => l.socket.recv_from(buf).await,
+        Some(l) => l.socket.readable().await,
         None => std::future::pending().await,
     }
 }
@@ -230,3 +305,6 @@ fn add_stats(total: &mut MediaStats, s: MediaStats) {
     total.jitter.lost += s.jitter.lost;
     total.jitter.late += s.jitter.late;
 }
+
+#[cfg(test)]
+mod tests;

@@ -59,7 +59,13 @@ impl Call {
         };
         let session = MediaSession::new(params, Some(self.remote), Instant::now().into_std());
         let (events_tx, media_events) = mpsc::unbounded_channel();
-        let media = match MediaTask::spawn(socket, session, events_tx, self.token.child_token()) {
+        let media = match MediaTask::spawn(
+            socket,
+            session,
+            events_tx,
+            self.token.child_token(),
+            self.ctx.metrics.clone(),
+        ) {
             Ok(m) => m,
             Err(e) => {
                 warn!(error = %e, "cannot start media");
