@@ -57,6 +57,18 @@ pub struct Leg {
     pub socket: UdpSocket,
     pub session: MediaSession,
     pub events: mpsc::UnboundedSender<MediaEvent>,
+    /// The media part of the leg's re-INVITEs, from the code that owns its dialog. Strict RTP
+    /// follows a far end to a new address only when signalling says so, so a leg whose far end
+    /// may move its media (a PBX re-INVITE for direct media) needs this; `None` when nobody tells.
+    pub updates: Option<mpsc::UnboundedReceiver<RemoteUpdate>>,
+}
+
+/// Where a leg's far end now receives, and whether it holds the call (from its re-INVITE's SDP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteUpdate {
+    /// `None` for a hold to 0.0.0.0: the address stays as it was.
+    pub remote: Option<SocketAddr>,
+    pub on_hold: bool,
 }
 
 /// What the task leaves behind: the recording to finish, and the counters.
@@ -131,6 +143,9 @@ async fn run(
     let mut recording: Option<RecordingHandle> = None;
     let mut extra: Option<RecordingHandle> = None;
     let mut leg: Option<Leg> = None;
+    // Kept beside the legs they belong to, so they can be awaited while the legs' sockets are.
+    let mut leg_updates: Option<mpsc::UnboundedReceiver<RemoteUpdate>> = None;
+    let mut main_updates: Option<mpsc::UnboundedReceiver<RemoteUpdate>> = None;
     let mut leg_stats = MediaStats::default();
     // The caller's previous frame: what the bridged leg hears this tick.
     let mut last_caller = [0i16; FRAME];
@@ -191,11 +206,14 @@ async fn run(
                 }
                 MediaCommand::Record(handle) => recording = Some(handle),
                 MediaCommand::Bridge(new) => {
-                    if let Some(old) = leg.replace(*new) {
+                    let mut new = *new;
+                    leg_updates = new.updates.take();
+                    if let Some(old) = leg.replace(new) {
                         add_stats(&mut leg_stats, old.session.stats());
                     }
                 }
                 MediaCommand::Unbridge => {
+                    leg_updates = None;
                     if let Some(old) = leg.take() {
                         add_stats(&mut leg_stats, old.session.stats());
                     }
@@ -206,9 +224,10 @@ async fn run(
                     }
                 }
                 MediaCommand::Main(main) => {
-                    let Leg { socket: s, session: m, .. } = *main;
+                    let Leg { socket: s, session: m, updates, .. } = *main;
                     socket = s;
                     session = m;
+                    main_updates = updates;
                 }
                 MediaCommand::PlayLeg(prompts) => {
                     if let Some(l) = &mut leg {
@@ -220,6 +239,14 @@ async fn run(
                     let _ = reply.send(extra.take());
                 }
             },
+            Some(update) = next_update(main_updates.as_mut()) => {
+                session.update_remote(update.remote, update.on_hold, Instant::now().into_std());
+            }
+            Some(update) = next_update(leg_updates.as_mut()) => {
+                if let Some(l) = &mut leg {
+                    l.session.update_remote(update.remote, update.on_hold, Instant::now().into_std());
+                }
+            }
             ready = socket.readable(), if budget > 0 => {
                 // An error here would repeat at once: give up reading until the next tick.
                 budget = match ready {
@@ -287,6 +314,18 @@ fn drain(
         }
     }
     used
+}
+
+/// A leg's next re-INVITE; never completes when nobody reports them. A closed channel yields
+/// `None`, which disables the branch for that turn of the loop (no busy loop: the other branches
+/// are what the task then waits on).
+async fn next_update(
+    updates: Option<&mut mpsc::UnboundedReceiver<RemoteUpdate>>,
+) -> Option<RemoteUpdate> {
+    match updates {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The bridged leg's socket is readable; never completes when nothing is bridged.

@@ -7,7 +7,7 @@ use crate::dispatch::DialResult;
 use crate::media::ports::PortPool;
 use crate::media::sdp::{self, Direction, Negotiated};
 use crate::media::session::{MediaEvent, MediaParams, MediaSession};
-use crate::media::task::Leg;
+use crate::media::task::{Leg, RemoteUpdate};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -57,6 +57,8 @@ pub struct OutboundLeg {
     cancelled: bool,
     pub answered_at: Option<Instant>,
     media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
+    /// The far end's re-INVITEs, to its media once answered (strict RTP follows signalling only).
+    media_updates: Option<mpsc::UnboundedSender<RemoteUpdate>>,
     /// Relay keys by SIP INFO: the far end's answer offered no telephone-event.
     pub info_dtmf: bool,
     dialogs: Arc<DialogLayer>,
@@ -111,6 +113,7 @@ pub fn place(
         cancelled: false,
         answered_at: None,
         media_events: None,
+        media_updates: None,
         info_dtmf: false,
         dialogs: host.dialogs.clone(),
         done: false,
@@ -147,9 +150,16 @@ impl OutboundLeg {
                         return LegEvent::Ended("far end");
                     }
                     Some(DialogState::Updated(_, req, handle)) => {
-                        // Their re-INVITE (hold, resume): answer with our media as it is.
+                        // Their re-INVITE (hold, resume, media moved): answer with our media as it
+                        // is, and tell the leg's media where the far end is now.
+                        let offer = sdp::parse_offer(&req.body).ok();
+                        if let (Some(o), Some(tx)) = (&offer, &self.media_updates) {
+                            let remote = (!o.addr.is_unspecified()).then(|| SocketAddr::new(o.addr, o.port));
+                            let _ = tx.send(RemoteUpdate { remote, on_hold: o.is_hold() });
+                        }
                         let answer = self.negotiated.as_ref().map(|n| {
-                            let dir = sdp::parse_offer(&req.body)
+                            let dir = offer
+                                .as_ref()
                                 .map(|o| o.direction.answer())
                                 .unwrap_or(Direction::SendRecv);
                             sdp::write_answer(media_ip, self.local_port, n, dir, rand::random::<u32>().into())
@@ -221,11 +231,14 @@ impl OutboundLeg {
         let session = MediaSession::new(params, Some(remote), Instant::now().into_std());
         let (events, rx) = mpsc::unbounded_channel();
         self.media_events = Some(rx);
+        let (updates_tx, updates) = mpsc::unbounded_channel();
+        self.media_updates = Some(updates_tx);
         self.answered_at = Some(Instant::now());
         Ok(Leg {
             socket,
             session,
             events,
+            updates: Some(updates),
         })
     }
 

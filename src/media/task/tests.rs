@@ -182,3 +182,72 @@ async fn a_drain_stops_at_its_budget_and_leaves_the_rest_queued() {
     assert_eq!((used, foreign), (100 - RECV_BUDGET, 100));
     assert_eq!(session.stats().foreign, 100);
 }
+
+/// A bridged leg's re-INVITE moves its media: the task sends there from then on and takes the new
+/// address's packets, where the old source is now a stranger.
+#[tokio::test]
+async fn a_legs_re_invite_moves_its_media() {
+    let params = MediaParams {
+        law: Law::Ulaw,
+        payload_type: 0,
+        dtmf_pt: None,
+        ssrc: 42,
+        rtp_timeout: Duration::from_secs(60),
+    };
+    let now = Instant::now().into_std();
+    let main = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let caller = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let main_session = MediaSession::new(params, Some(caller.local_addr().unwrap()), now);
+    let (events, _main_events) = mpsc::unbounded_channel();
+    let metrics = Arc::new(NodeMetrics::default());
+    let task = MediaTask::spawn(
+        main,
+        main_session,
+        events,
+        CancellationToken::new(),
+        metrics,
+    )
+    .unwrap();
+    let leg_socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let leg_port = leg_socket.local_addr().unwrap();
+    let old = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let moved = UdpSocket::bind("127.0.0.2:0").await.unwrap();
+    let (leg_events, _leg_rx) = mpsc::unbounded_channel();
+    let (updates, updates_rx) = mpsc::unbounded_channel();
+    task.send(MediaCommand::Bridge(Box::new(Leg {
+        socket: leg_socket,
+        session: MediaSession::new(params, Some(old.local_addr().unwrap()), now),
+        events: leg_events,
+        updates: Some(updates_rx),
+    })));
+    let mut buf = [0u8; 2048];
+    let got = tokio::time::timeout(Duration::from_secs(2), old.recv_from(&mut buf)).await;
+    assert!(got.is_ok(), "the leg's media goes to its SDP address first");
+    old.send_to(&rtp_packet(5, 0, 1, &[0; 160]), leg_port)
+        .await
+        .unwrap();
+    // Let the task read it before the re-INVITE arrives.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    updates
+        .send(RemoteUpdate {
+            remote: Some(moved.local_addr().unwrap()),
+            on_hold: false,
+        })
+        .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(2), moved.recv_from(&mut buf)).await;
+    assert!(
+        got.is_ok(),
+        "after the re-INVITE the leg's media goes to the new address"
+    );
+    moved
+        .send_to(&rtp_packet(6, 0, 1, &[0; 160]), leg_port)
+        .await
+        .unwrap();
+    old.send_to(&rtp_packet(5, 0, 2, &[0; 160]), leg_port)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let end = task.finish().await;
+    assert_eq!(end.leg_stats.jitter.received, 2, "{:?}", end.leg_stats);
+    assert_eq!(end.leg_stats.foreign, 1, "the old source after the move");
+}
