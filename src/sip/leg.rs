@@ -53,6 +53,8 @@ pub struct OutboundLeg {
     socket: Option<tokio::net::UdpSocket>,
     local_port: u16,
     negotiated: Option<Negotiated>,
+    /// Our side's o= line, for every SDP of this leg.
+    sdp_origin: sdp::Origin,
     ring_deadline: Instant,
     cancelled: bool,
     pub answered_at: Option<Instant>,
@@ -81,6 +83,7 @@ pub fn place(
     req: LegRequest,
 ) -> Result<OutboundLeg, String> {
     let local_port = socket.local_addr().map_err(|e| e.to_string())?.port();
+    let mut sdp_origin = sdp::Origin::new(rand::random::<u32>().into());
     let opt = InviteOption {
         caller_display_name: req.display_name,
         caller: req.caller,
@@ -88,11 +91,7 @@ pub fn place(
         destination: req.destination.map(rsipstack::transport::SipAddr::from),
         contact: host.contact.clone(),
         content_type: Some("application/sdp".into()),
-        offer: Some(sdp::write_offer(
-            host.media_ip,
-            local_port,
-            rand::random::<u32>().into(),
-        )),
+        offer: Some(sdp::write_offer(host.media_ip, local_port, &mut sdp_origin)),
         headers: Some(req.headers),
         ..Default::default()
     };
@@ -109,6 +108,7 @@ pub fn place(
         socket: Some(socket),
         local_port,
         negotiated: None,
+        sdp_origin,
         ring_deadline: Instant::now() + req.ring_timeout,
         cancelled: false,
         answered_at: None,
@@ -162,7 +162,7 @@ impl OutboundLeg {
                                 .as_ref()
                                 .map(|o| o.direction.answer())
                                 .unwrap_or(Direction::SendRecv);
-                            sdp::write_answer(media_ip, self.local_port, n, dir, rand::random::<u32>().into())
+                            sdp::write_answer(media_ip, self.local_port, offer.as_ref(), n, dir, &mut self.sdp_origin)
                         });
                         let ct = Header::ContentType("application/sdp".into());
                         let _ = handle.respond(StatusCode::OK, Some(vec![ct]), answer).await;
@@ -252,7 +252,7 @@ impl OutboundLeg {
     /// Passes a hold (or resume) on to the far end as a re-INVITE of our side of the leg:
     /// `sendonly` while held, `sendrecv` after. Sent in the background, so a phone slow to answer
     /// never stalls the other side.
-    pub fn hold(&self, media_ip: IpAddr, on_hold: bool) {
+    pub fn hold(&mut self, media_ip: IpAddr, on_hold: bool) {
         let Some(n) = self.negotiated else {
             return;
         };
@@ -264,9 +264,10 @@ impl OutboundLeg {
         let sdp = sdp::write_answer(
             media_ip,
             self.local_port,
+            None,
             &n,
             dir,
-            rand::random::<u32>().into(),
+            &mut self.sdp_origin,
         );
         let dialog = self.dialog.clone();
         tokio::spawn(async move {

@@ -38,9 +38,10 @@ impl Call {
         let answer = sdp::write_answer(
             self.ctx.media_ip,
             local.port(),
+            Some(&self.offer),
             &self.negotiated,
             Direction::SendRecv,
-            rand::random::<u32>().into(),
+            &mut self.sdp_origin,
         );
         let content_type = Header::ContentType("application/sdp".into());
         if let Err(e) = self.dialog.accept(Some(vec![content_type]), Some(answer)) {
