@@ -11,6 +11,9 @@ pub struct NodeMetrics {
     pub rtp_received: AtomicU64,
     pub rtp_lost: AtomicU64,
     pub rtp_late: AtomicU64,
+    /// Datagrams strict RTP dropped: not from a call's locked media source. Counted live by the
+    /// media tasks, so an attack on the RTP range shows while it lasts.
+    pub rtp_foreign: AtomicU64,
     pub refused_calls: AtomicU64,
     /// Callers waiting for an agent on this node.
     pub queued: AtomicUsize,
@@ -234,6 +237,18 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         "frontdesk_rtp_packets_total{{fate=\"late\"}} {}",
         node.rtp_late.load(Ordering::Relaxed)
     );
+    family(
+        &mut out,
+        "frontdesk_rtp_foreign_packets_total",
+        "counter",
+        "Datagrams to call media ports dropped by strict RTP: not from the call's locked source \
+         (including a NAT'd caller's first packets while its source is on probation).",
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_rtp_foreign_packets_total {}",
+        node.rtp_foreign.load(Ordering::Relaxed)
+    );
     out
 }
 
@@ -246,6 +261,7 @@ mod tests {
         let node = NodeMetrics::default();
         node.active_calls.store(3, Ordering::Relaxed);
         node.add_media(100, 2, 1);
+        node.rtp_foreign.fetch_add(7, Ordering::Relaxed);
         let store = StoreFigures {
             calls_by_outcome: vec![("dnc-opt-out".into(), 4), ("we\"ird".into(), 1)],
             callbacks_by_state: vec![("due".into(), 2)],
@@ -259,6 +275,8 @@ mod tests {
         assert!(text.contains("frontdesk_calls{outcome=\"dnc-opt-out\"} 4\n"));
         assert!(text.contains("frontdesk_calls{outcome=\"we\\\"ird\"} 1\n"));
         assert!(text.contains("frontdesk_rtp_packets_total{fate=\"lost\"} 2\n"));
+        assert!(text.contains("# TYPE frontdesk_rtp_foreign_packets_total counter\n"));
+        assert!(text.contains("frontdesk_rtp_foreign_packets_total 7\n"));
         assert!(text.contains("# TYPE frontdesk_callbacks gauge\n"));
         assert!(text.contains("frontdesk_agents{state=\"available\"} 5\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"5\"} 1\n"));

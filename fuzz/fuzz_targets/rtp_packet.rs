@@ -1,4 +1,6 @@
-//! Any datagram into the RTP parser and a media session; never panic, payload within the datagram.
+//! Any datagram into the RTP parser and a media session, from one of three sources (the SDP
+//! address, another port of its host, another host) so strict RTP's latch is driven too; never
+//! panic, payload within the datagram.
 #![no_main]
 use frontdesk::media::g711::Law;
 use frontdesk::media::rtp;
@@ -18,9 +20,16 @@ fuzz_target!(|data: &[u8]| {
         ssrc: 1,
         rtp_timeout: Duration::from_secs(5),
     };
-    let mut s = MediaSession::new(params, None, now);
-    for chunk in data.chunks(180) {
-        let _ = s.on_datagram(now, "127.0.0.1:4000".parse().unwrap(), chunk);
-        let _ = s.on_tick(now);
+    let sources: [std::net::SocketAddr; 3] = [
+        "127.0.0.1:4000".parse().unwrap(),
+        "127.0.0.1:4002".parse().unwrap(),
+        "127.0.0.7:4000".parse().unwrap(),
+    ];
+    let mut s = MediaSession::new(params, Some(sources[0]), now);
+    for (i, chunk) in data.chunks(180).enumerate() {
+        let from = sources[usize::from(chunk[0]) % sources.len()];
+        let at = now + Duration::from_millis(20 * i as u64);
+        let _ = s.on_datagram(at, from, chunk);
+        let _ = s.on_tick(at);
     }
 });

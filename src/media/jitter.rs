@@ -59,6 +59,14 @@ impl JitterBuffer {
         }
     }
 
+    /// A new stream (another SSRC or source took over): its sequence numbers have nothing to do
+    /// with the old ones, which would otherwise make every packet look late. Counters are kept.
+    pub fn restart(&mut self) {
+        self.slots.iter_mut().for_each(|s| *s = None);
+        self.next = None;
+        self.started = false;
+    }
+
     fn buffered(&self) -> u16 {
         self.slots.iter().filter(|s| s.is_some()).count() as u16
     }
@@ -153,6 +161,21 @@ mod tests {
         jb.push(5001, &[51]);
         assert_eq!(jb.pop(), Some(vec![50]));
         assert_eq!(jb.pop(), Some(vec![51]));
+    }
+
+    #[test]
+    fn a_restart_takes_a_new_stream_behind_the_old_one() {
+        let mut jb = JitterBuffer::default();
+        jb.push(40000, &[1]);
+        jb.push(40001, &[2]);
+        assert_eq!(jb.pop(), Some(vec![1]));
+        jb.restart();
+        jb.push(100, &[3]);
+        jb.push(101, &[4]);
+        assert_eq!(jb.pop(), Some(vec![3]));
+        assert_eq!(jb.pop(), Some(vec![4]));
+        assert_eq!(jb.stats.late, 0);
+        assert_eq!(jb.stats.received, 4);
     }
 
     #[test]

@@ -1,5 +1,11 @@
 //! The slice of SDP (RFC 4566) a G.711 endpoint needs: read an audio offer, choose a codec by the
 //! caller's preference (RFC 3264), write the answer. Small, pure and fuzzed (fuzz/).
+//!
+//! RFC 3264 as far as it concerns us: the answer has one m= line per offered m= line, in order, with
+//! port 0 for every stream we refuse (video, a second audio stream, SRTP); the o= line keeps one
+//! session id per call leg and its version moves only when what we describe changes ([`Origin`]).
+//! We have no SRTP, so `RTP/SAVP` (and the other secure profiles) are refused: an offer whose only
+//! audio is secure gets [`SdpError::SrtpOnly`], which the call answers with 488.
 
 use super::g711::Law;
 use std::net::IpAddr;
@@ -16,6 +22,8 @@ pub enum SdpError {
     NoConnection,
     #[error("bad connection address {0:?}")]
     BadConnection(String),
+    #[error("only SRTP (RTP/SAVP) audio offered; SRTP is not supported")]
+    SrtpOnly,
 }
 
 /// Media direction (RFC 3264 §5.1).
@@ -48,6 +56,16 @@ impl Direction {
     }
 }
 
+/// One m= line as offered, kept so the answer can mirror it (RFC 3264 §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaLine {
+    pub kind: String,
+    pub port: u16,
+    pub proto: String,
+    /// The format tokens as offered (payload types, for RTP).
+    pub formats: Vec<String>,
+}
+
 /// The audio stream of an offer, as far as we care.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioOffer {
@@ -58,6 +76,9 @@ pub struct AudioOffer {
     /// (payload type, encoding name lower-case, clock rate) from a=rtpmap.
     pub rtpmaps: Vec<(u8, String, u32)>,
     pub direction: Direction,
+    /// Every m= line of the offer, in order; the audio stream above is `lines[audio_line]`.
+    pub lines: Vec<MediaLine>,
+    pub audio_line: usize,
 }
 
 impl AudioOffer {
@@ -84,15 +105,18 @@ pub struct Negotiated {
     pub dtmf_pt: Option<u8>,
 }
 
+/// Reads an offer (or an answer to our offer). The audio stream is the first `m=audio` line with
+/// a port and a plain RTP profile; every m= line is kept for the answer.
 pub fn parse_offer(body: &[u8]) -> Result<AudioOffer, SdpError> {
     let text = std::str::from_utf8(body).map_err(|_| SdpError::NotText)?;
     let mut session_addr: Option<String> = None;
     let mut session_dir = Direction::SendRecv;
-    let mut audio: Option<(u16, Vec<u8>)> = None;
+    let mut lines: Vec<MediaLine> = Vec::new();
+    let mut audio_line: Option<usize> = None;
+    let mut secure_audio = false;
     let mut audio_addr: Option<String> = None;
     let mut audio_dir: Option<Direction> = None;
     let mut rtpmaps = Vec::new();
-    // Only the first audio m= section counts; later sections are skipped.
     let mut section = Section::Session;
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
@@ -101,12 +125,16 @@ pub fn parse_offer(body: &[u8]) -> Result<AudioOffer, SdpError> {
         };
         match (kind, &section) {
             ("m", _) => {
-                if audio.is_some() || !value.starts_with("audio ") {
-                    section = Section::Other;
-                    continue;
-                }
-                audio = Some(parse_media(value)?);
-                section = Section::Audio;
+                let media = parse_media(value)?;
+                let usable = media.kind == "audio" && media.port != 0;
+                section = if usable && audio_line.is_none() && plain_rtp(&media.proto) {
+                    audio_line = Some(lines.len());
+                    Section::Audio
+                } else {
+                    secure_audio |= usable && media.proto.contains("SAVP");
+                    Section::Other
+                };
+                lines.push(media);
             }
             ("c", Section::Session) => session_addr = Some(conn_addr(value)?),
             ("c", Section::Audio) => audio_addr = Some(conn_addr(value)?),
@@ -127,17 +155,32 @@ pub fn parse_offer(body: &[u8]) -> Result<AudioOffer, SdpError> {
             _ => {}
         }
     }
-    let (port, formats) = audio.ok_or(SdpError::NoAudio)?;
+    let Some(audio_line) = audio_line else {
+        return Err(if secure_audio {
+            SdpError::SrtpOnly
+        } else {
+            SdpError::NoAudio
+        });
+    };
+    let audio = &lines[audio_line];
+    let formats = audio
+        .formats
+        .iter()
+        .filter_map(|f| f.parse::<u8>().ok())
+        .filter(|pt| *pt < 128)
+        .collect();
     let addr_text = audio_addr.or(session_addr).ok_or(SdpError::NoConnection)?;
     let addr = addr_text
         .parse()
         .map_err(|_| SdpError::BadConnection(addr_text.clone()))?;
     Ok(AudioOffer {
         addr,
-        port,
+        port: audio.port,
         formats,
         rtpmaps,
         direction: audio_dir.unwrap_or(session_dir),
+        audio_line,
+        lines,
     })
 }
 
@@ -147,10 +190,16 @@ enum Section {
     Other,
 }
 
-fn parse_media(value: &str) -> Result<(u16, Vec<u8>), SdpError> {
+/// RTP without security: what we can answer. `RTP/AVPF` is AVP plus feedback we never ask for.
+fn plain_rtp(proto: &str) -> bool {
+    matches!(proto, "RTP/AVP" | "RTP/AVPF")
+}
+
+/// `audio 4000 RTP/AVP 0 8 101` → the line; `port/count` keeps the port.
+fn parse_media(value: &str) -> Result<MediaLine, SdpError> {
     let bad = || SdpError::BadMedia(value.to_string());
     let mut it = value.split_ascii_whitespace();
-    let _media = it.next().ok_or_else(bad)?;
+    let kind = it.next().ok_or_else(bad)?;
     let port = it.next().ok_or_else(bad)?;
     let port: u16 = port
         .split('/')
@@ -159,14 +208,12 @@ fn parse_media(value: &str) -> Result<(u16, Vec<u8>), SdpError> {
         .parse()
         .map_err(|_| bad())?;
     let proto = it.next().ok_or_else(bad)?;
-    if !proto.starts_with("RTP/") {
-        return Err(bad());
-    }
-    let formats = it
-        .filter_map(|f| f.parse::<u8>().ok())
-        .filter(|pt| *pt < 128)
-        .collect();
-    Ok((port, formats))
+    Ok(MediaLine {
+        kind: kind.to_string(),
+        port,
+        proto: proto.to_string(),
+        formats: it.map(str::to_string).collect(),
+    })
 }
 
 /// `IN IP4 192.0.2.1` → the address (multicast TTL suffixes dropped).
@@ -225,37 +272,92 @@ pub fn negotiate(offer: &AudioOffer) -> Option<Negotiated> {
     })
 }
 
+/// The o= line of one call leg (RFC 3264 §5, §8). The session id stays for the leg's life; the
+/// version goes up by one exactly when the description changes, so the far end can tell a
+/// re-INVITE answered with nothing new (a refresh) from one that moves or holds the media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    id: u64,
+    version: u64,
+    /// Everything after the o= line, as last sent.
+    last: Option<String>,
+}
+
+impl Origin {
+    /// `id` should be unique per leg; a random number is what RFC 4566 asks for in practice.
+    pub fn new(id: u64) -> Origin {
+        Origin {
+            id,
+            version: id,
+            last: None,
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The full description: our o= line (version moved on if `rest` differs from last time)
+    /// followed by `rest`.
+    fn stamp(&mut self, addr: IpAddr, rest: String) -> Vec<u8> {
+        match &self.last {
+            Some(last) if *last == rest => {}
+            last => {
+                if last.is_some() {
+                    self.version = self.version.wrapping_add(1);
+                }
+                self.last = Some(rest.clone());
+            }
+        }
+        format!(
+            "v=0\r\no=frontdesk {} {} IN {} {addr}\r\n{rest}",
+            self.id,
+            self.version,
+            ip_kind(addr)
+        )
+        .into_bytes()
+    }
+}
+
+fn ip_kind(addr: IpAddr) -> &'static str {
+    match addr {
+        IpAddr::V4(_) => "IP4",
+        IpAddr::V6(_) => "IP6",
+    }
+}
+
 /// The telephone-event payload type we offer on outgoing legs.
 pub const OFFER_DTMF_PT: u8 = 101;
 
 /// Our offer for an outgoing leg (an agent): PCMU, PCMA and telephone-event, so any G.711 phone can
 /// answer and keys can be relayed in band.
-pub fn write_offer(addr: IpAddr, port: u16, session_id: u64) -> Vec<u8> {
-    let ip = match addr {
-        IpAddr::V4(_) => "IP4",
-        IpAddr::V6(_) => "IP6",
-    };
+pub fn write_offer(addr: IpAddr, port: u16, origin: &mut Origin) -> Vec<u8> {
+    let ip = ip_kind(addr);
     let dt = OFFER_DTMF_PT;
-    format!(
-        "v=0\r\no=frontdesk {session_id} {session_id} IN {ip} {addr}\r\ns=frontdesk\r\nc=IN {ip} {addr}\r\nt=0 0\r\n\
+    let rest = format!(
+        "s=frontdesk\r\nc=IN {ip} {addr}\r\nt=0 0\r\n\
          m=audio {port} RTP/AVP 0 8 {dt}\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
          a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\na=ptime:20\r\na=sendrecv\r\n"
-    )
-    .into_bytes()
+    );
+    origin.stamp(addr, rest)
 }
 
-/// Our answer (or offer, for outgoing legs): one audio stream at `addr:port`.
+/// Our answer to `offer`: one m= line per offered line, the audio stream at `addr:port` with the
+/// negotiated codec, every other line refused with port 0. Without an offer (our own offer in the
+/// 200 to an offerless re-INVITE, or our hold re-INVITE) it is the audio line alone.
 pub fn write_answer(
     addr: IpAddr,
     port: u16,
+    offer: Option<&AudioOffer>,
     n: &Negotiated,
     direction: Direction,
-    session_id: u64,
+    origin: &mut Origin,
 ) -> Vec<u8> {
-    let ip = match addr {
-        IpAddr::V4(_) => "IP4",
-        IpAddr::V6(_) => "IP6",
-    };
+    let ip = ip_kind(addr);
     let name = match n.law {
         Law::Ulaw => "PCMU",
         Law::Alaw => "PCMA",
@@ -268,12 +370,29 @@ pub fn write_answer(
             "a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\n"
         ));
     }
-    format!(
-        "v=0\r\no=frontdesk {session_id} {session_id} IN {ip} {addr}\r\ns=frontdesk\r\nc=IN {ip} {addr}\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP {fmts}\r\n{attrs}a=ptime:20\r\na={}\r\n",
-        direction.as_attr()
-    )
-    .into_bytes()
+    let dir = direction.as_attr();
+    let audio =
+        |proto: &str| format!("m=audio {port} {proto} {fmts}\r\n{attrs}a=ptime:20\r\na={dir}\r\n");
+    let mut rest = format!("s=frontdesk\r\nc=IN {ip} {addr}\r\nt=0 0\r\n");
+    match offer {
+        Some(offer) => {
+            for (i, line) in offer.lines.iter().enumerate() {
+                if i == offer.audio_line {
+                    rest.push_str(&audio(&line.proto));
+                } else {
+                    // Refused: port 0, and the offered formats (an m= line needs at least one).
+                    let formats = if line.formats.is_empty() {
+                        "0".to_string()
+                    } else {
+                        line.formats.join(" ")
+                    };
+                    rest.push_str(&format!("m={} 0 {} {formats}\r\n", line.kind, line.proto));
+                }
+            }
+        }
+        None => rest.push_str(&audio("RTP/AVP")),
+    }
+    origin.stamp(addr, rest)
 }
 
 #[cfg(test)]

@@ -1,16 +1,21 @@
 //! One call's media, sans-IO: datagrams and 20 ms ticks in; packets to send, caller/heard frames
 //! for the recording and events (digits, playback finished, RTP timeout) out. The tokio task in
-//! `media::task` only moves bytes and time in and out of this.
+//! `media::task` only moves bytes and time in and out of this. Whose datagrams count is decided by
+//! the strict-RTP rule in [`latch`].
+
+pub mod latch;
 
 use super::dtmf::{Rfc4733Receiver, Rfc4733Sender};
 use super::g711::Law;
 use super::jitter::{JitterBuffer, JitterStats};
 use super::prompts::Prompt;
 use super::rtp::{self, Packet};
+use latch::{Latch, Verdict};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::{debug, info, trace, warn};
 
 /// Samples in one 20 ms G.711 frame at 8 kHz.
 pub const FRAME: usize = 160;
@@ -45,17 +50,30 @@ pub struct TickOutput<'a> {
     pub event: Option<MediaEvent>,
 }
 
+/// What one datagram did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    pub event: Option<MediaEvent>,
+    /// Dropped by strict RTP: it did not come from the call's locked source (or its source was
+    /// still on probation). Nothing of it reached the recording, the bridge or the digits.
+    pub foreign: bool,
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct MediaStats {
     pub sent: u64,
     pub jitter: JitterStats,
+    /// From the locked source but unusable: not RTP, or a payload type we did not negotiate.
     pub ignored: u64,
+    /// Dropped by strict RTP (see [`Received::foreign`]).
+    pub foreign: u64,
 }
 
 pub struct MediaSession {
     params: MediaParams,
-    remote: Option<SocketAddr>,
-    latched: bool,
+    latch: Latch,
+    /// A stranger has been logged since the last lock (the log names the first, then only counts).
+    stranger_logged: bool,
     on_hold: bool,
     seq: u16,
     timestamp: u32,
@@ -72,16 +90,18 @@ pub struct MediaSession {
     timed_out: bool,
     out: Vec<u8>,
     ignored: u64,
+    foreign: u64,
     sent: u64,
 }
 
 impl MediaSession {
-    /// `remote` is the address from the caller's SDP; the first RTP packet may move it (symmetric RTP).
+    /// `remote` is the address from the far end's SDP: media goes there until the far end's own
+    /// packets lock its real source (symmetric RTP, strict: see [`latch`]).
     pub fn new(params: MediaParams, remote: Option<SocketAddr>, now: Instant) -> MediaSession {
         MediaSession {
             params,
-            remote,
-            latched: false,
+            latch: Latch::new(remote),
+            stranger_logged: false,
             on_hold: false,
             seq: (params.ssrc >> 16) as u16,
             timestamp: params.ssrc.rotate_left(7),
@@ -97,6 +117,7 @@ impl MediaSession {
             timed_out: false,
             out: Vec::with_capacity(12 + FRAME),
             ignored: 0,
+            foreign: 0,
             sent: 0,
         }
     }
@@ -129,18 +150,25 @@ impl MediaSession {
         !self.playing.is_empty()
     }
 
-    /// A re-INVITE: new far-end address (or the same), hold or resume.
+    /// A re-INVITE: new far-end address (or the same), hold or resume. A new SDP address is new
+    /// signalling from a trusted peer, so the source is learnt again; the same address (a hold and
+    /// resume) keeps the lock, and a new SSRC after it goes through probation.
     pub fn update_remote(&mut self, remote: Option<SocketAddr>, on_hold: bool, now: Instant) {
-        if remote.is_some() && remote != self.remote {
-            self.remote = remote;
-            self.latched = false;
+        if remote.is_some() && remote != self.latch.sdp() {
+            info!(
+                sdp = ?remote,
+                "new media address from signalling: learning the RTP source again"
+            );
+            self.latch.relearn(remote);
+            self.stranger_logged = false;
         }
         self.on_hold = on_hold;
         self.last_rx = now;
     }
 
+    /// Where our media goes: the locked source, else the SDP address.
     pub fn remote(&self) -> Option<SocketAddr> {
-        self.remote
+        self.latch.target()
     }
 
     pub fn stats(&self) -> MediaStats {
@@ -148,42 +176,85 @@ impl MediaSession {
             sent: self.sent,
             jitter: self.jitter.stats,
             ignored: self.ignored,
+            foreign: self.foreign,
         }
     }
 
-    /// One datagram from the network.
-    pub fn on_datagram(
-        &mut self,
-        now: Instant,
-        from: SocketAddr,
-        data: &[u8],
-    ) -> Option<MediaEvent> {
-        if rtp::is_rtcp(data) {
-            return None;
-        }
-        let Ok(packet) = rtp::parse(data) else {
-            self.ignored += 1;
-            return None;
+    /// One datagram from the network. Only the locked source's packets are used (strict RTP); the
+    /// rest are counted and dropped before anything reads their payload.
+    pub fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) -> Received {
+        let packet = match rtp::parse(data) {
+            Ok(p) if !rtp::is_rtcp(data) => Some(p),
+            _ => None,
         };
-        // Symmetric RTP: answer to where the caller's media really comes from (NAT, SBCs).
-        if !self.latched || self.remote != Some(from) {
-            self.remote = Some(from);
-            self.latched = true;
+        let Some(packet) = packet else {
+            // RTCP (rtcp-mux) and junk carry nothing we use; from a stranger they are foreign.
+            if self.latch.locked().is_some_and(|l| l.addr != from) {
+                return self.drop_foreign(from, Verdict::Foreign);
+            }
+            if !rtp::is_rtcp(data) {
+                self.ignored += 1;
+            }
+            return Received::default();
+        };
+        match self
+            .latch
+            .on_packet(from, packet.ssrc, packet.sequence, now)
+        {
+            Verdict::Accept => {}
+            Verdict::Locked(by) => {
+                info!(source = %from, ssrc = packet.ssrc, by = ?by, "RTP source locked");
+                // A new stream numbers its packets afresh; a press under way belongs to the old.
+                self.jitter.restart();
+                self.dtmf = Rfc4733Receiver::default();
+                self.stranger_logged = false;
+            }
+            verdict @ (Verdict::Probation | Verdict::Foreign) => {
+                return self.drop_foreign(from, verdict);
+            }
         }
         self.last_rx = now;
         self.timed_out = false;
         if Some(packet.payload_type) == self.params.dtmf_pt {
-            return self
+            let event = self
                 .dtmf
                 .on_packet(packet.timestamp, packet.payload)
                 .map(|d| MediaEvent::Digit(d.digit));
+            return Received {
+                event,
+                foreign: false,
+            };
         }
         if packet.payload_type == self.params.payload_type {
             self.jitter.push(packet.sequence, packet.payload);
         } else {
             self.ignored += 1;
         }
-        None
+        Received::default()
+    }
+
+    /// Counts a datagram strict RTP refused. A stranger after the lock is worth one warning per
+    /// lock (then only the counter moves: a flood must not flood the log); probation is routine
+    /// for a NAT'd caller and stays at debug.
+    fn drop_foreign(&mut self, from: SocketAddr, verdict: Verdict) -> Received {
+        self.foreign += 1;
+        match verdict {
+            Verdict::Foreign if !self.stranger_logged => {
+                self.stranger_logged = true;
+                let locked = self.latch.locked().map(|l| l.addr);
+                warn!(
+                    source = %from,
+                    locked = ?locked,
+                    "RTP from a source other than the call's: dropped, further ones only counted"
+                );
+            }
+            Verdict::Probation => debug!(source = %from, "RTP source on probation: dropped"),
+            _ => trace!(source = %from, "foreign RTP dropped"),
+        }
+        Received {
+            event: None,
+            foreign: true,
+        }
     }
 
     /// The 20 ms clock: produces this tick's outgoing packet, the two recording frames and at most
@@ -220,7 +291,7 @@ impl MediaSession {
             event = Some(MediaEvent::RtpTimeout);
         }
         let tone = self.dtmf_out.tick();
-        let send = match (self.remote, self.on_hold) {
+        let send = match (self.latch.target(), self.on_hold) {
             (Some(dest), false) => {
                 let tone_payload;
                 let packet = match (tone, self.params.dtmf_pt) {

@@ -1,17 +1,30 @@
 //! The thin tokio task around a [`MediaSession`]: one UDP socket, a steady 20 ms clock, commands
 //! from the call, events back to it, and frames to the recording writer.
+//!
+//! The clock comes first. Anyone who can reach the RTP range can make a call's socket readable all
+//! the time, so the socket is read only between ticks and at most [`RECV_BUDGET`] datagrams per tick;
+//! the rest waits in the kernel's buffer (which drops what does not fit). A flood then costs a call a
+//! bounded amount of work per tick and never delays what the caller hears or the recording.
 
 use super::prompts::Prompt;
 use super::session::{FRAME, MediaEvent, MediaSession, MediaStats};
+use crate::metrics::NodeMetrics;
 use crate::recording::RecordingHandle;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info};
+
+/// Datagrams read from one socket between two ticks. A far end sends one per 20 ms, a burst of a
+/// dozen after a network stall; 64 leaves room for that and for a few strangers, and bounds what a
+/// flood can cost.
+pub const RECV_BUDGET: usize = 64;
 
 pub enum MediaCommand {
     Play(Vec<Arc<Prompt>>),
@@ -44,6 +57,18 @@ pub struct Leg {
     pub socket: UdpSocket,
     pub session: MediaSession,
     pub events: mpsc::UnboundedSender<MediaEvent>,
+    /// The media part of the leg's re-INVITEs, from the code that owns its dialog. Strict RTP
+    /// follows a far end to a new address only when signalling says so, so a leg whose far end
+    /// may move its media (a PBX re-INVITE for direct media) needs this; `None` when nobody tells.
+    pub updates: Option<mpsc::UnboundedReceiver<RemoteUpdate>>,
+}
+
+/// Where a leg's far end now receives, and whether it holds the call (from its re-INVITE's SDP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteUpdate {
+    /// `None` for a hold to 0.0.0.0: the address stays as it was.
+    pub remote: Option<SocketAddr>,
+    pub on_hold: bool,
 }
 
 /// What the task leaves behind: the recording to finish, and the counters.
@@ -65,16 +90,20 @@ pub struct MediaTask {
 
 impl MediaTask {
     /// Starts the clock at once: silence flows until something is played, which keeps NAT bindings
-    /// open and lets symmetric RTP latch.
+    /// open and lets symmetric RTP latch. Dropped foreign datagrams are added to `metrics` as they
+    /// happen (once per tick), so an attack shows while the call is still up. The task runs in the
+    /// caller's tracing span, so its decisions are logged with the call.
     pub fn spawn(
         socket: UdpSocket,
         session: MediaSession,
         events: mpsc::UnboundedSender<MediaEvent>,
         stop: CancellationToken,
+        metrics: Arc<NodeMetrics>,
     ) -> std::io::Result<MediaTask> {
         let local = socket.local_addr()?;
         let (commands, rx) = mpsc::unbounded_channel();
-        let join = tokio::spawn(run(socket, session, rx, events, stop.clone()));
+        let task = run(socket, session, rx, events, stop.clone(), metrics);
+        let join = tokio::spawn(task.instrument(tracing::Span::current()));
         Ok(MediaTask {
             local,
             commands,
@@ -106,6 +135,7 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<MediaCommand>,
     events: mpsc::UnboundedSender<MediaEvent>,
     stop: CancellationToken,
+    metrics: Arc<NodeMetrics>,
 ) -> MediaEnd {
     let mut clock = tokio::time::interval(Duration::from_millis(20));
     // Burst catches up after a stall so the packet count tracks wall time (no drift).
@@ -113,66 +143,33 @@ async fn run(
     let mut recording: Option<RecordingHandle> = None;
     let mut extra: Option<RecordingHandle> = None;
     let mut leg: Option<Leg> = None;
+    // Kept beside the legs they belong to, so they can be awaited while the legs' sockets are.
+    let mut leg_updates: Option<mpsc::UnboundedReceiver<RemoteUpdate>> = None;
+    let mut main_updates: Option<mpsc::UnboundedReceiver<RemoteUpdate>> = None;
     let mut leg_stats = MediaStats::default();
     // The caller's previous frame: what the bridged leg hears this tick.
     let mut last_caller = [0i16; FRAME];
     let mut buf = vec![0u8; 2048];
     let mut leg_buf = vec![0u8; 2048];
+    let mut budget = RECV_BUDGET;
+    let mut leg_budget = RECV_BUDGET;
+    // Foreign datagrams since the last flush to the node's counter.
+    let mut foreign = 0u64;
+    let mut foreign_total = 0u64;
     loop {
+        // Biased towards stopping and then the clock: a due tick always runs before more reading.
         tokio::select! {
             biased;
             _ = stop.cancelled() => break,
-            Some(cmd) = commands.recv() => match cmd {
-                MediaCommand::Play(prompts) => session.play(prompts),
-                MediaCommand::Stop => session.stop(),
-                MediaCommand::Update { remote, on_hold } => {
-                    session.update_remote(remote, on_hold, Instant::now().into_std());
-                }
-                MediaCommand::Record(handle) => recording = Some(handle),
-                MediaCommand::Bridge(new) => {
-                    if let Some(old) = leg.replace(*new) {
-                        add_stats(&mut leg_stats, old.session.stats());
-                    }
-                }
-                MediaCommand::Unbridge => {
-                    if let Some(old) = leg.take() {
-                        add_stats(&mut leg_stats, old.session.stats());
-                    }
-                }
-                MediaCommand::RelayDigit(d) => {
-                    if let Some(l) = &mut leg {
-                        l.session.send_digit(d);
-                    }
-                }
-                MediaCommand::Main(main) => {
-                    let Leg { socket: s, session: m, .. } = *main;
-                    socket = s;
-                    session = m;
-                }
-                MediaCommand::PlayLeg(prompts) => {
-                    if let Some(l) = &mut leg {
-                        l.session.play(prompts);
-                    }
-                }
-                MediaCommand::RecordExtra(handle) => extra = Some(handle),
-                MediaCommand::StopExtra(reply) => {
-                    let _ = reply.send(extra.take());
-                }
-            },
-            received = socket.recv_from(&mut buf) => {
-                if let Ok((n, from)) = received
-                    && let Some(ev) = session.on_datagram(Instant::now().into_std(), from, &buf[..n]) {
-                        let _ = events.send(ev);
-                    }
-            }
-            received = leg_recv(leg.as_ref(), &mut leg_buf) => {
-                if let (Ok((n, from)), Some(l)) = (received, leg.as_mut())
-                    && let Some(ev) = l.session.on_datagram(Instant::now().into_std(), from, &leg_buf[..n]) {
-                        let _ = l.events.send(ev);
-                    }
-            }
             tick = clock.tick() => {
                 let now = tick.into_std();
+                budget = RECV_BUDGET;
+                leg_budget = RECV_BUDGET;
+                if foreign > 0 {
+                    metrics.rtp_foreign.fetch_add(foreign, Ordering::Relaxed);
+                    foreign_total += foreign;
+                    foreign = 0;
+                }
                 // The leg first: what it said this tick is what the caller hears this tick.
                 let mut leg_audio = None;
                 if let Some(l) = &mut leg {
@@ -201,7 +198,82 @@ async fn run(
                     let _ = events.send(ev);
                 }
             }
+            Some(cmd) = commands.recv() => match cmd {
+                MediaCommand::Play(prompts) => session.play(prompts),
+                MediaCommand::Stop => session.stop(),
+                MediaCommand::Update { remote, on_hold } => {
+                    session.update_remote(remote, on_hold, Instant::now().into_std());
+                }
+                MediaCommand::Record(handle) => recording = Some(handle),
+                MediaCommand::Bridge(new) => {
+                    let mut new = *new;
+                    leg_updates = new.updates.take();
+                    if let Some(old) = leg.replace(new) {
+                        add_stats(&mut leg_stats, old.session.stats());
+                    }
+                }
+                MediaCommand::Unbridge => {
+                    leg_updates = None;
+                    if let Some(old) = leg.take() {
+                        add_stats(&mut leg_stats, old.session.stats());
+                    }
+                }
+                MediaCommand::RelayDigit(d) => {
+                    if let Some(l) = &mut leg {
+                        l.session.send_digit(d);
+                    }
+                }
+                MediaCommand::Main(main) => {
+                    let Leg { socket: s, session: m, updates, .. } = *main;
+                    socket = s;
+                    session = m;
+                    main_updates = updates;
+                }
+                MediaCommand::PlayLeg(prompts) => {
+                    if let Some(l) = &mut leg {
+                        l.session.play(prompts);
+                    }
+                }
+                MediaCommand::RecordExtra(handle) => extra = Some(handle),
+                MediaCommand::StopExtra(reply) => {
+                    let _ = reply.send(extra.take());
+                }
+            },
+            Some(update) = next_update(main_updates.as_mut()) => {
+                session.update_remote(update.remote, update.on_hold, Instant::now().into_std());
+            }
+            Some(update) = next_update(leg_updates.as_mut()) => {
+                if let Some(l) = &mut leg {
+                    l.session.update_remote(update.remote, update.on_hold, Instant::now().into_std());
+                }
+            }
+            ready = socket.readable(), if budget > 0 => {
+                // An error here would repeat at once: give up reading until the next tick.
+                budget = match ready {
+                    Ok(()) => budget - drain(&socket, &mut session, &mut buf, budget, &events, &mut foreign),
+                    Err(_) => 0,
+                };
+            }
+            ready = leg_readable(leg.as_ref()), if leg_budget > 0 => {
+                leg_budget = match (ready, leg.as_mut()) {
+                    (Ok(()), Some(l)) => {
+                        let used = drain(&l.socket, &mut l.session, &mut leg_buf, leg_budget, &l.events, &mut foreign);
+                        leg_budget - used
+                    }
+                    _ => 0,
+                };
+            }
         }
+    }
+    if foreign > 0 {
+        metrics.rtp_foreign.fetch_add(foreign, Ordering::Relaxed);
+        foreign_total += foreign;
+    }
+    if foreign_total > 0 {
+        info!(
+            foreign = foreign_total,
+            "strict RTP dropped datagrams from other sources during the call"
+        );
     }
     if let Some(old) = leg.take() {
         add_stats(&mut leg_stats, old.session.stats());
@@ -214,10 +286,52 @@ async fn run(
     }
 }
 
-/// The bridged leg's next datagram; never completes when nothing is bridged.
-async fn leg_recv(leg: Option<&Leg>, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
+/// Reads what is waiting on `socket`, at most `budget` datagrams, into `session`; returns how many
+/// reads it used. Receive errors (ICMP port unreachable after a send, say) use up a read each, so a
+/// socket that keeps failing cannot spin the task.
+fn drain(
+    socket: &UdpSocket,
+    session: &mut MediaSession,
+    buf: &mut [u8],
+    budget: usize,
+    events: &mpsc::UnboundedSender<MediaEvent>,
+    foreign: &mut u64,
+) -> usize {
+    let now = Instant::now().into_std();
+    let mut used = 0;
+    while used < budget {
+        match socket.try_recv_from(buf) {
+            Ok((n, from)) => {
+                used += 1;
+                let received = session.on_datagram(now, from, &buf[..n]);
+                *foreign += u64::from(received.foreign);
+                if let Some(ev) = received.event {
+                    let _ = events.send(ev);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(_) => used += 1,
+        }
+    }
+    used
+}
+
+/// A leg's next re-INVITE; never completes when nobody reports them. A closed channel yields
+/// `None`, which disables the branch for that turn of the loop (no busy loop: the other branches
+/// are what the task then waits on).
+async fn next_update(
+    updates: Option<&mut mpsc::UnboundedReceiver<RemoteUpdate>>,
+) -> Option<RemoteUpdate> {
+    match updates {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The bridged leg's socket is readable; never completes when nothing is bridged.
+async fn leg_readable(leg: Option<&Leg>) -> std::io::Result<()> {
     match leg {
-        Some(l) => l.socket.recv_from(buf).await,
+        Some(l) => l.socket.readable().await,
         None => std::future::pending().await,
     }
 }
@@ -225,7 +339,11 @@ async fn leg_recv(leg: Option<&Leg>, buf: &mut [u8]) -> std::io::Result<(usize, 
 fn add_stats(total: &mut MediaStats, s: MediaStats) {
     total.sent += s.sent;
     total.ignored += s.ignored;
+    total.foreign += s.foreign;
     total.jitter.received += s.jitter.received;
     total.jitter.lost += s.jitter.lost;
     total.jitter.late += s.jitter.late;
 }
+
+#[cfg(test)]
+mod tests;

@@ -272,6 +272,8 @@ pub async fn run(
         state_rx,
         negotiated,
         remote: SocketAddr::new(offer.addr, offer.port),
+        offer,
+        sdp_origin: sdp::Origin::new(rand::random::<u32>().into()),
         socket: Some(socket),
         token,
         dialogs: dialogs.clone(),
@@ -332,6 +334,10 @@ struct Call {
     state_rx: DialogStateReceiver,
     negotiated: Negotiated,
     remote: SocketAddr,
+    /// The INVITE's offer: the answer mirrors its m= lines.
+    offer: sdp::AudioOffer,
+    /// Our side's o= line, for every SDP of this call leg.
+    sdp_origin: sdp::Origin,
     socket: Option<tokio::net::UdpSocket>,
     token: CancellationToken,
     dialogs: Arc<DialogLayer>,

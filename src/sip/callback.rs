@@ -371,7 +371,13 @@ impl Callback {
             rtp_timeout: Duration::from_secs(3600),
         };
         let session = MediaSession::new(params, None, Instant::now().into_std());
-        MediaTask::spawn(placeholder, session, events, self.token.child_token())
+        MediaTask::spawn(
+            placeholder,
+            session,
+            events,
+            self.token.child_token(),
+            self.ctx.metrics.clone(),
+        )
     }
 
     async fn start_recording(&self, media: &MediaTask) {

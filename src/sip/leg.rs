@@ -7,7 +7,7 @@ use crate::dispatch::DialResult;
 use crate::media::ports::PortPool;
 use crate::media::sdp::{self, Direction, Negotiated};
 use crate::media::session::{MediaEvent, MediaParams, MediaSession};
-use crate::media::task::Leg;
+use crate::media::task::{Leg, RemoteUpdate};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -53,10 +53,14 @@ pub struct OutboundLeg {
     socket: Option<tokio::net::UdpSocket>,
     local_port: u16,
     negotiated: Option<Negotiated>,
+    /// Our side's o= line, for every SDP of this leg.
+    sdp_origin: sdp::Origin,
     ring_deadline: Instant,
     cancelled: bool,
     pub answered_at: Option<Instant>,
     media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
+    /// The far end's re-INVITEs, to its media once answered (strict RTP follows signalling only).
+    media_updates: Option<mpsc::UnboundedSender<RemoteUpdate>>,
     /// Relay keys by SIP INFO: the far end's answer offered no telephone-event.
     pub info_dtmf: bool,
     dialogs: Arc<DialogLayer>,
@@ -79,6 +83,7 @@ pub fn place(
     req: LegRequest,
 ) -> Result<OutboundLeg, String> {
     let local_port = socket.local_addr().map_err(|e| e.to_string())?.port();
+    let mut sdp_origin = sdp::Origin::new(rand::random::<u32>().into());
     let opt = InviteOption {
         caller_display_name: req.display_name,
         caller: req.caller,
@@ -86,11 +91,7 @@ pub fn place(
         destination: req.destination.map(rsipstack::transport::SipAddr::from),
         contact: host.contact.clone(),
         content_type: Some("application/sdp".into()),
-        offer: Some(sdp::write_offer(
-            host.media_ip,
-            local_port,
-            rand::random::<u32>().into(),
-        )),
+        offer: Some(sdp::write_offer(host.media_ip, local_port, &mut sdp_origin)),
         headers: Some(req.headers),
         ..Default::default()
     };
@@ -107,10 +108,12 @@ pub fn place(
         socket: Some(socket),
         local_port,
         negotiated: None,
+        sdp_origin,
         ring_deadline: Instant::now() + req.ring_timeout,
         cancelled: false,
         answered_at: None,
         media_events: None,
+        media_updates: None,
         info_dtmf: false,
         dialogs: host.dialogs.clone(),
         done: false,
@@ -147,12 +150,19 @@ impl OutboundLeg {
                         return LegEvent::Ended("far end");
                     }
                     Some(DialogState::Updated(_, req, handle)) => {
-                        // Their re-INVITE (hold, resume): answer with our media as it is.
+                        // Their re-INVITE (hold, resume, media moved): answer with our media as it
+                        // is, and tell the leg's media where the far end is now.
+                        let offer = sdp::parse_offer(&req.body).ok();
+                        if let (Some(o), Some(tx)) = (&offer, &self.media_updates) {
+                            let remote = (!o.addr.is_unspecified()).then(|| SocketAddr::new(o.addr, o.port));
+                            let _ = tx.send(RemoteUpdate { remote, on_hold: o.is_hold() });
+                        }
                         let answer = self.negotiated.as_ref().map(|n| {
-                            let dir = sdp::parse_offer(&req.body)
+                            let dir = offer
+                                .as_ref()
                                 .map(|o| o.direction.answer())
                                 .unwrap_or(Direction::SendRecv);
-                            sdp::write_answer(media_ip, self.local_port, n, dir, rand::random::<u32>().into())
+                            sdp::write_answer(media_ip, self.local_port, offer.as_ref(), n, dir, &mut self.sdp_origin)
                         });
                         let ct = Header::ContentType("application/sdp".into());
                         let _ = handle.respond(StatusCode::OK, Some(vec![ct]), answer).await;
@@ -221,11 +231,14 @@ impl OutboundLeg {
         let session = MediaSession::new(params, Some(remote), Instant::now().into_std());
         let (events, rx) = mpsc::unbounded_channel();
         self.media_events = Some(rx);
+        let (updates_tx, updates) = mpsc::unbounded_channel();
+        self.media_updates = Some(updates_tx);
         self.answered_at = Some(Instant::now());
         Ok(Leg {
             socket,
             session,
             events,
+            updates: Some(updates),
         })
     }
 
@@ -239,7 +252,7 @@ impl OutboundLeg {
     /// Passes a hold (or resume) on to the far end as a re-INVITE of our side of the leg:
     /// `sendonly` while held, `sendrecv` after. Sent in the background, so a phone slow to answer
     /// never stalls the other side.
-    pub fn hold(&self, media_ip: IpAddr, on_hold: bool) {
+    pub fn hold(&mut self, media_ip: IpAddr, on_hold: bool) {
         let Some(n) = self.negotiated else {
             return;
         };
@@ -251,9 +264,10 @@ impl OutboundLeg {
         let sdp = sdp::write_answer(
             media_ip,
             self.local_port,
+            None,
             &n,
             dir,
-            rand::random::<u32>().into(),
+            &mut self.sdp_origin,
         );
         let dialog = self.dialog.clone();
         tokio::spawn(async move {

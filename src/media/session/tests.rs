@@ -15,6 +15,10 @@ fn addr(s: &str) -> SocketAddr {
 }
 
 fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
+    stream_packet(99, pt, seq, ts, payload)
+}
+
+fn stream_packet(ssrc: u32, pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     rtp::build(
         &mut out,
@@ -23,7 +27,7 @@ fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
             payload_type: pt,
             sequence: seq,
             timestamp: ts,
-            ssrc: 99,
+            ssrc,
             payload,
         },
     );
@@ -82,18 +86,9 @@ fn stopping_playback_emits_no_finish() {
 }
 
 #[test]
-fn media_latches_to_where_the_caller_really_sends_from() {
-    let t0 = Instant::now();
-    let mut s = MediaSession::new(params(), Some(addr("10.0.0.1:4000")), t0);
-    s.on_datagram(t0, addr("127.0.0.1:5555"), &packet(0, 1, 160, &[0xFF; 160]));
-    let out = s.on_tick(t0);
-    assert_eq!(out.send.unwrap().1, addr("127.0.0.1:5555"));
-}
-
-#[test]
 fn caller_audio_reaches_the_left_channel_in_order() {
     let t0 = Instant::now();
-    let mut s = MediaSession::new(params(), None, t0);
+    let mut s = MediaSession::new(params(), Some(addr("127.0.0.1:1")), t0);
     let frame = |v: i16| vec![Law::Ulaw.encode(v); FRAME];
     for (seq, v) in [(1u16, 1000i16), (3, 3000), (2, 2000)] {
         s.on_datagram(
@@ -115,15 +110,18 @@ fn caller_audio_reaches_the_left_channel_in_order() {
 #[test]
 fn rfc4733_digits_come_out_once() {
     let t0 = Instant::now();
-    let mut s = MediaSession::new(params(), None, t0);
+    let mut s = MediaSession::new(params(), Some(addr("127.0.0.1:1")), t0);
     let mut digits = Vec::new();
     for (i, end) in [false, false, true, true, true].iter().enumerate() {
         let payload = [7u8, if *end { 0x80 } else { 0 }, 0, ((i + 1) * 40) as u8];
-        if let Some(MediaEvent::Digit(d)) = s.on_datagram(
-            t0,
-            addr("127.0.0.1:1"),
-            &packet(101, i as u16, 8000, &payload),
-        ) {
+        if let Some(MediaEvent::Digit(d)) = s
+            .on_datagram(
+                t0,
+                addr("127.0.0.1:1"),
+                &packet(101, i as u16, 8000, &payload),
+            )
+            .event
+        {
             digits.push(d);
         }
     }
@@ -155,13 +153,17 @@ fn silence_from_the_caller_times_out_once_but_not_on_hold() {
 #[test]
 fn junk_datagrams_are_counted_not_fatal() {
     let t0 = Instant::now();
-    let mut s = MediaSession::new(params(), None, t0);
-    assert!(s.on_datagram(t0, addr("127.0.0.1:1"), b"hello").is_none());
-    assert!(
-        s.on_datagram(t0, addr("127.0.0.1:1"), &packet(18, 1, 0, &[1, 2]))
-            .is_none()
+    let mut s = MediaSession::new(params(), Some(addr("127.0.0.1:1")), t0);
+    let nothing = Received::default();
+    assert_eq!(s.on_datagram(t0, addr("127.0.0.1:1"), b"hello"), nothing);
+    assert_eq!(
+        s.on_datagram(t0, addr("127.0.0.1:1"), &packet(18, 1, 0, &[1, 2])),
+        nothing
     );
     assert_eq!(s.stats().ignored, 2);
+    // Once locked, junk from anyone else is foreign, not the caller's junk.
+    assert!(s.on_datagram(t0, addr("127.0.0.7:1"), b"hello").foreign);
+    assert_eq!((s.stats().ignored, s.stats().foreign), (2, 1));
 }
 
 #[test]
@@ -210,4 +212,274 @@ fn relayed_digits_go_out_as_telephone_events_between_audio() {
     no_events.dtmf_pt = None;
     let mut s = MediaSession::new(no_events, None, t0);
     assert!(!s.send_digit('4'), "the caller falls back to SIP INFO");
+}
+
+// Strict RTP: who the session listens to.
+
+const CALLER: &str = "127.0.0.1:4000";
+const STRANGER: &str = "127.0.0.7:4000";
+const CALLER_SSRC: u32 = 0xCA11;
+
+/// One 20 ms µ-law frame of a constant `value` from (`from`, `ssrc`) with sequence number `seq`.
+fn frame_from(
+    s: &mut MediaSession,
+    now: Instant,
+    from: &str,
+    ssrc: u32,
+    seq: u16,
+    value: i16,
+) -> Received {
+    let payload = [Law::Ulaw.encode(value); FRAME];
+    let ts = u32::from(seq).wrapping_mul(160);
+    s.on_datagram(now, addr(from), &stream_packet(ssrc, 0, seq, ts, &payload))
+}
+
+/// Key `code` pressed by (`from`, `ssrc`): one packet per tick, the last three ends, as phones send.
+fn press_from(
+    s: &mut MediaSession,
+    from: &str,
+    ssrc: u32,
+    first_seq: u16,
+    ts: u32,
+    code: u8,
+) -> Vec<char> {
+    let t0 = Instant::now();
+    (0..6u16)
+        .filter_map(|i| {
+            let d = ((i + 1) * 160).to_be_bytes();
+            let payload = [code, if i >= 3 { 0x8A } else { 0x0A }, d[0], d[1]];
+            let p = stream_packet(ssrc, 101, first_seq + i, ts, &payload);
+            match s.on_datagram(t0, addr(from), &p).event {
+                Some(MediaEvent::Digit(d)) => Some(d),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// What the caller's channel holds over `ticks` ticks (first sample of each).
+fn caller_channel(s: &mut MediaSession, ticks: u64) -> Vec<i16> {
+    let t0 = Instant::now();
+    (0..ticks)
+        .map(|i| s.on_tick(t0 + Duration::from_millis(20 * i)).caller[0])
+        .collect()
+}
+
+/// The arrival time of the `n`th packet of a 20 ms stream.
+fn at(t0: Instant, n: u16) -> Instant {
+    t0 + Duration::from_millis(20 * u64::from(n))
+}
+
+fn heard(v: i16) -> i16 {
+    Law::Ulaw.decode(Law::Ulaw.encode(v))
+}
+
+#[test]
+fn a_stranger_after_the_lock_is_dropped_counted_and_not_answered() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), Some(addr(CALLER)), t0);
+    assert!(!frame_from(&mut s, t0, CALLER, CALLER_SSRC, 1, 1000).foreign);
+    assert!(!frame_from(&mut s, t0, CALLER, CALLER_SSRC, 2, 1000).foreign);
+    // A steady stream with consecutive sequence numbers: far more than any probation.
+    for seq in 0..100 {
+        let r = frame_from(&mut s, t0, STRANGER, 7, 5000 + seq, -8000);
+        assert!(r.foreign && r.event.is_none());
+    }
+    assert_eq!(s.stats().foreign, 100);
+    assert_eq!(s.stats().jitter.received, 2, "none of it was buffered");
+    assert_eq!(caller_channel(&mut s, 3), [heard(1000), heard(1000), 0]);
+    assert_eq!(
+        s.remote(),
+        Some(addr(CALLER)),
+        "our media still goes to the caller"
+    );
+    let out = s.on_tick(t0 + Duration::from_millis(80));
+    assert_eq!(out.send.unwrap().1, addr(CALLER));
+    // A stranger does not keep a call alive either: the caller's silence still times out.
+    let late = t0 + Duration::from_secs(5);
+    frame_from(&mut s, late, STRANGER, 7, 6000, -8000);
+    assert_eq!(s.on_tick(late).event, Some(MediaEvent::RtpTimeout));
+}
+
+#[test]
+fn the_sdp_address_wins_over_a_stranger_before_the_lock() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), Some(addr(CALLER)), t0);
+    // A stranger streaming before the caller's first packet looks like a NAT'd caller: after its
+    // probation it is taken (the window a NAT'd caller needs; see the latch's notes)...
+    let fates: Vec<bool> = (0..6)
+        .map(|i| frame_from(&mut s, at(t0, i), STRANGER, 7, 10 + i, -8000).foreign)
+        .collect();
+    assert_eq!(fates, [true, true, true, false, false, false]);
+    assert_eq!(s.remote(), Some(addr(STRANGER)));
+    // ...until the caller's first packet from the SDP address, which locks at once.
+    assert!(!frame_from(&mut s, at(t0, 6), CALLER, CALLER_SSRC, 1, 1000).foreign);
+    assert_eq!(s.remote(), Some(addr(CALLER)));
+    for i in 7..30 {
+        assert!(frame_from(&mut s, at(t0, i), STRANGER, 7, 10 + i, -8000).foreign);
+    }
+    frame_from(&mut s, at(t0, 30), CALLER, CALLER_SSRC, 2, 1000);
+    assert_eq!(caller_channel(&mut s, 2), [heard(1000), heard(1000)]);
+    assert_eq!(s.remote(), Some(addr(CALLER)));
+}
+
+#[test]
+fn a_natted_caller_is_learnt_after_probation_and_yields_to_the_sdp_address() {
+    let t0 = Instant::now();
+    // The SDP names a private address the caller's media never comes from.
+    let sdp = addr("10.0.0.1:4000");
+    let public = "127.0.0.1:5555";
+    let mut s = MediaSession::new(params(), Some(sdp), t0);
+    assert_eq!(
+        s.on_tick(t0).send.unwrap().1,
+        sdp,
+        "until learnt, media goes to the SDP"
+    );
+    // A gap restarts the run: 1, 2, then 4.
+    let fates: Vec<bool> = [1, 2, 4, 5, 6, 7, 8]
+        .iter()
+        .map(|&seq| frame_from(&mut s, at(t0, seq), public, CALLER_SSRC, seq, 1000).foreign)
+        .collect();
+    assert_eq!(fates, [true, true, true, true, true, false, false]);
+    assert_eq!(s.remote(), Some(addr(public)));
+    assert_eq!(s.stats().foreign, 5);
+    let out = s.on_tick(t0 + Duration::from_millis(20));
+    assert_eq!(out.send.unwrap().1, addr(public));
+    // Once learnt, others are strangers.
+    for seq in 0..10 {
+        assert!(frame_from(&mut s, at(t0, seq), STRANGER, 7, seq, -8000).foreign);
+    }
+    // The signalled address outranks a source learnt by probation.
+    assert!(!frame_from(&mut s, t0, "10.0.0.1:4000", 42, 1, 500).foreign);
+    assert_eq!(s.remote(), Some(sdp));
+    assert!(frame_from(&mut s, t0, public, CALLER_SSRC, 9, 1000).foreign);
+}
+
+#[test]
+fn competing_sources_keep_each_other_on_probation() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), None, t0);
+    for seq in 0..50 {
+        assert!(frame_from(&mut s, at(t0, seq), "127.0.0.1:5555", 1, seq, 1000).foreign);
+        assert!(frame_from(&mut s, at(t0, seq), STRANGER, 2, seq, -8000).foreign);
+    }
+    assert_eq!(
+        s.remote(),
+        None,
+        "no one is learnt while two stream at once"
+    );
+    assert!(s.on_tick(t0).send.is_none());
+}
+
+#[test]
+fn a_burst_between_a_streams_packets_never_passes_probation() {
+    let t0 = Instant::now();
+    let natted = "127.0.0.1:5555";
+    let mut s = MediaSession::new(params(), Some(addr("10.0.0.1:4000")), t0);
+    // Between two of the NAT'd caller's packets a stranger fires five consecutive numbers at once.
+    for i in 0..20u16 {
+        assert!(frame_from(&mut s, at(t0, i), natted, 1, i, 1000).foreign);
+        for k in 0..5 {
+            assert!(frame_from(&mut s, at(t0, i), STRANGER, 2, 100 * i + k, -8000).foreign);
+        }
+    }
+    assert_eq!(s.remote(), Some(addr("10.0.0.1:4000")), "neither is taken");
+    // The stranger stops; the caller passes probation on its own.
+    let fates: Vec<bool> = (20..25)
+        .map(|i| frame_from(&mut s, at(t0, i), natted, 1, i, 1000).foreign)
+        .collect();
+    assert_eq!(fates, [true, true, true, false, false]);
+    assert_eq!(s.remote(), Some(addr(natted)));
+}
+
+#[test]
+fn a_new_ssrc_from_the_locked_address_takes_over_after_probation() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), Some(addr(CALLER)), t0);
+    frame_from(&mut s, t0, CALLER, CALLER_SSRC, 40000, 1000);
+    frame_from(&mut s, t0, CALLER, CALLER_SSRC, 40001, 1000);
+    assert_eq!(caller_channel(&mut s, 2), [heard(1000), heard(1000)]);
+    // A new stream that starts while the old one still runs is not believed: the old one resets it.
+    for seq in 0..10 {
+        assert!(frame_from(&mut s, t0, CALLER, 0xBEEF, 100 + seq, 2000).foreign);
+        assert!(!frame_from(&mut s, t0, CALLER, CALLER_SSRC, 40002 + seq, 1000).foreign);
+    }
+    // After hold the phone starts a new stream (new SSRC, sequence numbers behind the old ones) and
+    // the old one stops: probation, then it is the caller's.
+    let mut s = MediaSession::new(params(), Some(addr(CALLER)), t0);
+    frame_from(&mut s, t0, CALLER, CALLER_SSRC, 40000, 1000);
+    let fates: Vec<bool> = (0..6)
+        .map(|seq| frame_from(&mut s, at(t0, seq), CALLER, 0xBEEF, 100 + seq, 2000).foreign)
+        .collect();
+    assert_eq!(fates, [true, true, true, false, false, false]);
+    assert_eq!(
+        caller_channel(&mut s, 3),
+        [heard(2000), heard(2000), heard(2000)],
+        "the new stream plays although its numbers are behind the old one's"
+    );
+    assert_eq!(s.stats().jitter.late, 0);
+    assert!(
+        frame_from(&mut s, t0, CALLER, CALLER_SSRC, 40001, 1000).foreign,
+        "the old one is over"
+    );
+    assert_eq!(press_from(&mut s, CALLER, 0xBEEF, 106, 9999, 5), ['5']);
+}
+
+#[test]
+fn key_presses_from_a_stranger_never_become_digits() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), Some(addr(CALLER)), t0);
+    // Before the lock: the stranger's press is on probation, and it is not the SDP address.
+    assert_eq!(
+        press_from(&mut s, STRANGER, 7, 10, 1000, 9),
+        [] as [char; 0]
+    );
+    frame_from(&mut s, t0, CALLER, CALLER_SSRC, 1, 1000);
+    // After the lock: ten presses of 9 with consecutive sequence numbers, not one digit.
+    for i in 0..10u16 {
+        assert_eq!(
+            press_from(
+                &mut s,
+                STRANGER,
+                7,
+                100 + 6 * i,
+                2000 + u32::from(i) * 800,
+                9
+            ),
+            [] as [char; 0]
+        );
+    }
+    // Not even with the caller's SSRC, guessed.
+    assert_eq!(
+        press_from(&mut s, STRANGER, CALLER_SSRC, 2, 9000, 9),
+        [] as [char; 0]
+    );
+    // The caller's own press still counts.
+    assert_eq!(press_from(&mut s, CALLER, CALLER_SSRC, 2, 9000, 1), ['1']);
+    assert_eq!(s.stats().foreign, 6 * 12);
+}
+
+#[test]
+fn a_re_invite_with_a_new_address_learns_again_and_the_same_address_keeps_the_lock() {
+    let t0 = Instant::now();
+    let mut s = MediaSession::new(params(), Some(addr(CALLER)), t0);
+    frame_from(&mut s, t0, CALLER, CALLER_SSRC, 1, 1000);
+    // Hold and resume to the same address: still locked, strangers still out.
+    s.update_remote(None, true, t0);
+    s.update_remote(Some(addr(CALLER)), false, t0);
+    assert!(!frame_from(&mut s, t0, CALLER, CALLER_SSRC, 2, 1000).foreign);
+    assert!(frame_from(&mut s, t0, STRANGER, 7, 1, -8000).foreign);
+    // The PBX moves the media to another host.
+    let moved = "127.0.0.2:6000";
+    s.update_remote(Some(addr(moved)), false, t0);
+    assert_eq!(s.remote(), Some(addr(moved)));
+    assert_eq!(s.on_tick(t0).send.unwrap().1, addr(moved));
+    assert!(!frame_from(&mut s, t0, moved, 0xD00D, 500, 3000).foreign);
+    assert!(
+        frame_from(&mut s, t0, CALLER, CALLER_SSRC, 3, 1000).foreign,
+        "the old source is over"
+    );
+    assert!(frame_from(&mut s, t0, STRANGER, 7, 2, -8000).foreign);
+    frame_from(&mut s, t0, moved, 0xD00D, 501, 3000);
+    assert_eq!(caller_channel(&mut s, 2), [heard(3000), heard(3000)]);
 }

@@ -28,15 +28,16 @@ impl Call {
                             remote,
                             on_hold: hold,
                         });
-                        if let Some(leg) = live.leg.as_ref().filter(|l| l.answered_at.is_some()) {
+                        if let Some(leg) = live.leg.as_mut().filter(|l| l.answered_at.is_some()) {
                             leg.hold(self.ctx.media_ip, hold);
                         }
                         let answer = sdp::write_answer(
                             self.ctx.media_ip,
                             live.media.local.port(),
+                            Some(&offer),
                             &self.negotiated,
                             offer.direction.answer(),
-                            rand::random::<u32>().into(),
+                            &mut self.sdp_origin,
                         );
                         let ct = Header::ContentType("application/sdp".into());
                         let _ = handle
@@ -57,9 +58,10 @@ impl Call {
                         let answer = sdp::write_answer(
                             self.ctx.media_ip,
                             live.media.local.port(),
+                            None,
                             &self.negotiated,
                             Direction::SendRecv,
-                            rand::random::<u32>().into(),
+                            &mut self.sdp_origin,
                         );
                         let ct = Header::ContentType("application/sdp".into());
                         let _ = handle

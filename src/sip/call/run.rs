@@ -38,9 +38,10 @@ impl Call {
         let answer = sdp::write_answer(
             self.ctx.media_ip,
             local.port(),
+            Some(&self.offer),
             &self.negotiated,
             Direction::SendRecv,
-            rand::random::<u32>().into(),
+            &mut self.sdp_origin,
         );
         let content_type = Header::ContentType("application/sdp".into());
         if let Err(e) = self.dialog.accept(Some(vec![content_type]), Some(answer)) {
@@ -59,7 +60,13 @@ impl Call {
         };
         let session = MediaSession::new(params, Some(self.remote), Instant::now().into_std());
         let (events_tx, media_events) = mpsc::unbounded_channel();
-        let media = match MediaTask::spawn(socket, session, events_tx, self.token.child_token()) {
+        let media = match MediaTask::spawn(
+            socket,
+            session,
+            events_tx,
+            self.token.child_token(),
+            self.ctx.metrics.clone(),
+        ) {
             Ok(m) => m,
             Err(e) => {
                 warn!(error = %e, "cannot start media");

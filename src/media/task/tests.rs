@@ -1,0 +1,253 @@
+use super::*;
+use crate::media::g711::Law;
+use crate::media::rtp::{self, Packet};
+use crate::media::session::MediaParams;
+use std::sync::atomic::AtomicBool;
+
+fn rtp_packet(ssrc: u32, pt: u8, seq: u16, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    rtp::build(
+        &mut out,
+        &Packet {
+            marker: false,
+            payload_type: pt,
+            sequence: seq,
+            timestamp: u32::from(seq) * 160,
+            ssrc,
+            payload,
+        },
+    );
+    out
+}
+
+/// A stranger floods the call's port as fast as loopback goes, with consecutive sequence numbers
+/// and key presses, while the caller listens: the caller still gets its 50 packets a second, the
+/// stranger gets nothing, no key reaches the call, and every dropped datagram is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_flood_on_the_port_neither_holds_back_the_clock_nor_reaches_the_call() {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = socket.local_addr().unwrap();
+    let caller = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let params = MediaParams {
+        law: Law::Ulaw,
+        payload_type: 0,
+        dtmf_pt: Some(101),
+        ssrc: 42,
+        rtp_timeout: Duration::from_secs(60),
+    };
+    let session = MediaSession::new(
+        params,
+        Some(caller.local_addr().unwrap()),
+        Instant::now().into_std(),
+    );
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let metrics = Arc::new(NodeMetrics::default());
+    let task = MediaTask::spawn(
+        socket,
+        session,
+        events_tx,
+        CancellationToken::new(),
+        metrics.clone(),
+    )
+    .unwrap();
+    // The caller's first packet locks the call to it.
+    caller
+        .send_to(&rtp_packet(7, 0, 1, &[0xFF; 160]), port)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let flooding = Arc::new(AtomicBool::new(true));
+    let floods: Vec<_> = (7..10)
+        .map(|host| {
+            let flooding = flooding.clone();
+            std::thread::spawn(move || {
+                let stranger = std::net::UdpSocket::bind(format!("127.0.0.{host}:0")).unwrap();
+                stranger.set_nonblocking(true).unwrap();
+                let (mut sent, mut seq) = (0u64, 0u16);
+                while flooding.load(Ordering::Relaxed) {
+                    let p = if seq.is_multiple_of(4) {
+                        rtp_packet(9, 101, seq, &[9, 0x8A, 0, 160])
+                    } else {
+                        rtp_packet(9, 0, seq, &[0x80; 160])
+                    };
+                    if stranger.send_to(&p, port).is_ok() {
+                        sent += 1;
+                    }
+                    seq = seq.wrapping_add(1);
+                }
+                let mut buf = [0u8; 2048];
+                (sent, stranger.recv_from(&mut buf).is_ok())
+            })
+        })
+        .collect();
+    let listen = std::thread::spawn(move || {
+        caller
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let mut buf = [0u8; 2048];
+        // Settle for 200 ms, then count for one second.
+        let settle = std::time::Instant::now() + Duration::from_millis(200);
+        while std::time::Instant::now() < settle {
+            let _ = caller.recv_from(&mut buf);
+        }
+        let until = std::time::Instant::now() + Duration::from_secs(1);
+        let mut got = 0;
+        while std::time::Instant::now() < until {
+            if caller.recv_from(&mut buf).is_ok() {
+                got += 1;
+            }
+        }
+        got
+    });
+    let got = tokio::task::spawn_blocking(move || listen.join().unwrap())
+        .await
+        .unwrap();
+    flooding.store(false, Ordering::Relaxed);
+    let (mut sent, mut stranger_heard) = (0, false);
+    for flood in floods {
+        let (n, heard) = flood.join().unwrap();
+        sent += n;
+        stranger_heard |= heard;
+    }
+    let end = task.finish().await;
+
+    assert!(
+        got >= 40,
+        "the caller got {got} packets in a second under a flood of {sent}; the clock sends 50"
+    );
+    assert!(!stranger_heard, "the stranger was sent media");
+    assert!(
+        events.try_recv().is_err(),
+        "a stranger's key reached the call"
+    );
+    assert!(end.stats.foreign > 0, "{:?}", end.stats);
+    assert_eq!(
+        metrics.rtp_foreign.load(Ordering::Relaxed),
+        end.stats.foreign
+    );
+    assert_eq!(
+        end.stats.jitter.received, 1,
+        "only the caller's packet was used"
+    );
+}
+
+/// Between two ticks the task reads at most its budget; the rest stays queued for the next tick.
+#[tokio::test]
+async fn a_drain_stops_at_its_budget_and_leaves_the_rest_queued() {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = socket.local_addr().unwrap();
+    let stranger = std::net::UdpSocket::bind("127.0.0.7:0").unwrap();
+    let params = MediaParams {
+        law: Law::Ulaw,
+        payload_type: 0,
+        dtmf_pt: Some(101),
+        ssrc: 42,
+        rtp_timeout: Duration::from_secs(60),
+    };
+    let caller = "127.0.0.1:9".parse().unwrap();
+    let mut session = MediaSession::new(params, Some(caller), Instant::now().into_std());
+    session.on_datagram(
+        Instant::now().into_std(),
+        caller,
+        &rtp_packet(7, 0, 1, &[0; 160]),
+    );
+    for seq in 0..100 {
+        stranger
+            .send_to(&rtp_packet(9, 0, seq, &[0x80; 160]), port)
+            .unwrap();
+    }
+    socket.readable().await.unwrap();
+    // Loopback delivers at once, but give the last datagrams a moment to land.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (events, _rx) = mpsc::unbounded_channel();
+    let mut buf = vec![0u8; 2048];
+    let mut foreign = 0;
+    let used = drain(
+        &socket,
+        &mut session,
+        &mut buf,
+        RECV_BUDGET,
+        &events,
+        &mut foreign,
+    );
+    assert_eq!((used, foreign), (RECV_BUDGET, RECV_BUDGET as u64));
+    let used = drain(
+        &socket,
+        &mut session,
+        &mut buf,
+        RECV_BUDGET,
+        &events,
+        &mut foreign,
+    );
+    assert_eq!((used, foreign), (100 - RECV_BUDGET, 100));
+    assert_eq!(session.stats().foreign, 100);
+}
+
+/// A bridged leg's re-INVITE moves its media: the task sends there from then on and takes the new
+/// address's packets, where the old source is now a stranger.
+#[tokio::test]
+async fn a_legs_re_invite_moves_its_media() {
+    let params = MediaParams {
+        law: Law::Ulaw,
+        payload_type: 0,
+        dtmf_pt: None,
+        ssrc: 42,
+        rtp_timeout: Duration::from_secs(60),
+    };
+    let now = Instant::now().into_std();
+    let main = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let caller = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let main_session = MediaSession::new(params, Some(caller.local_addr().unwrap()), now);
+    let (events, _main_events) = mpsc::unbounded_channel();
+    let metrics = Arc::new(NodeMetrics::default());
+    let task = MediaTask::spawn(
+        main,
+        main_session,
+        events,
+        CancellationToken::new(),
+        metrics,
+    )
+    .unwrap();
+    let leg_socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let leg_port = leg_socket.local_addr().unwrap();
+    let old = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let moved = UdpSocket::bind("127.0.0.2:0").await.unwrap();
+    let (leg_events, _leg_rx) = mpsc::unbounded_channel();
+    let (updates, updates_rx) = mpsc::unbounded_channel();
+    task.send(MediaCommand::Bridge(Box::new(Leg {
+        socket: leg_socket,
+        session: MediaSession::new(params, Some(old.local_addr().unwrap()), now),
+        events: leg_events,
+        updates: Some(updates_rx),
+    })));
+    let mut buf = [0u8; 2048];
+    let got = tokio::time::timeout(Duration::from_secs(2), old.recv_from(&mut buf)).await;
+    assert!(got.is_ok(), "the leg's media goes to its SDP address first");
+    old.send_to(&rtp_packet(5, 0, 1, &[0; 160]), leg_port)
+        .await
+        .unwrap();
+    // Let the task read it before the re-INVITE arrives.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    updates
+        .send(RemoteUpdate {
+            remote: Some(moved.local_addr().unwrap()),
+            on_hold: false,
+        })
+        .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(2), moved.recv_from(&mut buf)).await;
+    assert!(
+        got.is_ok(),
+        "after the re-INVITE the leg's media goes to the new address"
+    );
+    moved
+        .send_to(&rtp_packet(6, 0, 1, &[0; 160]), leg_port)
+        .await
+        .unwrap();
+    old.send_to(&rtp_packet(5, 0, 2, &[0; 160]), leg_port)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let end = task.finish().await;
+    assert_eq!(end.leg_stats.jitter.received, 2, "{:?}", end.leg_stats);
+    assert_eq!(end.leg_stats.foreign, 1, "the old source after the move");
+}
