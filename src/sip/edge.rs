@@ -137,10 +137,9 @@ impl Edge {
     /// dropped, so malformed floods are bounded like any other. An INVITE let in has already
     /// taken its token of the new-call rate, valid or not.
     fn invalid(&self, req: &Request, verdict: Verdict) -> Option<Rejection> {
-        match verdict {
-            Verdict::Drop | Verdict::Answer(Answer::Forbidden) => None,
-            Verdict::Pass | Verdict::Answer(_) => validate::check(req).err(),
-        }
+        let read = matches!(verdict, Verdict::Pass | Verdict::Answer(_))
+            && verdict != Verdict::Answer(Answer::Forbidden);
+        read.then(|| validate::check(req).err()).flatten()
     }
 
     /// True at most once a second for each `kind`.
