@@ -34,6 +34,9 @@ pub struct EdgeMetrics {
     pub forbidden: AtomicU64,
     /// Requests for dialogs that do not exist (481) or methods we do not serve (405).
     pub rejected: AtomicU64,
+    /// Requests `sip::validate` refused: malformed (400), not SIP/2.0 (505), or asking for what
+    /// we do not serve (416, 420, 415, 406); broken ACKs are only dropped.
+    pub invalid: AtomicU64,
     /// Refused calls (503) whose row could not be written (queue full or store error).
     pub refused_unrecorded: AtomicU64,
 }
@@ -152,6 +155,7 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         ("rate", &node.edge.dropped),
         ("forbidden", &node.edge.forbidden),
         ("rejected", &node.edge.rejected),
+        ("invalid", &node.edge.invalid),
     ] {
         let _ = writeln!(
             out,

@@ -5,13 +5,14 @@
 //! queue (beyond it, counted as unrecorded).
 
 use super::gate::{Answer, Gate, GateConfig, Knock, Load, Verdict};
+use super::validate::{self, Rejection};
 use super::{admission, request};
 use crate::metrics::NodeMetrics;
 use crate::store::{NewCall, Store};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::prelude::HeadersExt;
-use rsipstack::sip::{Header, Request, Response, SipMessage, StatusCode};
+use rsipstack::sip::{Header, Method, Request, Response, SipMessage, StatusCode, Version};
 use rsipstack::transaction::endpoint::TransportEventInspector;
 use rsipstack::transaction::key::TransactionRole;
 use rsipstack::transport::TransportEvent;
@@ -130,6 +131,17 @@ impl Edge {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// What is wrong with a request the door would let in or answer (`sip::validate`). A
+    /// stranger's INVITE is not read: it gets 403 whatever it holds, which costs less and tells
+    /// a scanner nothing about our parser. Nor is a request over its source's rate: it is
+    /// dropped, so malformed floods are bounded like any other. An INVITE let in has already
+    /// taken its token of the new-call rate, valid or not.
+    fn invalid(&self, req: &Request, verdict: Verdict) -> Option<Rejection> {
+        let read = matches!(verdict, Verdict::Pass | Verdict::Answer(_))
+            && verdict != Verdict::Answer(Answer::Forbidden);
+        read.then(|| validate::check(req).err()).flatten()
+    }
+
     /// True at most once a second for each `kind`.
     fn may_log(&self, kind: usize) -> bool {
         let now = chrono::Utc::now().timestamp_millis();
@@ -166,6 +178,18 @@ impl TransportEventInspector for EdgeInspector {
         };
         let edge = &self.0;
         let verdict = edge.judge(&req, source);
+        if let Some(rejection) = edge.invalid(&req, verdict) {
+            edge.metrics.edge.invalid.fetch_add(1, Ordering::Relaxed);
+            debug!(%source, method = %req.method, %rejection, "refusing an invalid request");
+            // An ACK is never answered (RFC 3261 §17.2.1): a broken one is only dropped.
+            if req.method != Method::Ack {
+                let resp = rejection_response(&req, &rejection, &edge.user_agent);
+                if let Err(e) = connection.send(resp.into(), Some(&from)).await {
+                    debug!(%source, error = %e, "cannot send a stateless response");
+                }
+            }
+            return None;
+        }
         edge.count(verdict);
         match verdict {
             Verdict::Pass => Some(TransportEvent::Incoming(req.into(), connection, from)),
@@ -241,14 +265,38 @@ pub fn stateless_response(req: &Request, answer: Answer, user_agent: &str) -> Re
             vec![Header::Other("Allow".into(), ALLOW.into())],
         ),
     };
+    reply(req, status, None, extra, user_agent)
+}
+
+/// The stateless answer to a request `sip::validate` refuses: its status, a reason phrase saying
+/// what is wrong for a 400, and the header fields the status calls for.
+pub fn rejection_response(req: &Request, rejection: &Rejection, user_agent: &str) -> Response {
+    let (status, reason) = (rejection.status(), rejection.reason());
+    reply(req, status, reason, rejection.headers(), user_agent)
+}
+
+/// The response itself. Of a field the request repeats (it may be malformed), only the first is
+/// echoed: one Call-ID, From and CSeq, every Via. Always SIP/2.0, whatever the request spoke.
+fn reply(
+    req: &Request,
+    status: StatusCode,
+    reason: Option<String>,
+    extra: Vec<Header>,
+    user_agent: &str,
+) -> Response {
+    let mut seen = [false; 3];
     let mut headers: Vec<Header> = req
         .headers
         .iter()
         .filter(|h| {
-            matches!(
-                h,
-                Header::Via(_) | Header::From(_) | Header::CallId(_) | Header::CSeq(_)
-            )
+            let once = match h {
+                Header::Via(_) => return true,
+                Header::From(_) => &mut seen[0],
+                Header::CallId(_) => &mut seen[1],
+                Header::CSeq(_) => &mut seen[2],
+                _ => return false,
+            };
+            !std::mem::replace(once, true)
         })
         .cloned()
         .collect();
@@ -262,10 +310,15 @@ pub fn stateless_response(req: &Request, answer: Answer, user_agent: &str) -> Re
     headers.extend(extra);
     headers.push(Header::Other("Server".into(), user_agent.into()));
     headers.push(Header::ContentLength(0u32.into()));
+    // rsipstack writes the standard phrase of a code it knows: a phrase of our own rides in Other.
+    let status_code = match reason {
+        Some(phrase) => StatusCode::Other(status.code(), phrase),
+        None => status,
+    };
     Response {
-        status_code: status,
+        status_code,
         wire_reason: None,
-        version: req.version,
+        version: Version::V2,
         headers: headers.into(),
         body: Vec::new(),
     }

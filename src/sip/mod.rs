@@ -10,3 +10,4 @@ pub mod gate;
 pub mod leg;
 pub mod register;
 pub mod request;
+pub mod validate;
