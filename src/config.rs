@@ -324,7 +324,7 @@ impl Default for Config {
                 trust_identity_from: None,
             },
             sip: Sip {
-                trunk_requests_per_second: 20_000,
+                trunk_requests_per_second: 10_000,
                 requests_per_second_per_source: 50,
                 tracked_sources: 10_000,
             },
