@@ -4,6 +4,7 @@
 
 use super::HttpState;
 use super::error::ApiError;
+use super::front::ClientAddr;
 use crate::auth;
 use crate::store::Role;
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -103,12 +104,18 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     authority.eq_ignore_ascii_case(host)
 }
 
-/// The client address for the failed-login limit.
+/// The client's address as the front layer settled it (trusted proxies considered).
 pub fn client_ip(parts: &Parts) -> IpAddr {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .get::<ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 

@@ -8,6 +8,7 @@ mod complaints;
 mod console;
 mod error;
 mod extract;
+mod front;
 mod roster;
 
 pub use auth::{AuthCache, Caller};
@@ -41,6 +42,8 @@ pub struct HttpState {
     /// The console shows instants in the company's zone.
     pub time_zone: chrono_tz::Tz,
     pub company: Arc<str>,
+    /// Host names answered to and proxies believed (checked before any handler).
+    pub front: Arc<front::Front>,
 }
 
 impl HttpState {
@@ -49,6 +52,7 @@ impl HttpState {
         metrics: Arc<NodeMetrics>,
         config: &Config,
         events: EventBus,
+        bound: std::net::SocketAddr,
     ) -> HttpState {
         HttpState {
             store,
@@ -59,6 +63,7 @@ impl HttpState {
             events,
             time_zone: config.company.time_zone,
             company: Arc::from(config.company.name.as_str()),
+            front: Arc::new(front::Front::new(&config.http, bound)),
         }
     }
 }
@@ -126,6 +131,11 @@ pub fn router(state: HttpState) -> Router {
         .merge(console::router())
         .fallback(console::not_found)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        // Outermost: a foreign Host is refused before anything else runs.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            front::guard,
+        ))
         .with_state(state)
 }
 
