@@ -15,6 +15,12 @@ use support::Service;
 /// Sends `head` (request line and headers, `\r\n`-separated, without the blank line) and `body`;
 /// returns the status and the response head.
 fn raw(addr: SocketAddr, head: &str, body: &str) -> (u16, String) {
+    let (status, head, _) = exchange(addr, head, body);
+    (status, head)
+}
+
+/// As `raw`, with the response body too.
+fn exchange(addr: SocketAddr, head: &str, body: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let msg = format!(
@@ -30,8 +36,28 @@ fn raw(addr: SocketAddr, head: &str, body: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("no status in {text:?}"));
-    let head = text.split("\r\n\r\n").next().unwrap_or("").to_string();
-    (status, head)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+/// Every byte but letters and digits percent-encoded, as a form would send it.
+fn form_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then_some(v.trim())
+    })
 }
 
 fn get(svc: &Service, path: &str, host: &str) -> u16 {
@@ -122,4 +148,72 @@ fn foreign_hosts_get_421_before_any_handler() {
         "",
     );
     assert_eq!(status, 200);
+}
+
+#[test]
+fn after_sign_in_next_is_followed_only_to_a_path_on_this_site() {
+    let svc = Service::start("");
+    let token = admin(&svc);
+    let ours = format!("127.0.0.1:{}", svc.http.port());
+    let sign_in = |next: &str, token: &str| {
+        let body = format!("token={}&next={}", form_escape(token), form_escape(next));
+        exchange(
+            svc.http,
+            &format!(
+                "POST /login HTTP/1.1\r\nHost: {ours}\r\nOrigin: http://{ours}\r\n\
+                 Content-Type: application/x-www-form-urlencoded"
+            ),
+            &body,
+        )
+    };
+
+    // Happy: a path on this site is where the user goes after signing in.
+    for next in ["/calls/x?y=1", "/complaints?status=open", "/"] {
+        let (status, head, _) = sign_in(next, &token);
+        assert_eq!(status, 303, "{next:?}: {head}");
+        assert_eq!(header(&head, "location"), Some(next), "{head}");
+    }
+    // Everything else goes to `/`, never off-site, never a 500.
+    for next in [
+        "/\t/evil.example/",
+        "/\r\nSet-Cookie: fd_session=stolen",
+        "/\n/evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+        "javascript:alert(1)",
+    ] {
+        let (status, head, _) = sign_in(next, &token);
+        assert_eq!(status, 303, "{next:?}: {head}");
+        assert_eq!(header(&head, "location"), Some("/"), "{next:?}: {head}");
+        assert!(!head.contains("stolen"), "{head}");
+    }
+
+    // The login page carries only a safe `next` into its form, whatever the link said (the
+    // template escapes `/` as `&#x2f;`).
+    let (status, _, html) = exchange(
+        svc.http,
+        &format!("GET /login?next=%2Fcalls%2Fx HTTP/1.1\r\nHost: {ours}"),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"name="next" value="&#x2f;calls&#x2f;x""#),
+        "{html}"
+    );
+    let (status, _, html) = exchange(
+        svc.http,
+        &format!("GET /login?next=%2F%09%2Fevil.example%2F HTTP/1.1\r\nHost: {ours}"),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"name="next" value="&#x2f;""#), "{html}");
+    assert!(!html.contains("evil.example"), "{html}");
+    // A wrong token shows the form again, with the same safe `next`.
+    let (status, _, html) = sign_in(
+        "//evil.example/",
+        "fd_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+    );
+    assert_eq!(status, 401);
+    assert!(html.contains(r#"name="next" value="&#x2f;""#), "{html}");
 }

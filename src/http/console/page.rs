@@ -173,9 +173,21 @@ impl From<crate::store::StoreError> for PageError {
     }
 }
 
-/// Only a path on this server may be a place to come back to (no `//host` or `scheme:`).
+/// Longer `next` values are not paths this console produces.
+const MAX_NEXT: usize = 2048;
+
+/// Only a path on this server may be a place to come back to; anything else is `/`.
+///
+/// A single leading `/` (not `//host` or `/\host`, which browsers read as another host), no
+/// scheme, no backslash anywhere, and nothing but visible ASCII: browsers drop TAB, CR and LF
+/// from URLs, so `/<TAB>/evil.example` would become `//evil.example`, and a CR or LF cannot go
+/// into a `Location` header at all. Paths this console links to are percent-encoded ASCII.
 pub fn local_path(next: &str) -> &str {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let bytes = next.as_bytes();
+    let ok = next.len() <= MAX_NEXT
+        && bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'\\');
     if ok { next } else { "/" }
 }
 
@@ -221,14 +233,35 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(local_path("/calls/x?y=1"), "/calls/x?y=1");
-        for bad in [
-            "//evil.example/",
-            "https://evil.example/",
-            "evil",
-            "/\\evil",
+        for good in [
+            "/",
+            "/calls/x?y=1",
+            "/clients/%2B37061234500",
+            "/complaints?status=open#c7",
+            "/a:b",
         ] {
-            assert_eq!(local_path(bad), "/", "{bad}");
+            assert_eq!(local_path(good), good);
+        }
+        let long = format!("/{}", "a".repeat(MAX_NEXT));
+        for bad in [
+            "",
+            "//evil.example/",
+            "///evil.example/",
+            "/\\evil.example/",
+            "/x\\y",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/ok\r\nSet-Cookie: x=1",
+            "/ok\u{7f}",
+            "/ok\u{85}",
+            "/with space",
+            "/caf\u{e9}",
+            long.as_str(),
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
         }
     }
 
