@@ -9,10 +9,13 @@ mod console;
 mod error;
 mod extract;
 mod front;
+mod limits;
 mod roster;
+mod verify;
 
-pub use auth::{AuthCache, Caller};
+pub use auth::Caller;
 pub use error::ApiError;
+pub use verify::Verifier;
 
 use crate::callbacks::Planner;
 use crate::config::Config;
@@ -32,7 +35,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct HttpState {
     pub store: Store,
-    pub auth: Arc<AuthCache>,
+    pub auth: Arc<Verifier>,
     pub metrics: Arc<NodeMetrics>,
     /// Reads national numbers in paths and bodies.
     pub region: Region,
@@ -56,7 +59,7 @@ impl HttpState {
     ) -> HttpState {
         HttpState {
             store,
-            auth: Arc::new(AuthCache::default()),
+            auth: Arc::new(Verifier::new(&config.http)),
             metrics,
             region: config.company.default_region,
             planner: Arc::new(Planner::from_config(config)),

@@ -138,6 +138,11 @@ pub enum PageError {
         status: StatusCode,
         message: String,
     },
+    /// 429: the page says why and `Retry-After` says when.
+    Throttled {
+        message: String,
+        retry_after: u64,
+    },
 }
 
 impl PageError {
@@ -159,6 +164,12 @@ impl From<ApiError> for PageError {
     fn from(e: ApiError) -> PageError {
         if e.status == StatusCode::UNAUTHORIZED {
             return PageError::Login { next: "/".into() };
+        }
+        if let Some(retry_after) = e.retry_after {
+            return PageError::Throttled {
+                message: e.message,
+                retry_after,
+            };
         }
         PageError::Status {
             status: e.status,
@@ -214,6 +225,21 @@ impl IntoResponse for PageError {
                     resp.headers_mut()
                         .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
                 }
+                resp
+            }
+            PageError::Throttled {
+                message,
+                retry_after,
+            } => {
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                let title = status.canonical_reason().unwrap_or("Error");
+                let mut resp = render(
+                    status,
+                    "error.html",
+                    context! { status => status.as_u16(), title => title, message => message },
+                );
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 resp
             }
         }
