@@ -170,6 +170,28 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
     }
 }
 
+/// Requests per user (recording access): one bucket per user name. Users are authenticated, so
+/// the keys are bounded by the users table; the map is bounded anyway.
+#[derive(Debug)]
+pub struct PerUser {
+    buckets: std::sync::Mutex<Buckets<String>>,
+}
+
+impl PerUser {
+    pub fn new(rate: Rate, max_keys: usize) -> PerUser {
+        PerUser {
+            buckets: std::sync::Mutex::new(Buckets::new(rate, max_keys)),
+        }
+    }
+
+    /// Spends one of `user`'s requests, or says when the next one is allowed.
+    pub fn spend(&self, user: &str, now: Instant) -> Result<(), RetryAfter> {
+        // A poisoned lock only means a panic elsewhere mid-update; the counts are still usable.
+        let mut b = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        b.take(&user.to_string(), 1, now)
+    }
+}
+
 /// The key an address is limited under: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its /64,
 /// since one subscriber usually holds a whole /64 and could otherwise change address per try.
 pub fn address_key(ip: IpAddr) -> IpAddr {
@@ -271,6 +293,24 @@ mod tests {
         assert_eq!(b.len(), 1000);
         assert_eq!(b.take(&5000, 1, t0 + secs(61)), Ok(()));
         assert_eq!(b.len(), 1, "only the newest key is left");
+    }
+
+    #[test]
+    fn each_user_has_their_own_allowance() {
+        let t0 = Instant::now();
+        let per_user = PerUser::new(
+            Rate {
+                burst: 3,
+                per_minute: 60,
+            },
+            100,
+        );
+        for _ in 0..3 {
+            assert_eq!(per_user.spend("anna", t0), Ok(()));
+        }
+        assert_eq!(per_user.spend("anna", t0).map_err(RetryAfter::secs), Err(1));
+        assert_eq!(per_user.spend("ben", t0), Ok(()));
+        assert_eq!(per_user.spend("anna", t0 + secs(1)), Ok(()));
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod error;
 mod extract;
 mod front;
 mod limits;
+mod range;
+mod recordings;
 mod roster;
 mod verify;
 
@@ -22,7 +24,7 @@ use crate::config::Config;
 use crate::events::EventBus;
 use crate::metrics::{self, NodeMetrics};
 use crate::phone::Region;
-use crate::store::{AuditEntry, Role, Store};
+use crate::store::Store;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -47,6 +49,8 @@ pub struct HttpState {
     pub company: Arc<str>,
     /// Host names answered to and proxies believed (checked before any handler).
     pub front: Arc<front::Front>,
+    /// Recording requests per user (each one is an audit row).
+    pub recording_limits: Arc<limits::PerUser>,
 }
 
 impl HttpState {
@@ -67,9 +71,19 @@ impl HttpState {
             time_zone: config.company.time_zone,
             company: Arc::from(config.company.name.as_str()),
             front: Arc::new(front::Front::new(&config.http, bound)),
+            recording_limits: Arc::new(limits::PerUser::new(
+                limits::Rate {
+                    burst: config.http.recording_burst,
+                    per_minute: config.http.recording_requests_per_minute,
+                },
+                RECORDING_LIMIT_KEYS,
+            )),
         }
     }
 }
+
+/// Users tracked by the recording limit at most (far above any real roster).
+const RECORDING_LIMIT_KEYS: usize = 65_536;
 
 /// Requests carry at most this much body (the API takes small JSON documents only).
 const MAX_BODY: usize = 64 * 1024;
@@ -102,8 +116,8 @@ pub fn router(state: HttpState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(calls::list))
         .routes(routes!(calls::detail))
-        .routes(routes!(calls::recording))
-        .routes(routes!(audit))
+        .routes(routes!(recordings::recording))
+        .routes(routes!(recordings::audit))
         .routes(routes!(cards::card, cards::put_card))
         .routes(routes!(cards::list_dnc, cards::add_dnc))
         .routes(routes!(cards::remove_dnc))
@@ -154,17 +168,6 @@ async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse,
         )],
         body,
     ))
-}
-
-/// The access-audit log, newest first; admins only.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
-    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody)))]
-async fn audit(
-    State(state): State<HttpState>,
-    caller: Caller,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    caller.require(Role::Admin)?;
-    Ok(Json(state.store.list_audit(500).await?))
 }
 
 /// 200 when the store answers, 503 otherwise, so a dispatcher can take the node out.
