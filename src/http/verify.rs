@@ -6,8 +6,9 @@
 //! 2. Otherwise the attempt is counted against its address, then its account, *before* the hash
 //!    is checked (`limits::SignInLimits`): parallel attempts cannot all pass a check that only
 //!    sees finished failures. A token that verifies gives its count back.
-//! 3. argon2 runs in one of `verify_concurrency` slots; each holds ~19 MiB while it runs, so the
-//!    slots bound the memory. An attempt that cannot get a slot within `verify_wait_ms` gets 429.
+//! 3. argon2 runs in one of `verify_concurrency` slots, each with its own ~19 MiB of working
+//!    memory, allocated once and reused (`auth::HashMemory`), so the slots bound the memory. An
+//!    attempt that cannot get a slot within `verify_wait_ms` gets 429.
 //!
 //! A token that verified in the last day is "known": it skips the counting of step 2 (an
 //! attacker cannot produce one without the token itself), so a noisy neighbour at the same
@@ -94,6 +95,8 @@ pub struct Verifier {
     known: Mutex<Memory<()>>,
     limits: Mutex<SignInLimits>,
     slots: Arc<Semaphore>,
+    /// One working memory per slot, taken while a check runs.
+    memories: Arc<Mutex<Vec<auth::HashMemory>>>,
     wait: Duration,
 }
 
@@ -123,6 +126,7 @@ impl Verifier {
                 LIMIT_KEYS,
             )),
             slots: Arc::new(Semaphore::new(http.verify_concurrency)),
+            memories: Arc::new(Mutex::new(Vec::new())),
             wait: Duration::from_millis(http.verify_wait_ms),
         }
     }
@@ -188,8 +192,9 @@ impl Verifier {
         }
     }
 
-    /// argon2 in a slot. The permit moves into the blocking task, so a client that goes away
-    /// mid-check does not free its slot while the hash is still being computed.
+    /// argon2 in a slot, in that slot's memory. The permit moves into the blocking task, so a
+    /// client that goes away mid-check does not free its slot while the hash is still being
+    /// computed; the memory goes back to the pool before the slot is freed.
     async fn check(&self, token: &str, hash: &str) -> Result<bool, ApiError> {
         let busy = || ApiError::too_many("busy", "too many sign-ins at once; try again", 1);
         let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
@@ -197,8 +202,12 @@ impl Verifier {
             .map_err(|_| busy())?
             .map_err(|_| busy())?;
         let (token, hash) = (token.to_string(), hash.to_string());
+        let memories = self.memories.clone();
         tokio::task::spawn_blocking(move || {
-            let valid = auth::verify(&token, &hash);
+            // Holding a permit, there is a memory for us unless this is the slot's first check.
+            let mut memory = lock(&memories).pop().unwrap_or_default();
+            let valid = auth::verify_in(&token, &hash, &mut memory);
+            lock(&memories).push(memory);
             drop(permit);
             valid
         })
