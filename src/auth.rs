@@ -3,7 +3,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
@@ -55,15 +55,54 @@ pub fn key_id(token: &str) -> Option<&str> {
     (key.len() == KEY_LEN && secret.len() == SECRET_LEN).then_some(key)
 }
 
-/// Checks `token` against a stored hash; argon2's comparison is constant-time.
+/// Checks `token` against a stored hash; the comparison is constant-time.
 pub fn verify(token: &str, stored_hash: &str) -> bool {
-    PasswordHash::new(stored_hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(token.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    verify_in(token, stored_hash, &mut HashMemory::default())
+}
+
+/// A stored hash asking for more memory than this per check (64 MiB; `issue` uses 19 MiB) is
+/// refused rather than honoured: the row, not the request, would decide how much we allocate.
+const MAX_BLOCKS: usize = 64 * 1024;
+
+/// argon2's working memory (~19 MiB), kept between checks. Allocating it afresh for every check
+/// left it with the allocator: a service checking 4 tokens at a time grew by ~19 MiB per check
+/// and did not give it back. A few of these, reused, bound the memory instead.
+#[derive(Default)]
+pub struct HashMemory(Vec<argon2::Block>);
+
+/// `verify`, in `memory` (grown once to the hash's cost, then reused).
+pub fn verify_in(token: &str, stored_hash: &str, memory: &mut HashMemory) -> bool {
+    check_in(token, stored_hash, memory).unwrap_or(false)
+}
+
+/// What `PasswordVerifier::verify_password` does, with our memory: parameters, algorithm,
+/// version and salt from the stored string, the hash recomputed, outputs compared in constant
+/// time (`password_hash::Output`'s equality).
+fn check_in(token: &str, stored_hash: &str, memory: &mut HashMemory) -> Option<bool> {
+    let hash = PasswordHash::new(stored_hash).ok()?;
+    let (salt, expected) = (hash.salt?, hash.hash?);
+    let algorithm = argon2::Algorithm::try_from(hash.algorithm).ok()?;
+    let version = match hash.version {
+        Some(v) => argon2::Version::try_from(v).ok()?,
+        None => argon2::Version::default(),
+    };
+    let params = argon2::Params::try_from(&hash).ok()?;
+    let blocks = params.block_count();
+    if blocks > MAX_BLOCKS {
+        return None;
+    }
+    if memory.0.len() < blocks {
+        memory.0.resize(blocks, argon2::Block::default());
+    }
+    let mut salt_buf = [0u8; 64];
+    let salt = salt.decode_b64(&mut salt_buf).ok()?;
+    let ctx = Argon2::new(algorithm, version, params);
+    let computed = argon2::password_hash::Output::init_with(expected.len(), |out| {
+        ctx.hash_password_into_with_memory(token.as_bytes(), salt, out, &mut memory.0[..])
+            .map_err(|_| argon2::password_hash::Error::Password)
+    })
+    .ok()?;
+    Some(computed == expected)
 }
 
 #[cfg(test)]
@@ -80,6 +119,35 @@ mod tests {
         forged.push(if t.token.ends_with('A') { 'B' } else { 'A' });
         assert!(!verify(&forged, &t.hash));
         assert!(!t.hash.contains(&t.token));
+    }
+
+    #[test]
+    fn one_memory_serves_many_checks_and_matches_the_library() {
+        use argon2::PasswordVerifier;
+        let (a, b) = (issue().unwrap(), issue().unwrap());
+        let mut memory = HashMemory::default();
+        for _ in 0..2 {
+            assert!(verify_in(&a.token, &a.hash, &mut memory));
+            assert!(verify_in(&b.token, &b.hash, &mut memory));
+            assert!(!verify_in(&a.token, &b.hash, &mut memory));
+        }
+        // The library's own verifier agrees on the same hashes.
+        let parsed = PasswordHash::new(&a.hash).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(a.token.as_bytes(), &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b.token.as_bytes(), &parsed)
+                .is_err()
+        );
+        // Garbage and absurd costs are refused, not honoured.
+        assert!(!verify_in(&a.token, "not a hash", &mut memory));
+        let greedy = a.hash.replace("m=19456", "m=4194304");
+        assert_ne!(greedy, a.hash);
+        assert!(!verify_in(&a.token, &greedy, &mut memory));
     }
 
     #[test]

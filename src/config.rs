@@ -16,6 +16,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+mod http;
+pub use http::{HostPattern, Http, split_host};
+
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
     "database_url",
@@ -33,6 +36,7 @@ const ENV_KEYS: &[&str] = &[
     "calls",
     "routing",
     "flow",
+    "http",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +90,8 @@ pub struct Config {
     pub routing: Routing,
     /// The call flow (menus, keys, timeouts); see docs/call-flow.md.
     pub flow: crate::flow::FlowConfig,
+    /// Proxies believed, host names answered to, sign-in and recording limits.
+    pub http: Http,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -343,6 +349,7 @@ impl Default for Config {
                 join_when_all_away: false,
             },
             flow: crate::flow::FlowConfig::default(),
+            http: Http::default(),
         }
     }
 }
@@ -425,6 +432,7 @@ impl Config {
             });
         }
         self.flow.validate()?;
+        self.http.validate()?;
         if self.calls.max_new_per_second == 0 {
             return Err(ConfigError::Key {
                 key: "calls.max_new_per_second",

@@ -54,12 +54,17 @@ impl Server {
         }
     }
 
+    /// A GET naming this server in `Host`, as a client that reached it by its address would.
     fn get(&self, path: &str) -> String {
+        self.get_as(path, &self.http)
+    }
+
+    fn get_as(&self, path: &str, host: &str) -> String {
         let mut s = TcpStream::connect(&self.http).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut out = String::new();
@@ -98,6 +103,9 @@ fn serve_answers_health_and_stops_on_sigterm() {
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.contains("\"status\":\"ok\""), "{resp}");
     assert!(server.get("/nope").starts_with("HTTP/1.1 404"));
+    // Another name is refused before any handler; health checks by any name still answer.
+    assert!(server.get_as("/nope", "x").starts_with("HTTP/1.1 421"));
+    assert!(server.get_as("/healthz", "x").starts_with("HTTP/1.1 200"));
     let data = server._dir.path().join("data");
     assert!(
         data.join("frontdesk.db").is_file(),

@@ -151,3 +151,97 @@ fn missing_file_is_an_error() {
         Ok(())
     });
 }
+
+#[test]
+fn http_defaults_trust_no_proxy_and_limit_sign_ins() {
+    let h = Config::default().http;
+    assert!(h.trusted_proxies.is_empty());
+    assert!(h.allowed_hosts.is_empty());
+    assert_eq!(h.failures_per_address, 20);
+    assert_eq!(h.failures_per_account, 10);
+    assert_eq!(h.verify_concurrency, 4);
+    assert_eq!(h.token_cache_seconds, 60);
+    assert_eq!(h.recording_requests_per_minute, 120);
+}
+
+#[test]
+fn http_keys_come_from_file_and_environment() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "f.toml",
+            r#"
+            [http]
+            allowed_hosts = ["Frontdesk.Example.com", "10.0.0.5:8080", "[::1]:9000", "*"]
+            failures_per_account = 5
+            "#,
+        )?;
+        jail.set_env("FRONTDESK_HTTP__TRUSTED_PROXIES", "[\"10.0.0.0/8\"]");
+        let c = load(Some("f.toml"), &Overrides::default()).unwrap();
+        assert_eq!(c.http.trusted_proxies, vec!["10.0.0.0/8".parse().unwrap()]);
+        assert_eq!(
+            c.http.allowed_hosts,
+            vec![
+                HostPattern::Host {
+                    host: "frontdesk.example.com".into(),
+                    port: None
+                },
+                HostPattern::Host {
+                    host: "10.0.0.5".into(),
+                    port: Some(8080)
+                },
+                HostPattern::Host {
+                    host: "[::1]".into(),
+                    port: Some(9000)
+                },
+                HostPattern::Any,
+            ]
+        );
+        assert_eq!(c.http.failures_per_account, 5);
+        assert_eq!(
+            c.http.failures_per_address, 20,
+            "untouched keys keep defaults"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_http_values_name_their_key() {
+    let e = error_of("[http]\nallowed_hosts = [\"https://frontdesk.example.com/\"]\n");
+    assert!(e.contains("http.allowed_hosts"), "{e}");
+    let e = error_of("[http]\ntrusted_proxies = [\"10.0.0.0/40\"]\n");
+    assert!(e.contains("http.trusted_proxies"), "{e}");
+    let e = error_of("[http]\nverify_concurrency = 0\n");
+    assert!(e.contains("http.verify_concurrency"), "{e}");
+    let e = error_of("[http]\nfailures_per_address = 0\n");
+    assert!(e.contains("http.failures_per_address"), "{e}");
+}
+
+#[test]
+fn host_values_split_into_name_and_port() {
+    assert_eq!(
+        split_host("LocalHost:8080"),
+        Some(("localhost".into(), Some(8080)))
+    );
+    assert_eq!(
+        split_host("example.com."),
+        Some(("example.com".into(), None))
+    );
+    assert_eq!(
+        split_host("example.com:"),
+        Some(("example.com".into(), None))
+    );
+    assert_eq!(split_host("[::1]:80"), Some(("[::1]".into(), Some(80))));
+    assert_eq!(split_host("[::1]"), Some(("[::1]".into(), None)));
+    for bad in [
+        "",
+        "user@example.com",
+        "example.com/x",
+        "example.com:99999",
+        "example.com:x",
+        "exa mple.com",
+        "a\\b",
+    ] {
+        assert_eq!(split_host(bad), None, "{bad:?}");
+    }
+}

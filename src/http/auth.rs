@@ -1,23 +1,15 @@
-//! Bearer tokens and roles. A token is checked against its argon2 hash once, then remembered (by
-//! its SHA-256) for a minute, so argon2's deliberate slowness is paid per login, not per request.
-//! Failed attempts are counted per address; past the limit the address gets 429 for a while.
+//! Bearer tokens, the console cookie and roles: who is asking, and whether a cookie-borne change
+//! comes from this server's own pages. Checking the token itself, under the sign-in limits, is
+//! `verify::Verifier`'s job.
 
 use super::HttpState;
 use super::error::ApiError;
-use crate::auth;
+use super::front::ClientAddr;
 use crate::store::Role;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use axum::http::{HeaderMap, Method, header};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-const CACHE_TTL: Duration = Duration::from_secs(60);
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-const MAX_FAILURES: u32 = 20;
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,30 +30,6 @@ impl Caller {
                 role.as_str()
             )))
         }
-    }
-}
-
-#[derive(Default)]
-pub struct AuthCache {
-    verified: Mutex<HashMap<[u8; 32], (Caller, Instant)>>,
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-}
-
-impl AuthCache {
-    fn blocked(&self, ip: IpAddr, now: Instant) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures.get(&ip).is_some_and(|(n, since)| {
-            *n >= MAX_FAILURES && now.duration_since(*since) < FAILURE_WINDOW
-        })
-    }
-
-    fn failed(&self, ip: IpAddr, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = failures.entry(ip).or_insert((0, now));
-        if now.duration_since(entry.1) >= FAILURE_WINDOW {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
     }
 }
 
@@ -103,67 +71,19 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     authority.eq_ignore_ascii_case(host)
 }
 
-/// The client address for the failed-login limit.
+/// The client's address as the front layer settled it (trusted proxies considered).
 pub fn client_ip(parts: &Parts) -> IpAddr {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .get::<ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
-}
-
-impl AuthCache {
-    /// Who `token` belongs to. Failures count against `ip`; past the limit the address gets 429
-    /// whatever it presents. Shared by the bearer header, the console cookie and the login form.
-    pub async fn verify(
-        &self,
-        state: &HttpState,
-        ip: IpAddr,
-        token: &str,
-    ) -> Result<Caller, ApiError> {
-        let now = Instant::now();
-        if self.blocked(ip, now) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_failures",
-                "too many failed logins; wait a minute",
-            ));
-        }
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        if let Some((caller, at)) = self
-            .verified
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&digest)
-            && now.duration_since(*at) < CACHE_TTL
-        {
-            return Ok(caller.clone());
-        }
-        let fail = || {
-            self.failed(ip, now);
-            ApiError::unauthorized("invalid token")
-        };
-        let key = auth::key_id(token).ok_or_else(fail)?;
-        let user = state.store.user_by_key(key).await?.ok_or_else(fail)?;
-        let hash = user.token_hash.clone();
-        let presented = token.to_string();
-        let valid = tokio::task::spawn_blocking(move || auth::verify(&presented, &hash))
-            .await
-            .unwrap_or(false);
-        if !valid {
-            return Err(fail());
-        }
-        let caller = Caller {
-            name: user.name,
-            role: user.role,
-            agent_id: user.agent_id,
-        };
-        self.verified
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(digest, (caller.clone(), now));
-        Ok(caller)
-    }
 }
 
 impl FromRequestParts<HttpState> for Caller {

@@ -1,4 +1,4 @@
-//! Calls: filtered, paginated list; one call with its timeline; its recording (with Range, audited).
+//! Calls: filtered, paginated list; one call with its timeline. Its recording is `recordings`'.
 
 use super::HttpState;
 use super::auth::Caller;
@@ -6,13 +6,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Path, Query};
 use crate::store::{CallRow, CallsFilter, Role};
 use axum::Json;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Request, header};
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tower::ServiceExt;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -169,48 +165,4 @@ pub async fn detail(
         .map(|(at, kind, detail)| CallEvent { at, kind, detail })
         .collect();
     Ok(Json(CallDetail { call, events }))
-}
-
-#[utoipa::path(get, path = "/api/v1/calls/{id}/recording", tag = "calls", params(("id" = String, Path, description = "call id (UUID)"), ("Range" = Option<String>, Header, description = "bytes=START-END")), security(("bearer" = [])),
-    responses((status = 200, description = "the stereo WAV", content_type = "audio/wav"), (status = 206, description = "the requested range", content_type = "audio/wav"), (status = 416, description = "range not satisfiable"), (status = 404, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
-/// The recording as audio/wav; Range requests get 206. Every access is written to the audit log
-/// before a byte is sent.
-pub async fn recording(
-    State(state): State<HttpState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    req: Request<Body>,
-) -> Result<Response, ApiError> {
-    let call = visible_call(&state, &caller, &id).await?;
-    let path = call
-        .recording
-        .clone()
-        .ok_or_else(|| ApiError::not_found("this call has no recording"))?;
-    let how = match req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(range) => format!("play ({range})"),
-        None => "download".to_string(),
-    };
-    state
-        .store
-        .audit(&caller.name, "recording", &id, Some(&how), Utc::now())
-        .await?;
-    let served = tower_http::services::ServeFile::new(&path)
-        .oneshot(req)
-        .await
-        .map_err(|_| ApiError::not_found("the recording file is missing"))?;
-    let mut resp = served.into_response();
-    if resp.status() == axum::http::StatusCode::NOT_FOUND {
-        return Err(ApiError::not_found("the recording file is missing"));
-    }
-    let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
 }

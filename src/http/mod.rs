@@ -8,17 +8,23 @@ mod complaints;
 mod console;
 mod error;
 mod extract;
+mod front;
+mod limits;
+mod range;
+mod recordings;
 mod roster;
+mod verify;
 
-pub use auth::{AuthCache, Caller};
+pub use auth::Caller;
 pub use error::ApiError;
+pub use verify::Verifier;
 
 use crate::callbacks::Planner;
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::metrics::{self, NodeMetrics};
 use crate::phone::Region;
-use crate::store::{AuditEntry, Role, Store};
+use crate::store::Store;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,7 +37,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct HttpState {
     pub store: Store,
-    pub auth: Arc<AuthCache>,
+    pub auth: Arc<Verifier>,
     pub metrics: Arc<NodeMetrics>,
     /// Reads national numbers in paths and bodies.
     pub region: Region,
@@ -41,6 +47,10 @@ pub struct HttpState {
     /// The console shows instants in the company's zone.
     pub time_zone: chrono_tz::Tz,
     pub company: Arc<str>,
+    /// Host names answered to and proxies believed (checked before any handler).
+    pub front: Arc<front::Front>,
+    /// Recording requests per user (each one is an audit row).
+    pub recording_limits: Arc<limits::PerUser>,
 }
 
 impl HttpState {
@@ -49,19 +59,31 @@ impl HttpState {
         metrics: Arc<NodeMetrics>,
         config: &Config,
         events: EventBus,
+        bound: std::net::SocketAddr,
     ) -> HttpState {
         HttpState {
             store,
-            auth: Arc::new(AuthCache::default()),
+            auth: Arc::new(Verifier::new(&config.http)),
             metrics,
             region: config.company.default_region,
             planner: Arc::new(Planner::from_config(config)),
             events,
             time_zone: config.company.time_zone,
             company: Arc::from(config.company.name.as_str()),
+            front: Arc::new(front::Front::new(&config.http, bound)),
+            recording_limits: Arc::new(limits::PerUser::new(
+                limits::Rate {
+                    burst: config.http.recording_burst,
+                    per_minute: config.http.recording_requests_per_minute,
+                },
+                RECORDING_LIMIT_KEYS,
+            )),
         }
     }
 }
+
+/// Users tracked by the recording limit at most (far above any real roster).
+const RECORDING_LIMIT_KEYS: usize = 65_536;
 
 /// Requests carry at most this much body (the API takes small JSON documents only).
 const MAX_BODY: usize = 64 * 1024;
@@ -94,8 +116,8 @@ pub fn router(state: HttpState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(calls::list))
         .routes(routes!(calls::detail))
-        .routes(routes!(calls::recording))
-        .routes(routes!(audit))
+        .routes(routes!(recordings::recording))
+        .routes(routes!(recordings::audit))
         .routes(routes!(cards::card, cards::put_card))
         .routes(routes!(cards::list_dnc, cards::add_dnc))
         .routes(routes!(cards::remove_dnc))
@@ -126,6 +148,11 @@ pub fn router(state: HttpState) -> Router {
         .merge(console::router())
         .fallback(console::not_found)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        // Outermost: a foreign Host is refused before anything else runs.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            front::guard,
+        ))
         .with_state(state)
 }
 
@@ -141,17 +168,6 @@ async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse,
         )],
         body,
     ))
-}
-
-/// The access-audit log, newest first; admins only.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
-    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody)))]
-async fn audit(
-    State(state): State<HttpState>,
-    caller: Caller,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    caller.require(Role::Admin)?;
-    Ok(Json(state.store.list_audit(500).await?))
 }
 
 /// 200 when the store answers, 503 otherwise, so a dispatcher can take the node out.

@@ -145,6 +145,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         metrics.clone(),
         &config,
         events.clone(),
+        http_addr,
     ))
     .into_make_service_with_connect_info::<SocketAddr>();
     let token = shutdown.child_token();

@@ -1,5 +1,7 @@
 //! The access-audit log: who played or downloaded which recording, when, and how. Append-only (the
-//! schema's triggers refuse UPDATE and DELETE).
+//! schema's triggers refuse UPDATE and DELETE), so whatever goes in stays: every field written
+//! here is bounded by construction (a user name, a call id, a canonical range), never a string a
+//! request chose.
 
 use super::{Result, Store, from_ms, to_ms};
 use chrono::{DateTime, Utc};
@@ -16,7 +18,43 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// How a recording was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingAccess {
+    /// The whole file.
+    Download,
+    /// The inclusive byte range `start..=end`, resolved against the file (a player seeking).
+    Play { start: u64, end: u64 },
+}
+
+impl RecordingAccess {
+    /// The audit row's detail: `download` or `play (bytes=0-1023)`, at most 54 characters.
+    pub fn detail(self) -> String {
+        match self {
+            RecordingAccess::Download => "download".into(),
+            RecordingAccess::Play { start, end } => format!("play (bytes={start}-{end})"),
+        }
+    }
+}
+
+/// Details longer than this (written before ranges were canonical) are cut when listed, so one
+/// page of the log stays small whatever the table holds (the query says 256 as a literal).
+pub const LISTED_DETAIL_CHARS: usize = 256;
+
 impl Store {
+    /// Records that `actor` reached the recording of call `call_id`, before a byte is sent.
+    pub async fn audit_recording(
+        &self,
+        actor: &str,
+        call_id: &str,
+        access: RecordingAccess,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.audit(actor, "recording", call_id, Some(&access.detail()), at)
+            .await
+    }
+
+    /// Appends one entry; callers pass bounded values only (see the module's doc).
     pub async fn audit(
         &self,
         actor: &str,
@@ -38,11 +76,14 @@ impl Store {
         Ok(())
     }
 
-    /// Newest first.
-    pub async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+    /// Newest first: up to `limit` entries with an id below `before` (all when `None`). Keyset
+    /// by id, so pages stay stable while entries are added.
+    pub async fn list_audit(&self, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
-            "SELECT id, at, actor, action, object, detail FROM audit_log ORDER BY id DESC LIMIT $1",
+            "SELECT id, at, actor, action, object, substr(detail, 1, 256) AS detail FROM audit_log \
+             WHERE id < $1 ORDER BY id DESC LIMIT $2",
         )
+        .bind(before.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(self.reader())
         .await?;

@@ -21,7 +21,7 @@ mod timeline_writer;
 mod users;
 
 pub use agents::{Agent, Presence};
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
 pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback, SlaState};
 pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary, Lookup};

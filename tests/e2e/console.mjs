@@ -73,7 +73,7 @@ try {
   await shot("calls");
 
   // One call; play its recording.
-  const audited = (await api("/api/v1/audit")).length;
+  const audited = (await api("/api/v1/audit")).entries.length;
   await Promise.all([page.waitForURL(`**/calls/${CALL}`), page.click(`#calls a[href="/calls/${CALL}"]`)]);
   check((await page.locator("#events tbody tr").count()) >= 1, "the call has no timeline rows");
   await page.evaluate(async () => {
@@ -90,7 +90,7 @@ try {
   console.log(`recording plays: duration ${duration.toFixed(2)} s`);
   await page.evaluate(() => document.querySelector("audio").pause());
   await shot("call");
-  const audit = await api("/api/v1/audit");
+  const audit = (await api("/api/v1/audit")).entries;
   check(audit.length > audited, `audit log did not grow (${audited} -> ${audit.length})`);
   check(
     audit.some((e) => e.object === CALL && e.action === "recording"),

@@ -1,6 +1,8 @@
 //! A real `frontdesk serve` on ephemeral ports with its own data directory, and real SIPp callers.
 #![allow(dead_code)]
 
+pub mod api;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

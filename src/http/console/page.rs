@@ -138,6 +138,11 @@ pub enum PageError {
         status: StatusCode,
         message: String,
     },
+    /// 429: the page says why and `Retry-After` says when.
+    Throttled {
+        message: String,
+        retry_after: u64,
+    },
 }
 
 impl PageError {
@@ -160,6 +165,12 @@ impl From<ApiError> for PageError {
         if e.status == StatusCode::UNAUTHORIZED {
             return PageError::Login { next: "/".into() };
         }
+        if let Some(retry_after) = e.retry_after {
+            return PageError::Throttled {
+                message: e.message,
+                retry_after,
+            };
+        }
         PageError::Status {
             status: e.status,
             message: e.message,
@@ -173,9 +184,21 @@ impl From<crate::store::StoreError> for PageError {
     }
 }
 
-/// Only a path on this server may be a place to come back to (no `//host` or `scheme:`).
+/// Longer `next` values are not paths this console produces.
+const MAX_NEXT: usize = 2048;
+
+/// Only a path on this server may be a place to come back to; anything else is `/`.
+///
+/// A single leading `/` (not `//host` or `/\host`, which browsers read as another host), no
+/// scheme, no backslash anywhere, and nothing but visible ASCII: browsers drop TAB, CR and LF
+/// from URLs, so `/<TAB>/evil.example` would become `//evil.example`, and a CR or LF cannot go
+/// into a `Location` header at all. Paths this console links to are percent-encoded ASCII.
 pub fn local_path(next: &str) -> &str {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let bytes = next.as_bytes();
+    let ok = next.len() <= MAX_NEXT
+        && bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'\\');
     if ok { next } else { "/" }
 }
 
@@ -204,6 +227,21 @@ impl IntoResponse for PageError {
                 }
                 resp
             }
+            PageError::Throttled {
+                message,
+                retry_after,
+            } => {
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                let title = status.canonical_reason().unwrap_or("Error");
+                let mut resp = render(
+                    status,
+                    "error.html",
+                    context! { status => status.as_u16(), title => title, message => message },
+                );
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                resp
+            }
         }
     }
 }
@@ -221,14 +259,35 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(local_path("/calls/x?y=1"), "/calls/x?y=1");
-        for bad in [
-            "//evil.example/",
-            "https://evil.example/",
-            "evil",
-            "/\\evil",
+        for good in [
+            "/",
+            "/calls/x?y=1",
+            "/clients/%2B37061234500",
+            "/complaints?status=open#c7",
+            "/a:b",
         ] {
-            assert_eq!(local_path(bad), "/", "{bad}");
+            assert_eq!(local_path(good), good);
+        }
+        let long = format!("/{}", "a".repeat(MAX_NEXT));
+        for bad in [
+            "",
+            "//evil.example/",
+            "///evil.example/",
+            "/\\evil.example/",
+            "/x\\y",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/ok\r\nSet-Cookie: x=1",
+            "/ok\u{7f}",
+            "/ok\u{85}",
+            "/with space",
+            "/caf\u{e9}",
+            long.as_str(),
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
         }
     }
 

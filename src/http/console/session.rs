@@ -97,7 +97,14 @@ pub async fn login(
             next,
             Some("That token is not valid."),
         ),
-        Err(e) => login_form(&state, e.status, next, Some(&e.message)),
+        Err(e) => {
+            let mut resp = login_form(&state, e.status, next, Some(&e.message));
+            if let Some(secs) = e.retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            resp
+        }
     }
 }
 

@@ -1,0 +1,156 @@
+//! `[http]`: who the HTTP side believes, which names it answers to, and its abuse limits.
+//! See docs/security.md for why each default is what it is.
+
+use super::ConfigError;
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies). Empty: the socket's peer is
+    /// always the client, whatever a header says.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `Host` values accepted besides the built-in ones (the listen address when it is a specific
+    /// one, and localhost, 127.0.0.1 and [::1], all with the bound port). `"*"` accepts any.
+    pub allowed_hosts: Vec<HostPattern>,
+    /// Failed sign-ins allowed per client address per minute (a burst of this many, refilled evenly).
+    pub failures_per_address: u32,
+    /// Failed sign-ins allowed per account (a token's key id) per minute, from all addresses.
+    pub failures_per_account: u32,
+    /// argon2 verifications at once (each takes ~19 MiB); the rest wait up to
+    /// `verify_wait_ms`, then get 429.
+    pub verify_concurrency: usize,
+    pub verify_wait_ms: u64,
+    /// How long a verified token is remembered; removing a user takes effect within this.
+    pub token_cache_seconds: u64,
+    /// Recording requests per user per minute, with a burst of `recording_burst`.
+    pub recording_requests_per_minute: u32,
+    pub recording_burst: u32,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            trusted_proxies: Vec::new(),
+            allowed_hosts: Vec::new(),
+            failures_per_address: 20,
+            failures_per_account: 10,
+            verify_concurrency: 4,
+            verify_wait_ms: 2000,
+            token_cache_seconds: 60,
+            recording_requests_per_minute: 120,
+            recording_burst: 60,
+        }
+    }
+}
+
+impl Http {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (key, v) in [
+            ("http.failures_per_address", self.failures_per_address),
+            ("http.failures_per_account", self.failures_per_account),
+            (
+                "http.recording_requests_per_minute",
+                self.recording_requests_per_minute,
+            ),
+            ("http.recording_burst", self.recording_burst),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Key {
+                    key,
+                    message: "must be at least 1".into(),
+                });
+            }
+        }
+        if self.verify_concurrency == 0 {
+            return Err(ConfigError::Key {
+                key: "http.verify_concurrency",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One `allowed_hosts` entry: `name`, `name:port`, `1.2.3.4[:port]`, `[::1][:port]`, or `*`.
+/// Without a port it matches the name on any port (the name is what DNS rebinding cannot fake).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostPattern {
+    Any,
+    Host { host: String, port: Option<u16> },
+}
+
+impl HostPattern {
+    /// Whether a request's `Host` (already split and lower-cased) matches.
+    pub fn matches(&self, host: &str, port: Option<u16>) -> bool {
+        match self {
+            HostPattern::Any => true,
+            HostPattern::Host { host: h, port: p } => h == host && (p.is_none() || *p == port),
+        }
+    }
+}
+
+/// Splits a `Host` value (or an entry) into a lower-cased host and an optional port. IPv6
+/// literals keep their brackets. No user info, path, or scheme is allowed.
+pub fn split_host(s: &str) -> Option<(String, Option<u16>)> {
+    if s.is_empty() || s.contains(['@', '/', '?', '#', '\\']) || s.chars().any(char::is_whitespace)
+    {
+        return None;
+    }
+    let authority: axum::http::uri::Authority = s.parse().ok()?;
+    let raw_host = authority.host();
+    let host = raw_host.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    // What follows the host: nothing, `:` (an empty port, as good as none) or `:PORT`.
+    let port = match authority.as_str().get(raw_host.len()..)? {
+        "" | ":" => None,
+        _ => Some(authority.port_u16()?),
+    };
+    Some((host, port))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a host name or address with an optional port (no scheme or path), nor \"*\"")]
+pub struct BadHostPattern(String);
+
+impl FromStr for HostPattern {
+    type Err = BadHostPattern;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "*" {
+            return Ok(HostPattern::Any);
+        }
+        let (host, port) = split_host(s).ok_or_else(|| BadHostPattern(s.to_string()))?;
+        Ok(HostPattern::Host { host, port })
+    }
+}
+
+impl fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostPattern::Any => f.write_str("*"),
+            HostPattern::Host { host, port: None } => f.write_str(host),
+            HostPattern::Host {
+                host,
+                port: Some(p),
+            } => write!(f, "{host}:{p}"),
+        }
+    }
+}
+
+impl Serialize for HostPattern {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HostPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
