@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 mod http;
+mod sip;
 pub use http::{HostPattern, Http, split_host};
+pub use sip::Sip;
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
@@ -193,18 +195,6 @@ pub struct Pbx {
     pub trust_identity_from: Option<Vec<IpNet>>,
 }
 
-/// Limits of the SIP door, applied by source address before the stack keeps any state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sip {
-    /// Requests per second from one trunk source (the PBX); above it they are dropped.
-    pub trunk_requests_per_second: u32,
-    /// Requests per second from any other source (agents' phones, strangers).
-    pub requests_per_second_per_source: u32,
-    /// Sources remembered for their rates; beyond this many, strangers share one budget.
-    pub tracked_sources: usize,
-}
-
 /// An inclusive UDP port range such as `20000-20999`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortRange {
@@ -329,11 +319,7 @@ impl Default for Config {
                 register_expires: 300,
                 trust_identity_from: None,
             },
-            sip: Sip {
-                trunk_requests_per_second: 10_000,
-                requests_per_second_per_source: 50,
-                tracked_sources: 10_000,
-            },
+            sip: Sip::default(),
             calls: Calls {
                 answer_after_ms: 0,
                 rtp_timeout_seconds: 30,
@@ -439,24 +425,7 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
-        for (key, v) in [
-            (
-                "sip.trunk_requests_per_second",
-                self.sip.trunk_requests_per_second as usize,
-            ),
-            (
-                "sip.requests_per_second_per_source",
-                self.sip.requests_per_second_per_source as usize,
-            ),
-            ("sip.tracked_sources", self.sip.tracked_sources),
-        ] {
-            if v == 0 {
-                return Err(ConfigError::Key {
-                    key,
-                    message: "must be at least 1".into(),
-                });
-            }
-        }
+        self.sip.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {
                 key: "routing.ring_timeout_seconds",

@@ -245,3 +245,13 @@ fn host_values_split_into_name_and_port() {
         assert_eq!(split_host(bad), None, "{bad:?}");
     }
 }
+
+#[test]
+fn sip_limits_must_be_positive_and_name_their_key() {
+    let e = error_of("[sip]\ntracked_sources = 0\n");
+    assert!(e.contains("sip.tracked_sources"), "{e}");
+    let e = error_of("[sip]\nrequests_per_second_per_source = 0\n");
+    assert!(e.contains("sip.requests_per_second_per_source"), "{e}");
+    let e = error_of("[pbx]\ntrust_identity_from = [\"10.0.0.0/33\"]\n");
+    assert!(e.contains("trust_identity_from"), "{e}");
+}

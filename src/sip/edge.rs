@@ -113,7 +113,12 @@ impl Edge {
             source: source.ip(),
             in_dialog,
             dialog_known,
-            transaction: transaction_of(req),
+            // Only a new INVITE is looked up by its transaction: hash nothing else.
+            transaction: if req.method == Method::Invite && !in_dialog {
+                transaction_of(req)
+            } else {
+                0
+            },
         };
         let load = self.load();
         let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());

@@ -93,32 +93,28 @@ fn call_from_row(r: &AnyRow) -> Result<CallRow> {
 
 impl Store {
     pub async fn insert_call(&self, call: &NewCall) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO calls (id, sip_call_id, direction, phone, caller_raw, from_number, \
-             asserted_number, source, started_at, node) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&call.id)
-        .bind(&call.sip_call_id)
-        .bind(call.direction)
-        .bind(&call.phone)
-        .bind(&call.caller_raw)
-        .bind(&call.from_number)
-        .bind(&call.asserted_number)
-        .bind(&call.source)
-        .bind(to_ms(call.started_at))
-        .bind(&call.node)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.insert_row(call, false).await
     }
 
     /// The row of a call refused at the door (503): opened and closed in one write.
     pub async fn insert_refused_call(&self, call: &NewCall) -> Result<()> {
+        self.insert_row(call, true).await
+    }
+
+    async fn insert_row(&self, call: &NewCall, refused: bool) -> Result<()> {
+        let (ended_at, hangup_by, outcome) = if refused {
+            (
+                Some(to_ms(call.started_at)),
+                Some("frontdesk"),
+                Some("refused"),
+            )
+        } else {
+            (None, None, None)
+        };
         sqlx::query(
             "INSERT INTO calls (id, sip_call_id, direction, phone, caller_raw, from_number, \
              asserted_number, source, started_at, node, ended_at, hangup_by, outcome) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'frontdesk', 'refused')",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&call.id)
         .bind(&call.sip_call_id)
@@ -130,7 +126,9 @@ impl Store {
         .bind(&call.source)
         .bind(to_ms(call.started_at))
         .bind(&call.node)
-        .bind(to_ms(call.started_at))
+        .bind(ended_at)
+        .bind(hangup_by)
+        .bind(outcome)
         .execute(self.pool())
         .await?;
         Ok(())
