@@ -40,10 +40,15 @@ async fn run(cli: Cli) -> Result<(), (u8, anyhow::Error)> {
             .await
             .map_err(|e| (1, anyhow::Error::new(e)))?;
         // Tests and scripts read the bound ports from this line.
-        println!(
-            "frontdesk: ready http={} sip={}",
-            running.bound.http, running.bound.sip
-        );
+        let bound = running.bound;
+        let mut ready = format!("frontdesk: ready http={} sip={}", bound.http, bound.sip);
+        if let Some(tcp) = bound.sip_tcp {
+            ready.push_str(&format!(" sip_tcp={tcp}"));
+        }
+        if let Some(tls) = bound.sip_tls {
+            ready.push_str(&format!(" sip_tls={tls}"));
+        }
+        println!("{ready}");
         return running.wait().await.map_err(|e| (1, anyhow::Error::new(e)));
     }
     cli::run(&cli, &config)

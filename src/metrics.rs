@@ -39,6 +39,10 @@ pub struct EdgeMetrics {
     pub invalid: AtomicU64,
     /// Refused calls (503) whose row could not be written (queue full or store error).
     pub refused_unrecorded: AtomicU64,
+    /// TCP and TLS connections closed as soon as accepted (too many, or over the source's rate).
+    pub connections_refused: AtomicU64,
+    /// TCP and TLS connections open now (a gauge).
+    pub connections: AtomicU64,
 }
 
 /// Upper bounds (seconds) of the queue-wait buckets.
@@ -156,6 +160,7 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         ("forbidden", &node.edge.forbidden),
         ("rejected", &node.edge.rejected),
         ("invalid", &node.edge.invalid),
+        ("connections", &node.edge.connections_refused),
     ] {
         let _ = writeln!(
             out,
@@ -173,6 +178,17 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         out,
         "frontdesk_calls_refused_unrecorded_total {}",
         node.edge.refused_unrecorded.load(Ordering::Relaxed)
+    );
+    family(
+        &mut out,
+        "frontdesk_sip_connections",
+        "gauge",
+        "SIP connections (TCP and TLS) open now.",
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_sip_connections {}",
+        node.edge.connections.load(Ordering::Relaxed)
     );
     family(
         &mut out,

@@ -57,6 +57,9 @@ pub enum ServeError {
 pub struct Bound {
     pub http: SocketAddr,
     pub sip: SocketAddr,
+    /// SIP over TCP and TLS, when on.
+    pub sip_tcp: Option<SocketAddr>,
+    pub sip_tls: Option<SocketAddr>,
 }
 
 /// Everything started and running; `wait` drives it to the end.
@@ -113,6 +116,11 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
             max_sources: config.sip.tracked_sources,
             new_calls_per_second: config.calls.max_new_per_second,
         },
+        crate::sip::gate::ConnectionConfig {
+            total: config.sip.max_connections,
+            per_source: config.sip.max_connections_per_source,
+            trunk: crate::sip::call::allowed_sources(&config.pbx),
+        },
         config.calls.max_concurrent,
         metrics.clone(),
         store.clone(),
@@ -120,8 +128,10 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         node.clone(),
         shutdown.child_token(),
     );
-    let sip = endpoint::bind(config.sip_listen, shutdown.child_token(), edge).await?;
+    let listen = endpoint::Listen::from_config(config.sip_listen, &config.sip)?;
+    let sip = endpoint::bind(listen, shutdown.child_token(), edge).await?;
     let sip_addr = sip.local;
+    let (sip_tcp, sip_tls) = (sip.tcp, sip.tls);
 
     let listener = TcpListener::bind(config.http_listen)
         .await
@@ -187,6 +197,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         bound: Bound {
             http: http_addr,
             sip: sip_addr,
+            sip_tcp,
+            sip_tls,
         },
         tasks,
         store,

@@ -4,7 +4,10 @@
 //! that address; refused calls are counted, and their rows written by one task from a bounded
 //! queue (beyond it, counted as unrecorded).
 
-use super::gate::{Answer, Gate, GateConfig, Knock, Load, Verdict};
+use super::gate::{
+    Answer, ConnectionConfig, ConnectionRefusal, Connections, Gate, GateConfig, Knock, Load,
+    Verdict,
+};
 use super::validate::{self, Rejection};
 use super::{admission, request};
 use crate::metrics::NodeMetrics;
@@ -15,8 +18,8 @@ use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, Request, Response, SipMessage, StatusCode, Version};
 use rsipstack::transaction::endpoint::TransportEventInspector;
 use rsipstack::transaction::key::TransactionRole;
-use rsipstack::transport::TransportEvent;
 use rsipstack::transport::transport_layer::TransportWhitelist;
+use rsipstack::transport::{SipConnection, TransportEvent};
 use sha2::Digest;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -34,6 +37,8 @@ pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
 
 pub struct Edge {
     gate: Mutex<Gate>,
+    /// TCP and TLS connections open, by source (`sip::streams` asks and tells).
+    connections: Mutex<Connections>,
     metrics: Arc<NodeMetrics>,
     max_calls: usize,
     shutdown: CancellationToken,
@@ -42,7 +47,7 @@ pub struct Edge {
     user_agent: String,
     /// When each kind of refusal was last logged (unix ms): a flood logs once a second, not once
     /// a datagram.
-    logged: [AtomicI64; 2],
+    logged: [AtomicI64; 3],
 }
 
 /// A call refused at the door, for its row.
@@ -53,8 +58,10 @@ struct Refused {
 
 impl Edge {
     /// The door and the task that writes refused calls' rows (it ends with `shutdown`).
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         cfg: GateConfig,
+        connections: ConnectionConfig,
         max_calls: usize,
         metrics: Arc<NodeMetrics>,
         store: Store,
@@ -73,6 +80,7 @@ impl Edge {
         ));
         Arc::new(Edge {
             gate: Mutex::new(Gate::new(cfg, Instant::now())),
+            connections: Mutex::new(Connections::new(connections)),
             metrics,
             max_calls,
             shutdown,
@@ -157,6 +165,64 @@ impl Edge {
                 .is_ok()
     }
 
+    /// The per-source rate, for a datagram before it is parsed or a message read off a stream.
+    pub fn let_in(&self, ip: std::net::IpAddr) -> bool {
+        let allowed = {
+            let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+            gate.let_in(ip, Instant::now())
+        };
+        if !allowed {
+            self.metrics.edge.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        allowed
+    }
+
+    /// May a connection just accepted from `ip` stay? It costs one request of the source's rate
+    /// and one place among the connections; `close_connection` gives the place back.
+    pub fn open_connection(&self, ip: std::net::IpAddr) -> bool {
+        if !self.let_in(ip) {
+            return false;
+        }
+        let opened = {
+            let mut c = self.connections.lock().unwrap_or_else(|p| p.into_inner());
+            let opened = c.open(ip);
+            self.metrics
+                .edge
+                .connections
+                .store(c.total() as u64, Ordering::Relaxed);
+            opened
+        };
+        match opened {
+            Ok(()) => true,
+            Err(refusal) => {
+                self.metrics
+                    .edge
+                    .connections_refused
+                    .fetch_add(1, Ordering::Relaxed);
+                if self.may_log(2) {
+                    let reason = match refusal {
+                        ConnectionRefusal::Full => "the node holds its maximum of connections",
+                        ConnectionRefusal::TooManyFromSource => {
+                            "the source holds its maximum of connections"
+                        }
+                    };
+                    warn!(source = %ip, reason, "closing a new SIP connection");
+                }
+                false
+            }
+        }
+    }
+
+    /// A connection `open_connection` let in has ended.
+    pub fn close_connection(&self, ip: std::net::IpAddr) {
+        let mut c = self.connections.lock().unwrap_or_else(|p| p.into_inner());
+        c.close(ip);
+        self.metrics
+            .edge
+            .connections
+            .store(c.total() as u64, Ordering::Relaxed);
+    }
+
     /// Queues the row of a refused call, or counts it when the queue is full.
     pub fn record(&self, invite: &Request, source: SocketAddr) {
         let refused = Refused {
@@ -182,6 +248,11 @@ impl TransportEventInspector for EdgeInspector {
             return None;
         };
         let edge = &self.0;
+        // A datagram was rated before it was parsed; a stream's messages are rated here.
+        let stream = matches!(connection, SipConnection::Tcp(_) | SipConnection::Tls(_));
+        if stream && !edge.let_in(source.ip()) {
+            return None;
+        }
         let verdict = edge.judge(&req, source);
         if let Some(rejection) = edge.invalid(&req, verdict) {
             edge.metrics.edge.invalid.fetch_add(1, Ordering::Relaxed);
@@ -233,15 +304,7 @@ pub struct EdgeRate(pub Arc<Edge>);
 #[async_trait::async_trait]
 impl TransportWhitelist for EdgeRate {
     async fn allow(&self, ip: std::net::IpAddr) -> bool {
-        let edge = &self.0;
-        let allowed = {
-            let mut gate = edge.gate.lock().unwrap_or_else(|p| p.into_inner());
-            gate.let_in(ip, Instant::now())
-        };
-        if !allowed {
-            edge.metrics.edge.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        allowed
+        self.0.let_in(ip)
     }
 }
 

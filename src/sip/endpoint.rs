@@ -1,18 +1,22 @@
-//! The UDP SIP endpoint and the loop that routes every incoming transaction.
+//! The SIP endpoint (UDP, and TCP and TLS through `streams`) and the loop that routes every
+//! incoming transaction.
 
 use super::call::CallContext;
 use super::edge::{self, Edge, EdgeInspector, EdgeRate};
+use super::streams::{self, StreamError, StreamListener};
 use super::{admission, request};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::prelude::HeadersExt;
-use rsipstack::sip::{Header, Method, StatusCode, Uri};
+use rsipstack::sip::{Header, Method, Param, StatusCode, Transport, Uri};
 use rsipstack::transaction::TransactionReceiver;
 use rsipstack::transaction::endpoint::Endpoint;
 use rsipstack::transaction::endpoint::EndpointOption;
-use rsipstack::transport::{TransportLayer, udp::UdpConnection};
+use rsipstack::transport::tls::TlsConfig;
+use rsipstack::transport::{SipConnection, TransportLayer, udp::UdpConnection};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, warn};
 
@@ -20,6 +24,43 @@ use tracing::{Instrument, info, warn};
 pub enum SipError {
     #[error("cannot listen for SIP on udp {addr}: {message}")]
     Bind { addr: SocketAddr, message: String },
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+}
+
+/// Where and how the endpoint listens, read from `sip_listen` and `[sip]`.
+pub struct Listen {
+    pub udp: SocketAddr,
+    /// TCP on the UDP socket's address and port.
+    pub tcp: bool,
+    pub tls: Option<(SocketAddr, tokio_rustls::TlsAcceptor)>,
+    /// What the stack trusts when it opens TLS connections itself.
+    pub tls_client: Option<TlsConfig>,
+    pub handshake: Duration,
+    pub idle: Duration,
+}
+
+impl Listen {
+    /// Reads the certificate, key and CA files now, so a broken one fails the start.
+    pub fn from_config(udp: SocketAddr, sip: &crate::config::Sip) -> Result<Listen, SipError> {
+        let tls = match (&sip.tls_listen, &sip.tls_certificate, &sip.tls_private_key) {
+            (Some(addr), Some(cert), Some(key)) => Some((*addr, streams::acceptor(cert, key)?)),
+            _ => None,
+        };
+        let tls_client = sip
+            .tls_ca
+            .as_deref()
+            .map(streams::client_config)
+            .transpose()?;
+        Ok(Listen {
+            udp,
+            tcp: sip.tcp,
+            tls,
+            tls_client,
+            handshake: Duration::from_secs(sip.tls_handshake_seconds),
+            idle: Duration::from_secs(sip.connection_idle_seconds),
+        })
+    }
 }
 
 /// A bound, not yet serving, SIP endpoint.
@@ -27,6 +68,11 @@ pub struct SipEndpoint {
     endpoint: Endpoint,
     incoming: TransactionReceiver,
     pub local: SocketAddr,
+    /// The TCP and TLS listeners' addresses, when they listen.
+    pub tcp: Option<SocketAddr>,
+    pub tls: Option<SocketAddr>,
+    streams: Vec<StreamListener>,
+    handshake: Duration,
     /// Shutdown asked: stop taking calls, hang up the ones in progress, unregister.
     token: CancellationToken,
     /// The transport's own lifetime: it outlives `token` until the BYEs and the unregister are out.
@@ -37,10 +83,11 @@ pub struct SipEndpoint {
 /// Binds the UDP socket: a taken port fails `serve` before anything answers. Every request passes
 /// `edge` before the stack sees it.
 pub async fn bind(
-    listen: SocketAddr,
+    config: Listen,
     token: CancellationToken,
     edge: Arc<Edge>,
 ) -> Result<SipEndpoint, SipError> {
+    let listen = config.udp;
     let bind_err = |e: rsipstack::Error| SipError::Bind {
         addr: listen,
         message: e.to_string(),
@@ -56,6 +103,10 @@ pub async fn bind(
         .map_err(bind_err)?;
     transport.add_transport(udp.into());
     transport.set_whitelist(EdgeRate(edge.clone()));
+    transport.set_stream_idle_timeout(config.idle);
+    if let Some(tls) = config.tls_client {
+        transport.set_tls_config(tls);
+    }
     let option = EndpointOption {
         callid_suffix: Some("frontdesk".into()),
         ..Default::default()
@@ -76,7 +127,34 @@ pub async fn bind(
             message: "no local address".into(),
         })?;
     let incoming = endpoint.incoming_transactions().map_err(bind_err)?;
+    let mut listeners = Vec::new();
+    if config.tcp {
+        let listener = streams::listen(local, "tcp")?;
+        listeners.push(StreamListener {
+            local: listener.local_addr().unwrap_or(local),
+            listener,
+            tls: None,
+        });
+    }
+    if let Some((addr, acceptor)) = config.tls {
+        let listener = streams::listen(addr, "tls")?;
+        listeners.push(StreamListener {
+            local: listener.local_addr().unwrap_or(addr),
+            listener,
+            tls: Some(acceptor),
+        });
+    }
+    let of = |tls: bool| {
+        listeners
+            .iter()
+            .find(|l| l.tls.is_some() == tls)
+            .map(|l| l.local)
+    };
     Ok(SipEndpoint {
+        tcp: of(false),
+        tls: of(true),
+        streams: listeners,
+        handshake: config.handshake,
         endpoint,
         incoming,
         local,
@@ -116,10 +194,23 @@ impl SipEndpoint {
             endpoint,
             incoming,
             local,
+            tcp,
+            tls,
+            streams: listeners,
+            handshake,
             token,
             transport,
             edge,
         } = self;
+        for listener in listeners {
+            tokio::spawn(streams::serve(
+                listener,
+                endpoint.inner.clone(),
+                edge.clone(),
+                handshake,
+                transport.child_token(),
+            ));
+        }
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         edge.set_dialogs(dialogs.clone());
         let contact = Uri {
@@ -127,7 +218,12 @@ impl SipEndpoint {
             host_with_port: local.into(),
             ..Default::default()
         };
-        info!(%local, "sip listening");
+        info!(%local, ?tcp, ?tls, "sip listening");
+        let contacts = Contacts {
+            udp: contact.clone(),
+            tcp: tcp.map(|a| transport_contact(a, Transport::Tcp)),
+            tls: tls.map(|a| transport_contact(a, Transport::Tls)),
+        };
         let calls = tokio_util::task::TaskTracker::new();
         // In register mode the binding lives as long as the endpoint and is removed at shutdown,
         // while the endpoint still serves (so the unregister can be answered).
@@ -153,7 +249,7 @@ impl SipEndpoint {
         let routing = route(
             dialogs.clone(),
             incoming,
-            contact,
+            contacts,
             ctx,
             edge,
             calls.clone(),
@@ -245,7 +341,7 @@ async fn dispatch(
 async fn route(
     dialogs: Arc<DialogLayer>,
     mut incoming: TransactionReceiver,
-    contact: Uri,
+    contacts: Contacts,
     ctx: Arc<CallContext>,
     edge: Arc<Edge>,
     calls: tokio_util::task::TaskTracker,
@@ -308,7 +404,7 @@ async fn route(
                 let span = tracing::info_span!("call", id = tracing::field::Empty);
                 let ctx = ctx.clone();
                 let dialogs = dialogs.clone();
-                let contact = contact.clone();
+                let contact = contacts.of(tx.connection.as_ref());
                 let token = token.child_token();
                 calls.spawn(
                     async move { super::call::run(ctx, tx, dialogs, contact, token).await }
@@ -330,5 +426,33 @@ async fn route(
                     .await;
             }
         }
+    }
+}
+
+/// Our Contact for each transport: in-dialog requests of a call that came over TCP or TLS come
+/// back the same way.
+struct Contacts {
+    udp: Uri,
+    tcp: Option<Uri>,
+    tls: Option<Uri>,
+}
+
+impl Contacts {
+    fn of(&self, connection: Option<&SipConnection>) -> Uri {
+        let stream = match connection {
+            Some(SipConnection::Tcp(_)) => self.tcp.as_ref(),
+            Some(SipConnection::Tls(_)) => self.tls.as_ref(),
+            _ => None,
+        };
+        stream.unwrap_or(&self.udp).clone()
+    }
+}
+
+fn transport_contact(addr: SocketAddr, transport: Transport) -> Uri {
+    Uri {
+        scheme: Some(rsipstack::sip::Scheme::Sip),
+        host_with_port: addr.into(),
+        params: vec![Param::Transport(transport)],
+        ..Default::default()
     }
 }

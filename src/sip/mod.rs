@@ -10,4 +10,5 @@ pub mod gate;
 pub mod leg;
 pub mod register;
 pub mod request;
+pub mod streams;
 pub mod validate;

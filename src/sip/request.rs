@@ -5,16 +5,19 @@ use ipnet::IpNet;
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Request};
 use rsipstack::transaction::transaction::Transaction;
-use rsipstack::transport::SipConnection;
 use std::net::{IpAddr, SocketAddr};
 
 /// The address a request really came from: the socket's peer, as the transport saw it. Never a
 /// header (a Via's `received` or sent-by is whatever the sender wrote).
 pub fn peer_of(tx: &Transaction) -> Option<SocketAddr> {
-    match tx.connection.as_ref()? {
-        SipConnection::Udp(udp) => udp.get_remote_addr()?.get_socketaddr().ok(),
-        other => other.get_addr().get_socketaddr().ok(),
-    }
+    // For UDP the stack hands each transaction a connection bound to the datagram's sender;
+    // for TCP and TLS it is the accepted stream. Either way the remote end, never `get_addr`
+    // (which is our own side of a stream).
+    tx.connection
+        .as_ref()?
+        .get_remote_addr()?
+        .get_socketaddr()
+        .ok()
 }
 
 /// Trunk mode: only the PBX's addresses may send us calls.

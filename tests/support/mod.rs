@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 pub struct Service {
     pub child: Option<Child>,
     pub sip: SocketAddr,
+    /// SIP over TCP and TLS, when the service listens for them.
+    pub sip_tcp: Option<SocketAddr>,
+    pub sip_tls: Option<SocketAddr>,
     pub http: SocketAddr,
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
@@ -117,9 +120,16 @@ hours = "00:00-24:00"
                 .unwrap()
         };
         let (http, sip) = (field("http="), field("sip="));
+        let optional = |name: &str| -> Option<SocketAddr> {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .and_then(|a| a.parse().ok())
+        };
         Service {
             child: Some(child),
             sip,
+            sip_tcp: optional("sip_tcp="),
+            sip_tls: optional("sip_tls="),
             http,
             dir,
             config,
