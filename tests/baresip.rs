@@ -1,4 +1,4 @@
-//! A real softphone (baresip) calls the service: it plays a 600 Hz tone as its microphone and
+//! A real softphone (baresip) calls the service, over UDP and over TLS: it plays a 600 Hz tone as its microphone and
 //! records what it hears. Both sides of our recording must hold real audio: the tone on the left,
 //! the prompts on the right; and baresip must have heard the prompts.
 
@@ -45,12 +45,10 @@ fn tone_share(samples: &[i16], freq: f64) -> f64 {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_softphone_call_is_recorded_with_audio_both_ways() {
-    if !baresip_available() {
-        return;
-    }
-    let svc = Service::start("");
+/// baresip calls `dial` (its microphone a 600 Hz tone), presses 9 during the greeting and stays
+/// until the service confirms the opt-out and hangs up; returns the call row. `extra` goes into
+/// baresip's config.
+fn softphone_opt_out(svc: &Service, dial: &str, extra: &str) -> serde_json::Value {
     let dir = svc.dir.path().join("baresip");
     std::fs::create_dir_all(&dir).unwrap();
     let csv = svc.dir.path().join("clients.csv");
@@ -81,7 +79,7 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
             "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\n\
              module_path /usr/lib/baresip/modules\naudio_player alsa,null\naudio_alert alsa,null\naudio_source aufile,{mic}\n\
              module g711.so\nmodule aufile.so\nmodule sndfile.so\nmodule cons.so\nmodule_app account.so\nmodule_app menu.so\n\
-             cons_listen 127.0.0.1:{cons}\nsnd_path {snd}\n",
+             cons_listen 127.0.0.1:{cons}\nsnd_path {snd}\n{extra}",
             mic = mic.display(),
             snd = dir.display()
         ),
@@ -113,7 +111,7 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
         assert!(Instant::now() < up, "baresip did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let dial = format!("/dial sip:frontdesk@{}\n", svc.sip);
+    let dial = format!("/dial {dial}\n");
     console
         .send_to(dial.as_bytes(), ("127.0.0.1", cons))
         .unwrap();
@@ -142,7 +140,12 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
     };
     let _ = phone.kill();
     let _ = phone.wait();
+    call
+}
 
+/// Both sides of our recording hold real audio (the tone on the left, the prompts on the right),
+/// and baresip heard the prompts.
+fn assert_audio_both_ways(svc: &Service, call: &serde_json::Value) {
     assert_eq!(call["outcome"], "dnc-opt-out", "{call}");
     let (_, left, right) = read_stereo(std::path::Path::new(call["recording"].as_str().unwrap()));
     assert!(left.len() > 8000);
@@ -167,6 +170,7 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
     );
 
     // baresip's own dump of what it heard: our prompts.
+    let dir = svc.dir.path().join("baresip");
     let heard = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -182,5 +186,46 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
         rms(&samples) > 300.0,
         "baresip heard the prompts (rms {})",
         rms(&samples)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_softphone_call_is_recorded_with_audio_both_ways() {
+    if !baresip_available() {
+        return;
+    }
+    let svc = Service::start("");
+    let call = softphone_opt_out(&svc, &format!("sip:frontdesk@{}", svc.sip), "");
+    assert_audio_both_ways(&svc, &call);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_softphone_call_over_tls_is_recorded_with_audio_both_ways() {
+    if !baresip_available() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    let key =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let (cert, private) = (certs.path().join("sip.crt"), certs.path().join("sip.key"));
+    std::fs::write(&cert, key.cert.pem()).unwrap();
+    std::fs::write(&private, key.key_pair.serialize_pem()).unwrap();
+    let svc = Service::start(&format!(
+        "[sip]\ntls_listen = \"127.0.0.1:0\"\ntls_certificate = \"{}\"\ntls_private_key = \"{}\"\n",
+        cert.display(),
+        private.display()
+    ));
+    let tls = svc.sip_tls.expect("tls listens");
+    // baresip trusts only our certificate: the call is refused unless the handshake verifies.
+    let call = softphone_opt_out(
+        &svc,
+        &format!("sip:frontdesk@{tls};transport=tls"),
+        &format!("sip_cafile {}\n", cert.display()),
+    );
+    assert_audio_both_ways(&svc, &call);
+    let log = std::fs::read_to_string(svc.dir.path().join("baresip/out.log")).unwrap_or_default();
+    assert!(
+        log.contains("Call established: sip:frontdesk@") && log.contains(";transport=tls"),
+        "baresip established the call over TLS:\n{log}"
     );
 }

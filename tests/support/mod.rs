@@ -99,7 +99,12 @@ hours = "00:00-24:00"
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
             .args(["--config", config.to_str().unwrap(), "serve"])
             .env_remove("FRONTDESK_DATABASE_URL")
-            .env("FRONTDESK_LOG", "info,rsipstack=warn")
+            // TEST_FRONTDESK_LOG (e.g. `info,rsipstack=debug`) to see a failing test's SIP traffic.
+            .env(
+                "FRONTDESK_LOG",
+                std::env::var("TEST_FRONTDESK_LOG")
+                    .unwrap_or_else(|_| "info,rsipstack=warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
             .spawn()
