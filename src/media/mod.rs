@@ -9,4 +9,5 @@ pub mod prompts;
 pub mod rtp;
 pub mod sdp;
 pub mod session;
+pub mod srtp;
 pub mod task;
