@@ -9,6 +9,7 @@
 //! - [`auth`]: API tokens (only their hashes are stored).
 //! - [`callbacks`]: planning a callback request against the store and the calendars.
 //! - [`events`]: the in-process bus of what supervisors should see live (complaints, callbacks).
+//! - [`connections`]: how many connections one address and everyone may hold (SIP streams, HTTP).
 //! - [`http`]: the HTTP surface: health, metrics, the JSON API and the supervisor console.
 //! - [`server`]: `serve` wiring: one cancellation tree for every task.
 //! - [`cli`]: the administrator's commands.
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod dispatch;
 pub mod events;
 pub mod flow;

@@ -29,6 +29,14 @@ pub struct Http {
     /// Recording requests per user per minute, with a burst of `recording_burst`.
     pub recording_requests_per_minute: u32,
     pub recording_burst: u32,
+    /// HTTP connections open at once; a new one beyond it is closed at once.
+    pub max_connections: usize,
+    /// HTTP connections open at once from one address (trusted proxies: only the total).
+    pub max_connections_per_address: usize,
+    /// A connection must deliver a whole request head within this many seconds of being ready
+    /// for one (its opening, or the end of the previous response): slow and silent clients, and
+    /// kept-alive connections with nothing more to ask, are closed.
+    pub header_timeout_seconds: u64,
 }
 
 impl Default for Http {
@@ -43,6 +51,9 @@ impl Default for Http {
             token_cache_seconds: 60,
             recording_requests_per_minute: 120,
             recording_burst: 60,
+            max_connections: 1024,
+            max_connections_per_address: 64,
+            header_timeout_seconds: 10,
         }
     }
 }
@@ -57,6 +68,24 @@ impl Http {
                 self.recording_requests_per_minute,
             ),
             ("http.recording_burst", self.recording_burst),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Key {
+                    key,
+                    message: "must be at least 1".into(),
+                });
+            }
+        }
+        for (key, v) in [
+            ("http.max_connections", self.max_connections),
+            (
+                "http.max_connections_per_address",
+                self.max_connections_per_address,
+            ),
+            (
+                "http.header_timeout_seconds",
+                self.header_timeout_seconds as usize,
+            ),
         ] {
             if v == 0 {
                 return Err(ConfigError::Key {

@@ -13,6 +13,7 @@ mod limits;
 mod range;
 mod recordings;
 mod roster;
+pub mod serve;
 mod verify;
 
 pub use auth::Caller;

@@ -119,7 +119,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         crate::sip::gate::ConnectionConfig {
             total: config.sip.max_connections,
             per_source: config.sip.max_connections_per_source,
-            trunk: crate::sip::call::allowed_sources(&config.pbx),
+            unlimited: crate::sip::call::allowed_sources(&config.pbx),
         },
         config.calls.max_concurrent,
         metrics.clone(),
@@ -156,19 +156,13 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         &config,
         events.clone(),
         http_addr,
-    ))
-    .into_make_service_with_connect_info::<SocketAddr>();
+    ));
     let token = shutdown.child_token();
+    let limits = http::serve::limits(&config.http);
     tasks.spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                token.cancelled().await;
-                // Live streams never end by themselves; end them so the drain can finish.
-                events.close();
-            })
-            .await
-            .map_err(|e| e.to_string());
-        ("http", result)
+        // Live streams never end by themselves; end them so the drain can finish.
+        http::serve::serve(listener, app, limits, token, move || events.close()).await;
+        ("http", Ok(()))
     });
     tracing::info!(%http_addr, "http listening");
 

@@ -6,9 +6,7 @@
 //! one small response per datagram, and the state kept per source is bounded in count and pruned
 //! by age. The I/O half is `sip::edge`.
 
-mod connections;
-
-pub use connections::{ConnectionConfig, ConnectionRefusal, Connections};
+pub use crate::connections::{ConnectionConfig, ConnectionRefusal, Connections};
 
 use super::admission::{self, RateLimit, Refusal};
 use ipnet::IpNet;

@@ -1,9 +1,9 @@
-//! How many SIP connections (TCP, TLS) may be open at once, in all and from one source: the
-//! door's rule for streams, sans-IO. A datagram costs nothing once answered; a connection holds a
-//! socket, two 64 KiB buffers in the stack and, for TLS, a handshake, for as long as the peer
-//! keeps it. So the count is capped before anything is allocated for it, and a source may hold
-//! only a few: one host cannot take the room everyone else needs. The trunk (the PBX, which may
-//! open one connection per call) is held only to the total.
+//! How many connections may be open at once, in all and from one address, sans-IO: the rule the
+//! SIP door applies to TCP and TLS, and the HTTP listener to its clients. A connection holds a
+//! socket and buffers for as long as the peer keeps it, so the count is capped before anything
+//! is allocated for it, and one address may hold only a few: one host cannot take the room
+//! everyone else needs. Some addresses are held only to the total: the SIP trunk (a PBX may open
+//! one connection per call), an HTTP reverse proxy (every user comes through it).
 //!
 //! The table has an entry only for sources with a connection open, so it is bounded by the total.
 
@@ -15,9 +15,10 @@ use std::net::IpAddr;
 pub struct ConnectionConfig {
     /// Connections open at once, from everyone.
     pub total: usize,
-    /// Connections open at once from one address that is not a trunk source.
+    /// Connections open at once from one address that is not in `unlimited`.
     pub per_source: usize,
-    pub trunk: Vec<IpNet>,
+    /// Addresses held only to the total (the trunk, trusted proxies).
+    pub unlimited: Vec<IpNet>,
 }
 
 /// Why a connection was closed as soon as it was accepted.
@@ -51,9 +52,9 @@ impl Connections {
         if self.total >= self.cfg.total {
             return Err(ConnectionRefusal::Full);
         }
-        let trunk = self.cfg.trunk.iter().any(|n| n.contains(&ip));
+        let unlimited = self.cfg.unlimited.iter().any(|n| n.contains(&ip));
         let held = self.open.get(&ip).copied().unwrap_or(0);
-        if !trunk && held >= self.cfg.per_source {
+        if !unlimited && held >= self.cfg.per_source {
             return Err(ConnectionRefusal::TooManyFromSource);
         }
         self.open.insert(ip, held + 1);
@@ -95,7 +96,7 @@ mod tests {
         Connections::new(ConnectionConfig {
             total,
             per_source,
-            trunk: vec!["127.0.0.2/32".parse().unwrap()],
+            unlimited: vec!["127.0.0.2/32".parse().unwrap()],
         })
     }
 
@@ -112,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn the_trunk_is_held_only_to_the_total() {
+    fn unlimited_addresses_are_held_only_to_the_total() {
         let mut c = limits(5, 1);
         for _ in 0..4 {
             assert_eq!(c.open(ip(2)), Ok(()));
