@@ -30,7 +30,9 @@ pub use dispatch::{Attempt, AttemptEnd};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
 pub use routing::{AgentCounts, FreeAgent, NODE_SILENT_MS, effective_state};
 pub use surveys::ScoreCount;
-pub use timeline::{Card, CardEvent, TimelineItem};
+pub use timeline::{
+    Card, CardEvent, OTHER_AGENTS_CALL, OTHER_USERS_NOTE, TimelineItem, Visibility,
+};
 pub use timeline_writer::TimelineWriter;
 pub use users::{ApiUser, Role};
 
