@@ -173,7 +173,7 @@ impl Store {
             (false, Some(RowKey::Int(k))) => q.bind(*k),
             (false, _) => q.bind(i64::MIN),
         };
-        let rows = q.bind(limit).fetch_all(self.pool()).await?;
+        let rows = q.bind(limit).fetch_all(self.reader()).await?;
         rows.iter()
             .map(|r| {
                 Ok(Due {
