@@ -21,6 +21,9 @@ CREATE INDEX retention_log_at ON retention_log (at);
 -- Retention walks the audit log and closed callbacks by age.
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX callbacks_closed ON callbacks (closed_at) WHERE closed_at IS NOT NULL;
+-- A call's notes and survey answers go with it.
+CREATE INDEX notes_call ON notes (call_id);
+CREATE INDEX survey_scores_call ON survey_scores (call_id);
 
 -- One row per job: which node holds it (lease) and when it last completed, so with several nodes
 -- on one database a daily job runs once a day on one node.

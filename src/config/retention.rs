@@ -32,7 +32,7 @@ impl Default for Retention {
             recordings_days: None,
             calls_days: None,
             audit_days: None,
-            batch_rows: 500,
+            batch_rows: 100,
             batch_pause_ms: 20,
         }
     }
