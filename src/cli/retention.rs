@@ -44,7 +44,8 @@ pub async fn run(cmd: &RetentionCommand, cfg: &Config, store: &Store) -> Result<
                     "no [retention] period is set: everything is kept".into(),
                 ));
             }
-            let node = format!("cli:{}", cfg.node_name());
+            // The process id keeps two commands started on one host from sharing a claim.
+            let node = format!("cli:{}:{}", cfg.node_name(), std::process::id());
             let stop = CancellationToken::new();
             let job = Run {
                 store,
