@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 mod http;
+mod retention;
 mod sip;
 pub use http::{HostPattern, Http, split_host};
+pub use retention::Retention;
 pub use sip::Sip;
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
@@ -39,6 +41,7 @@ const ENV_KEYS: &[&str] = &[
     "routing",
     "flow",
     "http",
+    "retention",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +97,8 @@ pub struct Config {
     pub flow: crate::flow::FlowConfig,
     /// Proxies believed, host names answered to, sign-in and recording limits.
     pub http: Http,
+    /// How long call data, recordings and the audit log are kept (default: for ever).
+    pub retention: Retention,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -336,6 +341,7 @@ impl Default for Config {
             },
             flow: crate::flow::FlowConfig::default(),
             http: Http::default(),
+            retention: Retention::default(),
         }
     }
 }
@@ -426,6 +432,7 @@ impl Config {
             });
         }
         self.sip.validate()?;
+        self.retention.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {
                 key: "routing.ring_timeout_seconds",

@@ -11,6 +11,7 @@
 //! - [`events`]: the in-process bus of what supervisors should see live (complaints, callbacks).
 //! - [`connections`]: how many connections one address and everyone may hold (SIP streams, HTTP).
 //! - [`http`]: the HTTP surface: health, metrics, the JSON API and the supervisor console.
+//! - [`retention`]: the daily job that removes what `[retention]` says is past due.
 //! - [`server`]: `serve` wiring: one cancellation tree for every task.
 //! - [`cli`]: the administrator's commands.
 
@@ -28,6 +29,7 @@ pub mod media;
 pub mod metrics;
 pub mod phone;
 pub mod recording;
+pub mod retention;
 pub mod routing;
 pub mod schedule;
 pub mod server;

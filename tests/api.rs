@@ -197,6 +197,7 @@ async fn scenario(api: Api) {
             "/api/v1/calls/{id}/notes",
             "/api/v1/calls/{id}/recording",
             "/api/v1/clients/{phone}",
+            "/api/v1/clients/{phone}/erase",
             "/api/v1/complaints",
             "/api/v1/complaints/{id}/assign",
             "/api/v1/complaints/{id}/resolve",

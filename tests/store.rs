@@ -55,7 +55,7 @@ async fn dnc_entries_are_closed_not_deleted() {
         .await
         .unwrap();
         let kinds: Vec<String> = s
-            .timeline(p)
+            .timeline(p, &frontdesk::store::Visibility::All)
             .await
             .unwrap()
             .into_iter()
@@ -296,7 +296,7 @@ async fn callbacks_list_in_dispatch_order() {
             .collect();
         assert_eq!(due, [early.id]);
         let kinds: Vec<String> = s
-            .timeline("+37061234563")
+            .timeline("+37061234563", &frontdesk::store::Visibility::All)
             .await
             .unwrap()
             .into_iter()

@@ -6,6 +6,7 @@ mod agents;
 mod callbacks;
 mod clients;
 mod lists;
+mod retention;
 
 use crate::callbacks::CallbackError;
 use crate::config::{Config, ConfigError, Overrides};
@@ -75,6 +76,9 @@ pub enum Command {
     /// Call history.
     #[command(subcommand)]
     Calls(callbacks::CallsCommand),
+    /// Removing past-due data ([retention]) and its log.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +151,7 @@ pub async fn run(cli: &Cli, config: &Config) -> Result<(), CliError> {
         Command::Users(cmd) => agents::users(cmd, &store).await,
         Command::Callbacks(cmd) => callbacks::callbacks(cmd, config, &store).await,
         Command::Calls(cmd) => callbacks::calls(cmd, config, &store).await,
+        Command::Retention(cmd) => retention::run(cmd, config, &store).await,
     };
     store.close().await;
     result

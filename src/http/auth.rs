@@ -21,6 +21,18 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// How much of a card's timeline this caller may see: agents only their own entries.
+    pub fn visibility(&self) -> crate::store::Visibility {
+        if self.role >= Role::Supervisor {
+            crate::store::Visibility::All
+        } else {
+            crate::store::Visibility::Agent {
+                agent_id: self.agent_id.clone(),
+                user: self.name.clone(),
+            }
+        }
+    }
+
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.role >= role {
             Ok(())

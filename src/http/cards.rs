@@ -23,17 +23,19 @@ fn actor(caller: &Caller) -> String {
     format!("api:{}", caller.name)
 }
 
+/// Any role may read a card; an agent's timeline shows other agents' entries summarised (no keys,
+/// notes, names or references).
 #[utoipa::path(get, path = "/api/v1/clients/{phone}", tag = "cards", params(("phone" = String, Path, description = "E.164 or national number (URL-encode +)")), security(("bearer" = [])),
     responses((status = 200, body = Card), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
 pub async fn card(
     State(state): State<HttpState>,
-    _caller: Caller,
+    caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<Card>, ApiError> {
     let phone = e164(&state, &raw)?;
     state
         .store
-        .card(&phone)
+        .card_for(&phone, &caller.visibility())
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no card for {phone}")))

@@ -6,6 +6,7 @@ mod calls;
 mod cards;
 mod complaints;
 mod console;
+mod erasure;
 mod error;
 mod extract;
 mod front;
@@ -124,6 +125,7 @@ pub fn router(state: HttpState) -> Router {
         .routes(routes!(cards::remove_dnc))
         .routes(routes!(cards::list_vip, cards::add_vip))
         .routes(routes!(cards::remove_vip))
+        .routes(routes!(erasure::erase))
         .routes(routes!(roster::list_agents))
         .routes(routes!(roster::set_presence))
         .routes(routes!(roster::list_callbacks, roster::request_callback))

@@ -166,6 +166,15 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     });
     tracing::info!(%http_addr, "http listening");
 
+    // Retention: every node checks, one runs it a day (see `retention::daily`).
+    let (retention_store, retention_cfg, retention_node) =
+        (store.clone(), config.retention.clone(), node.clone());
+    let token = shutdown.child_token();
+    tasks.spawn(async move {
+        crate::retention::daily(retention_store, retention_cfg, retention_node, token).await;
+        ("retention", Ok(()))
+    });
+
     let ports = PortPool::new(config.sip_listen.ip(), config.rtp_ports);
     let flow = config.flow.clone();
     let ctx = Arc::new(CallContext::new(

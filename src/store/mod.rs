@@ -13,7 +13,12 @@ mod calls;
 mod clients;
 mod complaints;
 mod dispatch;
+mod erasure;
+mod export;
+pub mod files;
+mod jobs;
 mod lists;
+mod retention;
 mod routing;
 mod surveys;
 mod timeline;
@@ -27,10 +32,16 @@ pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary, Lookup};
 pub use complaints::{Complaint, Note};
 pub use dispatch::{Attempt, AttemptEnd};
+pub use erasure::{Erasure, ErasureCounts, MAX_REASON_CHARS};
+pub use export::Export;
+pub use jobs::JobHolder;
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
+pub use retention::{Due, DueCount, RetentionEntry, RetentionKind, RowKey};
 pub use routing::{AgentCounts, FreeAgent, NODE_SILENT_MS, effective_state};
 pub use surveys::ScoreCount;
-pub use timeline::{Card, CardEvent, TimelineItem};
+pub use timeline::{
+    Card, CardEvent, OTHER_AGENTS_CALL, OTHER_USERS_NOTE, TimelineItem, Visibility,
+};
 pub use timeline_writer::TimelineWriter;
 pub use users::{ApiUser, Role};
 
@@ -62,6 +73,12 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("cannot delete {path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A stored value the code cannot read back (hand-edited row, newer schema).
     #[error("corrupt row: {0}")]
     Corrupt(String),

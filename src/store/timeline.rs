@@ -37,28 +37,84 @@ pub struct Card {
     pub timeline: Vec<TimelineItem>,
 }
 
-/// Each source of the timeline: SQL yielding (at, kind, summary, reference) for one phone.
+/// Whose eyes a card is read with. Agents see in full only what is theirs (see `SOURCES`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Supervisors, admins and the command line: everything.
+    All,
+    /// An agent user: `agent_id` is the agent they answer as (None if not linked to one), `user`
+    /// their user name (the author of their notes).
+    Agent {
+        agent_id: Option<String>,
+        user: String,
+    },
+}
+
+/// The summary another agent's entry shows instead of its own: no keys, notes or names.
+pub const OTHER_AGENTS_CALL: &str = "handled by another agent";
+/// The summary of a note someone else wrote about a call that is not the viewer's.
+pub const OTHER_USERS_NOTE: &str = "written by another user";
+
+/// Each source of the timeline: SQL yielding (at, kind, summary, reference, owner, author) for one
+/// phone ($1). `owner` is the agent the entry belongs to (the call's agent; a callback's agent);
+/// `author` the user who wrote a note. NULL owner means nobody's (a call no agent answered, an
+/// unassigned callback, a change to the card itself).
 const SOURCES: &[&str] = &[
     "SELECT started_at AS at, 'call' AS kind, \
        COALESCE(outcome, 'in progress') || CASE WHEN agent_id IS NULL THEN '' ELSE ' with ' || agent_id END \
-       || CASE WHEN digits = '' THEN '' ELSE ', keys ' || digits END AS summary, id AS reference \
+       || CASE WHEN digits = '' THEN '' ELSE ', keys ' || digits END AS summary, id AS reference, \
+       agent_id AS owner, CAST(NULL AS TEXT) AS author \
      FROM calls WHERE phone = $1",
     "SELECT requested_at AS at, 'callback' AS kind, \
        status || ' (' || source || '), attempts ' || CAST(attempts AS TEXT) \
-       || COALESCE(', result ' || result, '') AS summary, CAST(id AS TEXT) AS reference \
+       || COALESCE(', result ' || result, '') AS summary, CAST(id AS TEXT) AS reference, \
+       agent_id AS owner, CAST(NULL AS TEXT) AS author \
      FROM callbacks WHERE phone = $1",
-    "SELECT created_at AS at, 'complaint' AS kind, \
-       status || COALESCE(', escalated to ' || escalated_to, '') AS summary, CAST(id AS TEXT) AS reference \
-     FROM complaints WHERE phone = $1",
-    "SELECT at, 'survey' AS kind, 'score ' || CAST(score AS TEXT) AS summary, call_id AS reference \
-     FROM survey_scores WHERE phone = $1",
-    "SELECT at, 'note' AS kind, COALESCE(disposition || ': ', '') || COALESCE(body, '') \
-       || ' (' || author || ')' AS summary, call_id AS reference \
-     FROM notes WHERE phone = $1",
+    "SELECT m.created_at AS at, 'complaint' AS kind, \
+       m.status || COALESCE(', escalated to ' || m.escalated_to, '') AS summary, \
+       CAST(m.id AS TEXT) AS reference, c.agent_id AS owner, CAST(NULL AS TEXT) AS author \
+     FROM complaints m LEFT JOIN calls c ON c.id = m.call_id WHERE m.phone = $1",
+    "SELECT s.at, 'survey' AS kind, 'score ' || CAST(s.score AS TEXT) AS summary, \
+       s.call_id AS reference, c.agent_id AS owner, CAST(NULL AS TEXT) AS author \
+     FROM survey_scores s LEFT JOIN calls c ON c.id = s.call_id WHERE s.phone = $1",
+    "SELECT n.at, 'note' AS kind, COALESCE(n.disposition || ': ', '') || COALESCE(n.body, '') \
+       || ' (' || n.author || ')' AS summary, n.call_id AS reference, c.agent_id AS owner, \
+       n.author AS author \
+     FROM notes n LEFT JOIN calls c ON c.id = n.call_id WHERE n.phone = $1",
     "SELECT at, kind, COALESCE(detail, '') || COALESCE(' (' || actor || ')', '') AS summary, \
-       NULL AS reference \
+       CAST(NULL AS TEXT) AS reference, CAST(NULL AS TEXT) AS owner, CAST(NULL AS TEXT) AS author \
      FROM card_events WHERE phone = $1",
 ];
+
+/// Whether the viewer ($2 = 1 for an agent, $3 their agent id, $4 their user name) sees a row in
+/// full: everyone else's view is restricted to their own entries and nobody's. A note is the
+/// viewer's when they wrote it or it is about their call; anything else with an owner or an
+/// author belongs to someone else.
+const VISIBLE: &str = "($2 = 0 \
+    OR (author IS NULL AND (owner IS NULL OR owner = CAST($3 AS TEXT))) \
+    OR author = CAST($4 AS TEXT) OR owner = CAST($3 AS TEXT))";
+
+/// The timeline query for one viewer: hidden entries keep their time and kind, lose their
+/// reference and get a fixed summary, all decided in SQL from each row's owner.
+fn timeline_sql() -> String {
+    format!(
+        "SELECT at, kind, \
+           CASE WHEN {VISIBLE} THEN summary \
+                WHEN kind = 'note' THEN '{OTHER_USERS_NOTE}' ELSE '{OTHER_AGENTS_CALL}' END AS summary, \
+           CASE WHEN {VISIBLE} THEN reference END AS reference \
+         FROM ({}) t ORDER BY at",
+        SOURCES.join(" UNION ALL ")
+    )
+}
+
+impl Visibility {
+    fn binds(&self) -> (i64, Option<&str>, Option<&str>) {
+        match self {
+            Visibility::All => (0, None, None),
+            Visibility::Agent { agent_id, user } => (1, agent_id.as_deref(), Some(user.as_str())),
+        }
+    }
+}
 
 fn item_from_row(r: &AnyRow) -> Result<TimelineItem> {
     Ok(TimelineItem {
@@ -108,21 +164,27 @@ impl Store {
         Ok(())
     }
 
-    /// The whole timeline of one number, oldest first.
-    pub async fn timeline(&self, phone: &str) -> Result<Vec<TimelineItem>> {
-        let sql = format!(
-            "SELECT at, kind, summary, reference FROM ({}) t ORDER BY at",
-            SOURCES.join(" UNION ALL ")
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    /// The whole timeline of one number, oldest first, as `viewer` may see it.
+    pub async fn timeline(&self, phone: &str, viewer: &Visibility) -> Result<Vec<TimelineItem>> {
+        let (restricted, agent, user) = viewer.binds();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(timeline_sql()))
             .bind(phone)
+            .bind(restricted)
+            .bind(agent)
+            .bind(user)
             .fetch_all(self.reader())
             .await?;
         rows.iter().map(item_from_row).collect()
     }
 
-    /// The card of `phone`, or None when nothing at all is known about the number.
+    /// The card of `phone` with everything on it, or None when nothing at all is known about it.
     pub async fn card(&self, phone: &str) -> Result<Option<Card>> {
+        self.card_for(phone, &Visibility::All).await
+    }
+
+    /// The card of `phone` as `viewer` may see it: the fields and lists, and the timeline with
+    /// other agents' entries summarised.
+    pub async fn card_for(&self, phone: &str, viewer: &Visibility) -> Result<Option<Card>> {
         if !self.knows(phone).await? {
             return Ok(None);
         }
@@ -131,7 +193,7 @@ impl Store {
             client: self.client(phone).await?,
             dnc: self.dnc_entry(phone).await?,
             vip: self.vip_entry(phone).await?,
-            timeline: self.timeline(phone).await?,
+            timeline: self.timeline(phone, viewer).await?,
         }))
     }
 

@@ -1,5 +1,6 @@
 //! The client card: fields, DNC and VIP state, and the whole timeline, each line linking to the
-//! call, complaint or callback it is about. Any signed-in role may read a card, as in the API.
+//! call, complaint or callback it is about. Any signed-in role may read a card, as in the API; an
+//! agent sees other agents' entries summarised, without a link.
 
 use super::format::query_escape;
 use super::page::{PageError, Viewer};
@@ -36,7 +37,7 @@ pub async fn card(
         phone::normalize(&raw, state.region).map_err(|e| PageError::bad_request(e.to_string()))?;
     let card = state
         .store
-        .card(&phone)
+        .card_for(&phone, &viewer.0.visibility())
         .await?
         .ok_or_else(|| PageError::not_found(format!("nothing is known about {phone}")))?;
     let timeline: Vec<Value> = card
