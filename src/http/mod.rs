@@ -13,6 +13,7 @@ mod limits;
 mod range;
 mod recordings;
 mod roster;
+mod sessions;
 mod verify;
 
 pub use auth::Caller;
@@ -51,6 +52,8 @@ pub struct HttpState {
     pub front: Arc<front::Front>,
     /// Recording requests per user (each one is an audit row).
     pub recording_limits: Arc<limits::PerUser>,
+    /// How long console sessions live.
+    pub sessions: crate::auth::session::Lifetime,
 }
 
 impl HttpState {
@@ -78,6 +81,7 @@ impl HttpState {
                 },
                 RECORDING_LIMIT_KEYS,
             )),
+            sessions: config.http.session_lifetime(),
         }
     }
 }

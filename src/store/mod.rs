@@ -15,9 +15,11 @@ mod complaints;
 mod dispatch;
 mod lists;
 mod routing;
+mod sessions;
 mod surveys;
 mod timeline;
 mod timeline_writer;
+mod tokens;
 mod users;
 
 pub use agents::{Agent, Presence};
@@ -29,10 +31,12 @@ pub use complaints::{Complaint, Note};
 pub use dispatch::{Attempt, AttemptEnd};
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
 pub use routing::{AgentCounts, FreeAgent, NODE_SILENT_MS, effective_state};
+pub use sessions::{NewSession, SessionOwner};
 pub use surveys::ScoreCount;
 pub use timeline::{Card, CardEvent, TimelineItem};
 pub use timeline_writer::TimelineWriter;
-pub use users::{ApiUser, Role};
+pub use tokens::{TokenOwner, TokenRow};
+pub use users::{Account, ApiUser, FirstToken, Role};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
