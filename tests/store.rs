@@ -5,8 +5,8 @@ mod common;
 use chrono::{Duration, Utc};
 use common::{TestDb, each_backend, t0};
 use frontdesk::store::{
-    Added, CallbackStatus, CallsFilter, Client, DncImportRow, ListSource, NewCall, NewCallback,
-    Presence, Role, StoreError,
+    Added, CallbackStatus, CallsFilter, Client, DncImportRow, FirstToken, ListSource, NewCall,
+    NewCallback, Presence, Role, StoreError,
 };
 
 #[tokio::test]
@@ -219,26 +219,47 @@ async fn agents_roster_and_presence() {
     .await;
 }
 
+fn first(t: &frontdesk::auth::IssuedToken) -> FirstToken<'_> {
+    FirstToken {
+        key_id: &t.key_id,
+        hash: &t.hash,
+        label: None,
+    }
+}
+
 #[tokio::test]
 async fn users_keep_only_hashes() {
     each_backend(|s| async move {
         let t = frontdesk::auth::issue().unwrap();
+
         let u = s
-            .add_user("boss", Role::Admin, &t.key_id, &t.hash, None, t0())
+            .add_user("boss", Role::Admin, None, None, first(&t), t0())
             .await
             .unwrap();
-        assert_eq!(u.role, Role::Admin);
+        assert_eq!((u.role, u.status, u.tokens), (Role::Admin, "active", 1));
         let found = s
-            .user_by_key(frontdesk::auth::key_id(&t.token).unwrap())
+            .token_owner(frontdesk::auth::key_id(&t.token).unwrap())
             .await
             .unwrap()
             .unwrap();
-        assert!(frontdesk::auth::verify(&t.token, &found.token_hash));
-        assert!(!found.token_hash.contains(&t.token));
+        assert_eq!(found.account.name, "boss");
+        assert!(frontdesk::auth::verify(&t.token, &found.hash));
+        assert!(!found.hash.contains(&t.token));
+        let other = frontdesk::auth::issue().unwrap();
         assert!(matches!(
-            s.add_user("boss", Role::Agent, "k", "h", None, t0()).await,
+            s.add_user("boss", Role::Agent, None, None, first(&other), t0())
+                .await,
             Err(StoreError::Conflict(_))
         ));
+        // Removed: the token is revoked and the name stays taken.
+        s.remove_user("boss", t0()).await.unwrap();
+        assert!(s.token_owner(&t.key_id).await.unwrap().is_none());
+        assert!(matches!(
+            s.add_user("boss", Role::Agent, None, None, first(&other), t0())
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.user("boss").await.unwrap().unwrap().status, "removed");
         assert!(Role::Admin > Role::Supervisor && Role::Supervisor > Role::Agent);
     })
     .await;
