@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use common::{TestDb, each_backend, t0};
 use frontdesk::store::{
     Added, CallbackStatus, CallsFilter, Client, DncImportRow, FirstToken, ListSource, NewCall,
-    NewCallback, Presence, Role, StoreError,
+    NewCallback, NewSession, Presence, Role, StoreError,
 };
 
 #[tokio::test]
@@ -261,6 +261,59 @@ async fn users_keep_only_hashes() {
         ));
         assert_eq!(s.user("boss").await.unwrap().unwrap().status, "removed");
         assert!(Role::Admin > Role::Supervisor && Role::Supervisor > Role::Agent);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn open_sessions_per_user_are_bounded_and_old_rows_go() {
+    each_backend(|s| async move {
+        let t = frontdesk::auth::issue().unwrap();
+        let u = s
+            .add_user("sue", Role::Supervisor, None, None, first(&t), t0())
+            .await
+            .unwrap();
+        let session = |i: usize, at: chrono::DateTime<Utc>| {
+            let hash = format!("{i:064x}");
+            let s = s.clone();
+            async move {
+                s.create_session(NewSession {
+                    id_hash: &hash,
+                    user_id: u.id,
+                    now: at,
+                    idle_expires_at: at + chrono::Duration::hours(1),
+                    expires_at: at + chrono::Duration::hours(12),
+                })
+                .await
+                .unwrap();
+            }
+        };
+        for i in 0..12 {
+            session(i, t0()).await;
+        }
+        let live = |i: usize| {
+            let s = s.clone();
+            async move {
+                s.session_owner(&format!("{i:064x}"), t0())
+                    .await
+                    .unwrap()
+                    .is_some()
+            }
+        };
+        assert!(
+            !live(0).await && !live(1).await,
+            "the oldest two were replaced"
+        );
+        for i in 2..12 {
+            assert!(live(i).await, "session {i}");
+        }
+        // Forty days on, a sign-in deletes the rows that ended or expired over 30 days ago.
+        session(99, t0() + chrono::Duration::days(40)).await;
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM console_sessions")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
     })
     .await;
 }

@@ -6,6 +6,11 @@ use super::{Result, Store, from_ms, to_ms};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+/// Open sessions a user may have at once (browsers, devices); signing in once more ends the oldest.
+pub const OPEN_PER_USER: i64 = 10;
+/// How long an ended or expired session's row is kept.
+pub const KEEP_ENDED_DAYS: i64 = 30;
+
 /// A live session of an enabled user.
 #[derive(Debug, Clone)]
 pub struct SessionOwner {
@@ -44,7 +49,12 @@ pub(super) async fn end_all(
 }
 
 impl Store {
+    /// Records a new session. In the same transaction, the user's history is kept bounded: open
+    /// sessions beyond the newest `OPEN_PER_USER` are ended ("replaced"), and rows that ended or
+    /// expired more than `KEEP_ENDED_DAYS` ago are deleted, so signing in again and again cannot
+    /// grow the table without end.
     pub async fn create_session(&self, s: NewSession<'_>) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO console_sessions \
              (id_hash, user_id, created_at, last_seen_at, idle_expires_at, expires_at) \
@@ -55,8 +65,29 @@ impl Store {
         .bind(to_ms(s.now))
         .bind(to_ms(s.idle_expires_at))
         .bind(to_ms(s.expires_at))
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "UPDATE console_sessions SET ended_at = $1, ended_why = 'replaced' \
+             WHERE user_id = $2 AND ended_at IS NULL AND expires_at > $1 AND id NOT IN \
+               (SELECT id FROM console_sessions \
+                WHERE user_id = $2 AND ended_at IS NULL AND expires_at > $1 \
+                ORDER BY id DESC LIMIT $3)",
+        )
+        .bind(to_ms(s.now))
+        .bind(s.user_id)
+        .bind(OPEN_PER_USER)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM console_sessions \
+             WHERE user_id = $1 AND COALESCE(ended_at, expires_at) < $2",
+        )
+        .bind(s.user_id)
+        .bind(to_ms(s.now - chrono::Duration::days(KEEP_ENDED_DAYS)))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
