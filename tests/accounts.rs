@@ -16,9 +16,9 @@ use support::Service;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Sessions lapse after 4 s without a request; three wrong passwords a minute per account; the
+/// Sessions lapse after 6 s without a request; three wrong passwords a minute per account; the
 /// address limit out of the way; loopback is a trusted proxy (for `X-Forwarded-Proto`).
-const TABLES: &str = "[http]\nsession_idle_seconds = 4\nfailures_per_account = 3\n\
+const TABLES: &str = "[http]\nsession_idle_seconds = 6\nfailures_per_account = 3\n\
     failures_per_address = 1000\ntrusted_proxies = [\"127.0.0.0/8\"]\n";
 
 struct Node {
@@ -168,6 +168,7 @@ async fn sessions_tokens_and_revocation(n: Node) {
     // refused, the other session goes on.
     let b = n.session("sue").await;
     assert_ne!(a, b);
+    assert_eq!(n.page(&a).await, StatusCode::OK);
     let r = n.logout(&b).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(set_cookie(&r).contains("Max-Age=0"));
@@ -194,6 +195,8 @@ async fn sessions_tokens_and_revocation(n: Node) {
     assert!(tokens[1]["last_used_at"].is_string(), "{tokens}");
 
     // Disabled: session and token refused on the very next request, and no sign-in.
+    let a = n.session("sue").await;
+    assert_eq!(n.page(&a).await, StatusCode::OK);
     ok(n.svc.cli(&["users", "disable", "sue"]));
     assert_eq!(n.page(&a).await, StatusCode::SEE_OTHER);
     assert_eq!(n.api_with_cookie(&a).await, StatusCode::UNAUTHORIZED);
@@ -210,15 +213,16 @@ async fn sessions_tokens_and_revocation(n: Node) {
     assert_eq!(n.page(&c).await, StatusCode::OK);
 
     // Idle expiry: in use, the session lives past its idle time; left alone, it lapses.
-    for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(n.page(&c).await, StatusCode::OK);
     }
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
     assert_eq!(n.page(&c).await, StatusCode::SEE_OTHER);
 
     // A new password ends the sessions; the old password no longer works.
     let d = n.session("sue").await;
+    assert_eq!(n.page(&d).await, StatusCode::OK);
     ok(n.svc.cli_stdin(
         &["users", "password", "sue", "--password-stdin"],
         "a brand new password",
@@ -233,6 +237,7 @@ async fn sessions_tokens_and_revocation(n: Node) {
     let e = cookie_pair(&e);
 
     // Removed: everything refused, for good.
+    assert_eq!(n.page(&e).await, StatusCode::OK);
     ok(n.svc.cli(&["users", "remove", "sue"]));
     assert_eq!(n.page(&e).await, StatusCode::SEE_OTHER);
     assert_eq!(n.api_with_token(&crm).await, StatusCode::UNAUTHORIZED);
