@@ -201,6 +201,108 @@ fn users_get_a_token_once() {
 }
 
 #[test]
+fn users_list_disable_enable_remove_tokens_revoke() {
+    let env = Env::new();
+    let token = |out: Vec<u8>| String::from_utf8(out).unwrap().trim().to_string();
+    // A password from stdin; too short a one is refused and nothing is created.
+    env.cmd()
+        .args([
+            "users",
+            "add",
+            "sue",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ])
+        .write_stdin("short\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least"));
+    let first = token(
+        env.cmd()
+            .args([
+                "users",
+                "add",
+                "sue",
+                "--role",
+                "supervisor",
+                "--password-stdin",
+            ])
+            .write_stdin("a long enough password\n")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    );
+    assert!(first.starts_with("fd_"), "{first}");
+    env.run(&["users", "add", "bad name", "--role", "agent"])
+        .code(2);
+    let second = token(env.stdout_of(&["users", "token", "sue", "--label", "crm"]));
+    assert_ne!(first, second);
+
+    let list = json(&env.stdout_of(&["users", "list", "--json"]));
+    let sue = &list[0];
+    assert_eq!(sue["name"], "sue");
+    assert_eq!(sue["role"], "supervisor");
+    assert_eq!(sue["status"], "active");
+    assert_eq!(sue["has_password"], true);
+    assert_eq!(sue["tokens"], 2);
+
+    // Tokens: listed by id (never the secret), revoked one by one.
+    let tokens = json(&env.stdout_of(&["users", "tokens", "sue", "--json"]));
+    let ids: Vec<&str> = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(first.contains(ids[0]) && second.contains(ids[1]));
+    assert_eq!(tokens[1]["label"], "crm");
+    let text = String::from_utf8(env.stdout_of(&["users", "tokens", "sue"])).unwrap();
+    assert!(!text.contains(&first) && !text.contains(&second), "{text}");
+    env.run(&["users", "revoke", ids[0]])
+        .success()
+        .stdout(predicate::str::contains("revoked"));
+    env.run(&["users", "revoke", ids[0]])
+        .success()
+        .stdout(predicate::str::contains("already"));
+    env.run(&["users", "revoke", "nosuchtoken0"]).code(4);
+    let tokens = json(&env.stdout_of(&["users", "tokens", "sue", "--json"]));
+    assert!(tokens[0]["revoked_at"].is_string());
+    assert!(tokens[1]["revoked_at"].is_null());
+
+    // Disable and enable; unknown names are "not found".
+    env.run(&["users", "disable", "sue"]).success();
+    let list = json(&env.stdout_of(&["users", "list", "--json"]));
+    assert_eq!(list[0]["status"], "disabled");
+    env.run(&["users", "enable", "sue"]).success();
+    let list = json(&env.stdout_of(&["users", "list", "--json"]));
+    assert_eq!(list[0]["status"], "active");
+    env.run(&["users", "disable", "nobody"]).code(4);
+    env.run(&["users", "tokens", "nobody"]).code(4);
+
+    // A new password (stdin only).
+    env.run(&["users", "password", "sue"]).code(2);
+    env.cmd()
+        .args(["users", "password", "sue", "--password-stdin"])
+        .write_stdin("another long password")
+        .assert()
+        .success();
+
+    // Removed: still listed (history names them), every token revoked, the name not reusable.
+    env.run(&["users", "remove", "sue"]).success();
+    let list = json(&env.stdout_of(&["users", "list", "--json"]));
+    assert_eq!(list[0]["status"], "removed");
+    assert_eq!(list[0]["tokens"], 0);
+    assert_eq!(list[0]["has_password"], false);
+    env.run(&["users", "enable", "sue"]).code(2);
+    env.run(&["users", "token", "sue"]).code(2);
+    env.run(&["users", "add", "sue", "--role", "agent"]).code(2);
+}
+
+#[test]
 fn callbacks_plan_explains_and_refuses_dnc() {
     let env = Env::new();
     // Monday 2026-11-23 07:00 in Vilnius: before hours, so the slot is 09:00 local.

@@ -1,7 +1,8 @@
 //! The supervisor console against the real server on an ephemeral port with a real SQLite store:
 //! sign-in and the cookie, redirects, roles, CSRF refusals, pages, the live event stream; then the
-//! same service driven by headless Chromium (tests/e2e/console.mjs, Playwright): sign in, list,
-//! open a call, play its recording, check the audit log, screenshot every page.
+//! same service driven by headless Chromium (tests/e2e/console.mjs, Playwright): sign in with name
+//! and password, list, open a call, play its recording, check the audit log, screenshot every
+//! page, sign out (the old cookie is refused).
 
 #[path = "e2e/seed.rs"]
 mod seed;
@@ -9,7 +10,7 @@ mod support;
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
-use seed::{Console, session, setup};
+use seed::{Console, PASSWORD, session, session_of, setup};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -31,28 +32,32 @@ async fn sign_in_and_cookie(c: &Console) {
     );
     let (status, html) = c.page("/login", None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("name=\"token\""), "{html}");
+    assert!(
+        html.contains("name=\"name\"") && html.contains("name=\"password\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("name=\"token\""),
+        "API tokens are not for the login page"
+    );
 
-    // A wrong token, a login posted from elsewhere, then the real one.
-    let r = c
-        .post_form(
-            "/login",
-            None,
-            Some(&c.base),
-            &[(
-                "token",
-                "fd_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
-            )],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.headers().get(SET_COOKIE).is_none());
+    // A wrong password, an unknown name, a token instead of a password, a login posted from
+    // elsewhere: no cookie. Then the real one.
+    for (name, password) in [
+        ("sue", "wrong password!"),
+        ("nobody", PASSWORD),
+        ("sue", c.supervisor.as_str()),
+    ] {
+        let r = c.sign_in(name, password).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert!(r.headers().get(SET_COOKIE).is_none());
+    }
     let r = c
         .post_form(
             "/login",
             None,
             Some("http://evil.example"),
-            &[("token", &c.supervisor)],
+            &[("name", "sue"), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -62,25 +67,38 @@ async fn sign_in_and_cookie(c: &Console) {
             "/login",
             None,
             Some(&c.base),
-            &[("token", &c.supervisor), ("next", "//evil.example/")],
+            &[
+                ("name", "sue"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/", "only local paths are followed");
     let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    let fresh = session_of(&r).unwrap();
+    assert!(cookie.starts_with("fd_session="), "{cookie}");
+    assert_ne!(fresh, c.sup_session, "every sign-in gets a new id");
     assert!(
-        cookie.starts_with(&format!("fd_session={};", c.supervisor)),
-        "{cookie}"
+        !cookie.contains(&c.supervisor),
+        "the cookie is not the token"
     );
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(attr), "{attr} missing from {cookie}");
     }
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    // The API token is not a session: as a cookie it gets the login page.
+    assert_eq!(
+        c.page("/", Some(&c.supervisor)).await.0,
+        StatusCode::SEE_OTHER
+    );
 
     // The cookie works for the API's reads (the audio player) but not for a change from elsewhere.
     let r = c
         .http
         .get(c.url("/api/v1/calls?limit=1"))
-        .header(COOKIE, session(&c.supervisor))
+        .header(COOKIE, session(&c.sup_session))
         .send()
         .await
         .unwrap();
@@ -88,7 +106,7 @@ async fn sign_in_and_cookie(c: &Console) {
     let r = c
         .http
         .put(c.url("/api/v1/agents/ben/presence"))
-        .header(COOKIE, session(&c.supervisor))
+        .header(COOKIE, session(&c.sup_session))
         .json(&serde_json::json!({"presence": "away"}))
         .send()
         .await
@@ -97,7 +115,7 @@ async fn sign_in_and_cookie(c: &Console) {
     let r = c
         .http
         .put(c.url("/api/v1/agents/ben/presence"))
-        .header(COOKIE, session(&c.supervisor))
+        .header(COOKIE, session(&c.sup_session))
         .header(ORIGIN, &c.base)
         .json(&serde_json::json!({"presence": "away"}))
         .send()
@@ -107,18 +125,20 @@ async fn sign_in_and_cookie(c: &Console) {
     let r = c
         .http
         .get(c.url(&format!("/api/v1/calls/{}/recording", c.calls[0])))
-        .header(COOKIE, session(&c.supervisor))
+        .header(COOKIE, session(&c.sup_session))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "audio/wav");
 
-    // Logging out clears the cookie; it is a form post from our own pages only.
-    let r = c.post_form("/logout", Some(&c.supervisor), None, &[]).await;
+    // Logging out ends the session and clears the cookie; it is a form post from our own pages
+    // only. Afterwards the old cookie gets the login page and a 401 from the API.
+    assert_eq!(c.page("/", Some(&fresh)).await.0, StatusCode::OK);
+    let r = c.post_form("/logout", Some(&fresh), None, &[]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = c
-        .post_form("/logout", Some(&c.supervisor), Some(&c.base), &[])
+        .post_form("/logout", Some(&fresh), Some(&c.base), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(
@@ -127,10 +147,29 @@ async fn sign_in_and_cookie(c: &Console) {
             .unwrap()
             .contains("Max-Age=0")
     );
+    let r = c
+        .http
+        .get(c.url("/"))
+        .header(COOKIE, session(&fresh))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/login");
+    let r = c
+        .http
+        .get(c.url("/api/v1/calls?limit=1"))
+        .header(COOKIE, session(&fresh))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // The other session of the same user is untouched.
+    assert_eq!(c.page("/", Some(&c.sup_session)).await.0, StatusCode::OK);
 }
 
 async fn pages(c: &Console) {
-    let sup = Some(c.supervisor.as_str());
+    let sup = Some(c.sup_session.as_str());
     // The calls list: a page of 50, newest first, then the rest through the keyset link.
     let (status, html) = c.page("/", sup).await;
     assert_eq!(status, StatusCode::OK);
@@ -207,7 +246,7 @@ async fn pages(c: &Console) {
     let r = c
         .http
         .get(c.url("/clients?phone=861234500"))
-        .header(COOKIE, session(&c.supervisor))
+        .header(COOKIE, session(&c.sup_session))
         .send()
         .await
         .unwrap();
@@ -246,7 +285,7 @@ async fn pages(c: &Console) {
     let r = c
         .http
         .get(c.url("/"))
-        .header(COOKIE, session(&c.supervisor))
+        .header(COOKIE, session(&c.sup_session))
         .send()
         .await
         .unwrap();
@@ -260,7 +299,16 @@ async fn pages(c: &Console) {
 }
 
 async fn roles(c: &Console) {
-    let agent = Some(c.agent.as_str());
+    // A script may read a page with an API token in the bearer header (not as a cookie).
+    let r = c
+        .http
+        .get(c.url("/"))
+        .bearer_auth(&c.agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let agent = Some(c.agent_session.as_str());
     let (status, html) = c.page("/", agent).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -307,11 +355,11 @@ async fn stream_until(resp: &mut reqwest::Response, want: &str) -> String {
 }
 
 async fn forms_and_live_events(c: &Console) {
-    let sup = Some(c.supervisor.as_str());
+    let sup = Some(c.sup_session.as_str());
     let mut live = c
         .http
         .get(c.url("/console/events"))
-        .header(COOKIE, session(&c.supervisor))
+        .header(COOKIE, session(&c.sup_session))
         .send()
         .await
         .unwrap();
@@ -443,6 +491,8 @@ async fn console_in_a_real_browser() {
                 .current_dir(support::repo())
                 .env("FD_BASE", base)
                 .env("FD_TOKEN", token)
+                .env("FD_USER", "boss")
+                .env("FD_PASSWORD", PASSWORD)
                 .env("FD_CALL", call)
                 .env("FD_PHONE", phone)
                 .env("FD_SCREENSHOTS", shots)

@@ -69,8 +69,22 @@ fn get(svc: &Service, path: &str, host: &str) -> u16 {
     .0
 }
 
+/// The admin's console password.
+const PASSWORD: &str = "a long enough password";
+
+/// Adds `boss` (admin, password `PASSWORD`); returns the API token.
 fn admin(svc: &Service) -> String {
-    let out = svc.cli(&["users", "add", "boss", "--role", "admin"]);
+    let out = svc.cli_stdin(
+        &[
+            "users",
+            "add",
+            "boss",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    );
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
@@ -153,10 +167,14 @@ fn foreign_hosts_get_421_before_any_handler() {
 #[test]
 fn after_sign_in_next_is_followed_only_to_a_path_on_this_site() {
     let svc = Service::start("");
-    let token = admin(&svc);
+    admin(&svc);
     let ours = format!("127.0.0.1:{}", svc.http.port());
-    let sign_in = |next: &str, token: &str| {
-        let body = format!("token={}&next={}", form_escape(token), form_escape(next));
+    let sign_in = |next: &str, password: &str| {
+        let body = format!(
+            "name=boss&password={}&next={}",
+            form_escape(password),
+            form_escape(next)
+        );
         exchange(
             svc.http,
             &format!(
@@ -169,7 +187,7 @@ fn after_sign_in_next_is_followed_only_to_a_path_on_this_site() {
 
     // Happy: a path on this site is where the user goes after signing in.
     for next in ["/calls/x?y=1", "/complaints?status=open", "/"] {
-        let (status, head, _) = sign_in(next, &token);
+        let (status, head, _) = sign_in(next, PASSWORD);
         assert_eq!(status, 303, "{next:?}: {head}");
         assert_eq!(header(&head, "location"), Some(next), "{head}");
     }
@@ -183,7 +201,7 @@ fn after_sign_in_next_is_followed_only_to_a_path_on_this_site() {
         "https://evil.example/",
         "javascript:alert(1)",
     ] {
-        let (status, head, _) = sign_in(next, &token);
+        let (status, head, _) = sign_in(next, PASSWORD);
         assert_eq!(status, 303, "{next:?}: {head}");
         assert_eq!(header(&head, "location"), Some("/"), "{next:?}: {head}");
         assert!(!head.contains("stolen"), "{head}");
@@ -209,11 +227,8 @@ fn after_sign_in_next_is_followed_only_to_a_path_on_this_site() {
     assert_eq!(status, 200);
     assert!(html.contains(r#"name="next" value="&#x2f;""#), "{html}");
     assert!(!html.contains("evil.example"), "{html}");
-    // A wrong token shows the form again, with the same safe `next`.
-    let (status, _, html) = sign_in(
-        "//evil.example/",
-        "fd_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
-    );
+    // A wrong password shows the form again, with the same safe `next`.
+    let (status, _, html) = sign_in("//evil.example/", "not the password");
     assert_eq!(status, 401);
     assert!(html.contains(r#"name="next" value="&#x2f;""#), "{html}");
 }

@@ -5,8 +5,8 @@ mod common;
 use chrono::{Duration, Utc};
 use common::{TestDb, each_backend, t0};
 use frontdesk::store::{
-    Added, CallbackStatus, CallsFilter, Client, DncImportRow, ListSource, NewCall, NewCallback,
-    Presence, Role, StoreError,
+    Added, CallbackStatus, CallsFilter, Client, DncImportRow, FirstToken, ListSource, NewCall,
+    NewCallback, NewSession, Presence, Role, StoreError,
 };
 
 #[tokio::test]
@@ -219,27 +219,101 @@ async fn agents_roster_and_presence() {
     .await;
 }
 
+fn first(t: &frontdesk::auth::IssuedToken) -> FirstToken<'_> {
+    FirstToken {
+        key_id: &t.key_id,
+        hash: &t.hash,
+        label: None,
+    }
+}
+
 #[tokio::test]
 async fn users_keep_only_hashes() {
     each_backend(|s| async move {
         let t = frontdesk::auth::issue().unwrap();
+
         let u = s
-            .add_user("boss", Role::Admin, &t.key_id, &t.hash, None, t0())
+            .add_user("boss", Role::Admin, None, None, first(&t), t0())
             .await
             .unwrap();
-        assert_eq!(u.role, Role::Admin);
+        assert_eq!((u.role, u.status, u.tokens), (Role::Admin, "active", 1));
         let found = s
-            .user_by_key(frontdesk::auth::key_id(&t.token).unwrap())
+            .token_owner(frontdesk::auth::key_id(&t.token).unwrap())
             .await
             .unwrap()
             .unwrap();
-        assert!(frontdesk::auth::verify(&t.token, &found.token_hash));
-        assert!(!found.token_hash.contains(&t.token));
+        assert_eq!(found.account.name, "boss");
+        assert!(frontdesk::auth::verify(&t.token, &found.hash));
+        assert!(!found.hash.contains(&t.token));
+        let other = frontdesk::auth::issue().unwrap();
         assert!(matches!(
-            s.add_user("boss", Role::Agent, "k", "h", None, t0()).await,
+            s.add_user("boss", Role::Agent, None, None, first(&other), t0())
+                .await,
             Err(StoreError::Conflict(_))
         ));
+        // Removed: the token is revoked and the name stays taken.
+        s.remove_user("boss", t0()).await.unwrap();
+        assert!(s.token_owner(&t.key_id).await.unwrap().is_none());
+        assert!(matches!(
+            s.add_user("boss", Role::Agent, None, None, first(&other), t0())
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.user("boss").await.unwrap().unwrap().status, "removed");
         assert!(Role::Admin > Role::Supervisor && Role::Supervisor > Role::Agent);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn open_sessions_per_user_are_bounded_and_old_rows_go() {
+    each_backend(|s| async move {
+        let t = frontdesk::auth::issue().unwrap();
+        let u = s
+            .add_user("sue", Role::Supervisor, None, None, first(&t), t0())
+            .await
+            .unwrap();
+        let session = |i: usize, at: chrono::DateTime<Utc>| {
+            let hash = format!("{i:064x}");
+            let s = s.clone();
+            async move {
+                s.create_session(NewSession {
+                    id_hash: &hash,
+                    user_id: u.id,
+                    now: at,
+                    idle_expires_at: at + chrono::Duration::hours(1),
+                    expires_at: at + chrono::Duration::hours(12),
+                })
+                .await
+                .unwrap();
+            }
+        };
+        for i in 0..12 {
+            session(i, t0()).await;
+        }
+        let live = |i: usize| {
+            let s = s.clone();
+            async move {
+                s.session_owner(&format!("{i:064x}"), t0())
+                    .await
+                    .unwrap()
+                    .is_some()
+            }
+        };
+        assert!(
+            !live(0).await && !live(1).await,
+            "the oldest two were replaced"
+        );
+        for i in 2..12 {
+            assert!(live(i).await, "session {i}");
+        }
+        // Forty days on, a sign-in deletes the rows that ended or expired over 30 days ago.
+        session(99, t0() + chrono::Duration::days(40)).await;
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM console_sessions")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
     })
     .await;
 }

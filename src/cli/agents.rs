@@ -1,8 +1,7 @@
-//! `frontdesk agents …` and `frontdesk users …`.
+//! `frontdesk agents …`.
 
 use super::{CliError, print_json};
-use crate::auth;
-use crate::store::{Presence, Role, Store, StoreError};
+use crate::store::{Presence, Store, StoreError};
 use chrono::Utc;
 use clap::Subcommand;
 
@@ -27,19 +26,6 @@ pub enum AgentsCommand {
     },
     /// Set an agent available or away.
     Presence { id: String, presence: String },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum UsersCommand {
-    /// Create an API user; prints its token once (only a hash is kept).
-    Add {
-        name: String,
-        #[arg(long)]
-        role: String,
-        /// For agents: the roster id whose calls they may hear.
-        #[arg(long)]
-        agent: Option<String>,
-    },
 }
 
 pub async fn agents(cmd: &AgentsCommand, store: &Store) -> Result<(), CliError> {
@@ -102,39 +88,8 @@ pub async fn agents(cmd: &AgentsCommand, store: &Store) -> Result<(), CliError> 
     Ok(())
 }
 
-pub async fn users(cmd: &UsersCommand, store: &Store) -> Result<(), CliError> {
-    match cmd {
-        UsersCommand::Add { name, role, agent } => {
-            let role: Role = role.parse().map_err(CliError::Usage)?;
-            if let Some(a) = agent
-                && store.agent(a).await?.is_none()
-            {
-                return Err(CliError::Usage(format!("--agent: no agent {a:?}")));
-            }
-            let issued = auth::issue().map_err(|e| CliError::Other(e.to_string()))?;
-            store
-                .add_user(
-                    name,
-                    role,
-                    &issued.key_id,
-                    &issued.hash,
-                    agent.as_deref(),
-                    Utc::now(),
-                )
-                .await
-                .map_err(usage)?;
-            eprintln!(
-                "user {name} ({}) created; the token is shown only now:",
-                role.as_str()
-            );
-            println!("{}", issued.token);
-        }
-    }
-    Ok(())
-}
-
 /// Conflicts and unknown ids are the administrator's to fix: usage errors, not failures.
-fn usage(e: StoreError) -> CliError {
+pub(super) fn usage(e: StoreError) -> CliError {
     match e {
         StoreError::Conflict(m) => CliError::Usage(m),
         StoreError::NotFound(m) => CliError::NotFound(m),

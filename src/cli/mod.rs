@@ -7,6 +7,7 @@ mod callbacks;
 mod clients;
 mod lists;
 mod retention;
+mod users;
 
 use crate::callbacks::CallbackError;
 use crate::config::{Config, ConfigError, Overrides};
@@ -67,9 +68,9 @@ pub enum Command {
     /// The agent roster.
     #[command(subcommand)]
     Agents(agents::AgentsCommand),
-    /// API users and their tokens.
+    /// Users: console passwords, API tokens, disabling and removing.
     #[command(subcommand)]
-    Users(agents::UsersCommand),
+    Users(users::UsersCommand),
     /// Callback planning and requests.
     #[command(subcommand)]
     Callbacks(callbacks::CallbacksCommand),
@@ -148,7 +149,7 @@ pub async fn run(cli: &Cli, config: &Config) -> Result<(), CliError> {
         Command::Vip(cmd) => lists::vip(cmd, config, &store).await,
         Command::Clients(cmd) => clients::run(cmd, config, &store).await,
         Command::Agents(cmd) => agents::agents(cmd, &store).await,
-        Command::Users(cmd) => agents::users(cmd, &store).await,
+        Command::Users(cmd) => users::run(cmd, &store).await,
         Command::Callbacks(cmd) => callbacks::callbacks(cmd, config, &store).await,
         Command::Calls(cmd) => callbacks::calls(cmd, config, &store).await,
         Command::Retention(cmd) => retention::run(cmd, config, &store).await,

@@ -24,8 +24,19 @@ pub struct Http {
     /// `verify_wait_ms`, then get 429.
     pub verify_concurrency: usize,
     pub verify_wait_ms: u64,
-    /// How long a verified token is remembered; removing a user takes effect within this.
+    /// How long a token's argon2 check is remembered (by the token's SHA-256). Revoking the
+    /// token or disabling its user still takes effect on the next request: every request asks
+    /// the store whether the token and its user are live.
     pub token_cache_seconds: u64,
+    /// A console session ends this long after its last request...
+    pub session_idle_seconds: u64,
+    /// ...and this long after sign-in at the latest.
+    pub session_absolute_seconds: u64,
+    /// Always treat requests as coming over HTTPS: the session cookie is `__Host-fd_session`
+    /// with `Secure`. Set it when TLS is terminated in front of this server by something not
+    /// listed in `trusted_proxies`; a trusted proxy saying `X-Forwarded-Proto: https` has the
+    /// same effect per request.
+    pub secure_cookies: bool,
     /// Recording requests per user per minute, with a burst of `recording_burst`.
     pub recording_requests_per_minute: u32,
     pub recording_burst: u32,
@@ -49,6 +60,9 @@ impl Default for Http {
             verify_concurrency: 4,
             verify_wait_ms: 2000,
             token_cache_seconds: 60,
+            session_idle_seconds: 30 * 60,
+            session_absolute_seconds: 12 * 3600,
+            secure_cookies: false,
             recording_requests_per_minute: 120,
             recording_burst: 60,
             max_connections: 1024,
@@ -58,7 +72,19 @@ impl Default for Http {
     }
 }
 
+/// Ten years: no session should live longer.
+const MAX_SESSION_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
 impl Http {
+    /// How long console sessions live.
+    pub fn session_lifetime(&self) -> crate::auth::session::Lifetime {
+        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        crate::auth::session::Lifetime {
+            idle: secs(self.session_idle_seconds),
+            absolute: secs(self.session_absolute_seconds),
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         for (key, v) in [
             ("http.failures_per_address", self.failures_per_address),
@@ -91,6 +117,21 @@ impl Http {
                 return Err(ConfigError::Key {
                     key,
                     message: "must be at least 1".into(),
+                });
+            }
+        }
+        for (key, v) in [
+            ("http.session_idle_seconds", self.session_idle_seconds),
+            (
+                "http.session_absolute_seconds",
+                self.session_absolute_seconds,
+            ),
+        ] {
+            // Chrono's durations and a cookie's Max-Age both stop far above ten years.
+            if v == 0 || v > MAX_SESSION_SECONDS {
+                return Err(ConfigError::Key {
+                    key,
+                    message: format!("must be between 1 and {MAX_SESSION_SECONDS}"),
                 });
             }
         }

@@ -1,10 +1,11 @@
-//! Bearer tokens, the console cookie and roles: who is asking, and whether a cookie-borne change
-//! comes from this server's own pages. Checking the token itself, under the sign-in limits, is
-//! `verify::Verifier`'s job.
+//! Bearer tokens, the console's session cookie and roles: who is asking, and whether a
+//! cookie-borne change comes from this server's own pages. Checking a token, under the sign-in
+//! limits, is `verify::Verifier`'s job; sessions are `sessions`'.
 
 use super::HttpState;
 use super::error::ApiError;
 use super::front::ClientAddr;
+use super::sessions;
 use crate::store::Role;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -44,10 +45,6 @@ impl Caller {
         }
     }
 }
-
-/// The console's cookie: the API token itself, HttpOnly and SameSite=Strict, so pages, the audio
-/// player and the console's own API calls authenticate like a bearer header would.
-pub const SESSION_COOKIE: &str = "fd_session";
 
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -101,7 +98,8 @@ pub fn client_ip(parts: &Parts) -> IpAddr {
 impl FromRequestParts<HttpState> for Caller {
     type Rejection = ApiError;
 
-    /// A bearer header wins; else the console cookie, which for anything but a read must come
+    /// A bearer header (an API token) wins; else the console's session cookie, which the API
+    /// accepts too (the page's audio player, its own fetches), but for anything but a read only
     /// with a same-origin `Origin`/`Referer` (SameSite=Strict already keeps other sites out).
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Caller, ApiError> {
         let ip = client_ip(parts);
@@ -111,21 +109,18 @@ impl FromRequestParts<HttpState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        let token = match bearer {
-            Some(t) => t,
-            None => {
-                let t = cookie(&parts.headers, SESSION_COOKIE)
-                    .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
-                let read = matches!(parts.method, Method::GET | Method::HEAD);
-                if !read && !same_origin(&parts.headers) {
-                    return Err(ApiError::forbidden(
-                        "a cookie-authenticated change must come from this server's own pages",
-                    ));
-                }
-                t
-            }
-        };
-        state.auth.verify(state, ip, token).await
+        if let Some(token) = bearer {
+            return state.auth.verify(state, ip, token).await;
+        }
+        let id = sessions::presented(parts)
+            .ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+        let read = matches!(parts.method, Method::GET | Method::HEAD);
+        if !read && !same_origin(&parts.headers) {
+            return Err(ApiError::forbidden(
+                "a cookie-authenticated change must come from this server's own pages",
+            ));
+        }
+        sessions::resolve(state, id).await
     }
 }
 
@@ -145,11 +140,11 @@ mod tests {
     #[test]
     fn cookie_is_found_among_others() {
         let h = headers(&[("cookie", "a=1; fd_session=fd_x_y"), ("cookie", "b=2")]);
-        assert_eq!(cookie(&h, SESSION_COOKIE), Some("fd_x_y"));
+        assert_eq!(cookie(&h, "fd_session"), Some("fd_x_y"));
         assert_eq!(cookie(&h, "b"), Some("2"));
         assert_eq!(cookie(&h, "fd"), None);
         assert_eq!(
-            cookie(&headers(&[("cookie", "fd_session=")]), SESSION_COOKIE),
+            cookie(&headers(&[("cookie", "fd_session=")]), "fd_session"),
             None
         );
     }

@@ -28,11 +28,17 @@ const MAX_HOPS: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
+/// Whether the request reached us over TLS, as far as we can know: `[http] secure_cookies`, or a
+/// trusted proxy's `X-Forwarded-Proto: https`. Decides the session cookie's name and `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverTls(pub bool);
+
 /// The host names accepted and the proxies believed.
 #[derive(Debug, Clone)]
 pub struct Front {
     hosts: Vec<HostPattern>,
     trusted_proxies: Vec<IpNet>,
+    secure_cookies: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -81,6 +87,7 @@ impl Front {
         Front {
             hosts,
             trusted_proxies: http.trusted_proxies.clone(),
+            secure_cookies: http.secure_cookies,
         }
     }
 
@@ -129,6 +136,27 @@ impl Front {
     }
 }
 
+impl Front {
+    /// Over TLS: always with `secure_cookies`; else only when the socket's peer is a trusted proxy
+    /// and its `X-Forwarded-Proto` (the last value, the one it wrote) says `https`. A client
+    /// talking to us directly cannot claim it.
+    pub fn over_tls(&self, peer: IpAddr, headers: &HeaderMap) -> bool {
+        if self.secure_cookies {
+            return true;
+        }
+        if !self.trusts(peer) {
+            return false;
+        }
+        headers
+            .get_all("x-forwarded-proto")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    }
+}
+
 /// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5`, `[::1]:5`).
 fn parse_hop(raw: &[u8]) -> Option<IpAddr> {
     let s = std::str::from_utf8(raw).ok()?.trim();
@@ -172,7 +200,9 @@ pub async fn guard(State(state): State<HttpState>, mut req: Request, next: Next)
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     let client = state.front.client_addr(peer, req.headers());
+    let tls = state.front.over_tls(peer, req.headers());
     req.extensions_mut().insert(ClientAddr(client));
+    req.extensions_mut().insert(OverTls(tls));
     next.run(req).await
 }
 
@@ -312,5 +342,28 @@ mod tests {
             f.client_addr(ip("127.0.0.1"), &xff(&["192.0.2.1:4711"])),
             ip("192.0.2.1")
         );
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_or_the_switch_says_tls() {
+        let https = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-forwarded-proto", HeaderValue::from_static(v));
+            h
+        };
+        let f = front(proxies(&["10.0.0.0/8"]), "127.0.0.1:8080");
+        assert!(f.over_tls(ip("10.1.2.3"), &https("https")));
+        assert!(f.over_tls(ip("10.1.2.3"), &https("http, HTTPS")));
+        assert!(!f.over_tls(ip("10.1.2.3"), &https("http")));
+        assert!(!f.over_tls(ip("10.1.2.3"), &HeaderMap::new()));
+        assert!(!f.over_tls(ip("192.0.2.1"), &https("https")), "not a proxy");
+        let forced = front(
+            Http {
+                secure_cookies: true,
+                ..Http::default()
+            },
+            "127.0.0.1:8080",
+        );
+        assert!(forced.over_tls(ip("192.0.2.1"), &HeaderMap::new()));
     }
 }

@@ -15,6 +15,7 @@ mod range;
 mod recordings;
 mod roster;
 pub mod serve;
+mod sessions;
 mod verify;
 
 pub use auth::Caller;
@@ -53,6 +54,8 @@ pub struct HttpState {
     pub front: Arc<front::Front>,
     /// Recording requests per user (each one is an audit row).
     pub recording_limits: Arc<limits::PerUser>,
+    /// How long console sessions live.
+    pub sessions: crate::auth::session::Lifetime,
 }
 
 impl HttpState {
@@ -80,6 +83,7 @@ impl HttpState {
                 },
                 RECORDING_LIMIT_KEYS,
             )),
+            sessions: config.http.session_lifetime(),
         }
     }
 }

@@ -1,19 +1,26 @@
-//! Checking a presented token, the one expensive thing an unauthenticated client can ask for.
+//! Checking a presented token or password, the one expensive thing an unauthenticated client
+//! can ask for.
 //!
-//! Order matters:
-//! 1. A token verified within `token_cache_seconds` is accepted from memory (by its SHA-256), so
-//!    argon2 is paid once per token per period, and nothing about the address can refuse it.
-//! 2. Otherwise the attempt is counted against its address, then its account, *before* the hash
+//! Tokens, in order:
+//! 1. The store is asked, on every request, whether the token's key names a live token of an
+//!    enabled user (one indexed query). So revoking a token or disabling its user takes effect on
+//!    the next request, on every node sharing the database.
+//! 2. If this token's argon2 check succeeded against that very hash within `token_cache_seconds`
+//!    (remembered by the token's SHA-256), it is accepted without checking again.
+//! 3. Otherwise the attempt is counted against its address, then its account, *before* the hash
 //!    is checked (`limits::SignInLimits`): parallel attempts cannot all pass a check that only
 //!    sees finished failures. A token that verifies gives its count back.
-//! 3. argon2 runs in one of `verify_concurrency` slots, each with its own ~19 MiB of working
+//! 4. argon2 runs in one of `verify_concurrency` slots, each with its own ~19 MiB of working
 //!    memory, allocated once and reused (`auth::HashMemory`), so the slots bound the memory. An
 //!    attempt that cannot get a slot within `verify_wait_ms` gets 429.
 //!
-//! A token that verified in the last day is "known": it skips the counting of step 2 (an
+//! A token that verified in the last day is "known": it skips the counting of step 3 (an
 //! attacker cannot produce one without the token itself), so a noisy neighbour at the same
-//! address, or someone guessing at the same account, never locks its owner out. It is still
-//! checked with argon2 once the short cache has expired, so a removed user is refused.
+//! address, or someone guessing at the same account, never locks its owner out.
+//!
+//! Passwords (the console's sign-in) take steps 3 and 4 with the user name as the account,
+//! counted whether or not the name exists; an unknown name is checked against a dummy hash of
+//! the same cost, so the answer and its timing say nothing about which names exist.
 
 use super::HttpState;
 use super::auth::Caller;
@@ -21,6 +28,7 @@ use super::error::ApiError;
 use super::limits::{Attempt, RetryAfter, SignInLimits};
 use crate::auth;
 use crate::config::Http;
+use crate::store::{Account, TokenOwner};
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -91,7 +99,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 pub struct Verifier {
-    verified: Mutex<Memory<Caller>>,
+    /// Token digests whose argon2 check succeeded, and the stored hash it succeeded against.
+    verified: Mutex<Memory<String>>,
     known: Mutex<Memory<()>>,
     limits: Mutex<SignInLimits>,
     slots: Arc<Semaphore>,
@@ -115,6 +124,20 @@ fn refused(attempt: &Attempt) -> ApiError {
     }
 }
 
+fn wrong_password() -> ApiError {
+    ApiError::unauthorized("wrong name or password")
+}
+
+impl From<Account> for Caller {
+    fn from(a: Account) -> Caller {
+        Caller {
+            name: a.name,
+            role: a.role,
+            agent_id: a.agent_id,
+        }
+    }
+}
+
 impl Verifier {
     pub fn new(http: &Http) -> Verifier {
         Verifier {
@@ -131,7 +154,7 @@ impl Verifier {
         }
     }
 
-    /// Who `token` belongs to. Shared by the bearer header, the console cookie and the login form.
+    /// Who `token` belongs to (the bearer header).
     pub async fn verify(
         &self,
         state: &HttpState,
@@ -140,8 +163,20 @@ impl Verifier {
     ) -> Result<Caller, ApiError> {
         let now = Instant::now();
         let digest: Digest32 = Sha256::digest(token.as_bytes()).into();
-        if let Some(caller) = lock(&self.verified).get(&digest, now) {
-            return Ok(caller);
+        let remembered = lock(&self.verified).get(&digest, now);
+        if let Some(hash) = remembered {
+            // Checked before; the store still decides whether it is live.
+            let owner = match auth::key_id(token) {
+                Some(key) => state.store.token_owner(key).await?,
+                None => None,
+            };
+            return match owner {
+                Some(owner) if owner.hash == hash => Ok(self.accepted(state, owner).await),
+                _ => {
+                    lock(&self.verified).remove(&digest);
+                    Err(ApiError::unauthorized("invalid token"))
+                }
+            };
         }
         let known = lock(&self.known).get(&digest, now).is_some();
         let mut attempt = if known {
@@ -149,20 +184,21 @@ impl Verifier {
         } else {
             lock(&self.limits).count_address(ip, now)
         };
-        let user = match auth::key_id(token) {
-            Some(key) => state.store.user_by_key(key).await?,
+        let owner = match auth::key_id(token) {
+            Some(key) => state.store.token_owner(key).await?,
             None => None,
         };
-        let Some(user) = user else {
+        let Some(owner) = owner else {
             self.forget(known, &digest);
             return Err(refused(&attempt));
         };
         if !known {
+            let key = auth::key_id(token).unwrap_or_default();
             lock(&self.limits)
-                .count_account(&mut attempt, &user.key_id, Instant::now())
+                .count_account(&mut attempt, key, Instant::now())
                 .map_err(too_many_failures)?;
         }
-        let valid = match self.check(token, &user.token_hash).await {
+        let valid = match self.check(token, &owner.hash).await {
             Ok(valid) => valid,
             Err(e) => {
                 // No check happened: nothing was guessed, so nothing counts.
@@ -176,14 +212,65 @@ impl Verifier {
         }
         let now = Instant::now();
         lock(&self.limits).give_back(attempt, now);
-        let caller = Caller {
-            name: user.name,
-            role: user.role,
-            agent_id: user.agent_id,
-        };
-        lock(&self.verified).insert(digest, caller.clone(), now);
+        lock(&self.verified).insert(digest, owner.hash.clone(), now);
         lock(&self.known).insert(digest, (), now);
-        Ok(caller)
+        Ok(self.accepted(state, owner).await)
+    }
+
+    /// A live token's caller; its use is noted (at most once a minute, see the store).
+    async fn accepted(&self, state: &HttpState, owner: TokenOwner) -> Caller {
+        if let Err(e) = state.store.token_used(&owner, chrono::Utc::now()).await {
+            // When it was last used is a convenience for the administrator, not evidence.
+            tracing::warn!(error = %e, "cannot note a token's use");
+        }
+        owner.account.into()
+    }
+
+    /// Who signs in with `name` and `password` (the console's login form).
+    pub async fn sign_in(
+        &self,
+        state: &HttpState,
+        ip: IpAddr,
+        name: &str,
+        password: &str,
+    ) -> Result<Account, ApiError> {
+        let mut attempt = lock(&self.limits).count_address(ip, Instant::now());
+        if name.len() > auth::password::MAX_NAME_BYTES || password.len() > auth::password::MAX_BYTES
+        {
+            // No such user can exist, nor such a password: refused unchecked, but counted.
+            return Err(match attempt.blocked() {
+                Some(wait) => too_many_failures(wait),
+                None => wrong_password(),
+            });
+        }
+        // Counted under the name whether or not it exists, before anything is looked up.
+        lock(&self.limits)
+            .count_account(&mut attempt, &format!("user:{name}"), Instant::now())
+            .map_err(too_many_failures)?;
+        let found = match state.store.sign_in_account(name).await {
+            Ok(found) => found,
+            Err(e) => {
+                lock(&self.limits).give_back(attempt, Instant::now());
+                return Err(e.into());
+            }
+        };
+        let hash = found
+            .as_ref()
+            .map_or(auth::password::dummy_hash(), |(_, h)| h.as_str());
+        let valid = match self.check(password, hash).await {
+            Ok(valid) => valid,
+            Err(e) => {
+                lock(&self.limits).give_back(attempt, Instant::now());
+                return Err(e);
+            }
+        };
+        match found {
+            Some((account, _)) if valid => {
+                lock(&self.limits).give_back(attempt, Instant::now());
+                Ok(account)
+            }
+            _ => Err(wrong_password()),
+        }
     }
 
     fn forget(&self, known: bool, digest: &Digest32) {
@@ -192,32 +279,32 @@ impl Verifier {
         }
     }
 
-    /// argon2 in a slot, in that slot's memory. The permit moves into the blocking task, so a
+    /// argon2 of `secret` against `hash` in a slot, in that slot's memory. The permit moves into the blocking task, so a
     /// client that goes away mid-check does not free its slot while the hash is still being
     /// computed; the memory goes back to the pool before the slot is freed.
-    async fn check(&self, token: &str, hash: &str) -> Result<bool, ApiError> {
+    async fn check(&self, secret: &str, hash: &str) -> Result<bool, ApiError> {
         let busy = || ApiError::too_many("busy", "too many sign-ins at once; try again", 1);
         let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| busy())?
             .map_err(|_| busy())?;
-        let (token, hash) = (token.to_string(), hash.to_string());
+        let (secret, hash) = (secret.to_string(), hash.to_string());
         let memories = self.memories.clone();
         tokio::task::spawn_blocking(move || {
             // Holding a permit, there is a memory for us unless this is the slot's first check.
             let mut memory = lock(&memories).pop().unwrap_or_default();
-            let valid = auth::verify_in(&token, &hash, &mut memory);
+            let valid = auth::verify_in(&secret, &hash, &mut memory);
             lock(&memories).push(memory);
             drop(permit);
             valid
         })
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "token check failed to run");
+            tracing::error!(error = %e, "argon2 check failed to run");
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "the token could not be checked",
+                "the credentials could not be checked",
             )
         })
     }

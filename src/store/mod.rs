@@ -20,9 +20,11 @@ mod jobs;
 mod lists;
 mod retention;
 mod routing;
+mod sessions;
 mod surveys;
 mod timeline;
 mod timeline_writer;
+mod tokens;
 mod users;
 
 pub use agents::{Agent, Presence};
@@ -38,12 +40,14 @@ pub use jobs::JobHolder;
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
 pub use retention::{Due, DueCount, RetentionEntry, RetentionKind, RowKey};
 pub use routing::{AgentCounts, FreeAgent, NODE_SILENT_MS, effective_state};
+pub use sessions::{NewSession, SessionOwner};
 pub use surveys::ScoreCount;
 pub use timeline::{
     Card, CardEvent, OTHER_AGENTS_CALL, OTHER_USERS_NOTE, TimelineItem, Visibility,
 };
 pub use timeline_writer::TimelineWriter;
-pub use users::{ApiUser, Role};
+pub use tokens::{TokenOwner, TokenRow};
+pub use users::{Account, ApiUser, FirstToken, Role};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -1,6 +1,8 @@
-//! API users. Only a hash of each token is kept; the token itself is shown once, at creation.
+//! Users: who may use the API and the console, in which role. A user is never deleted (audit rows
+//! name them): `disabled_at` suspends them, `removed_at` retires them and their name for good.
+//! Tokens are in `tokens.rs`, console sessions in `sessions.rs`.
 
-use super::{Result, Store, StoreError, from_ms, to_ms};
+use super::{Result, Store, StoreError, from_ms, from_ms_opt, to_ms};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -38,78 +40,236 @@ impl FromStr for Role {
     }
 }
 
+/// A user as the administrator sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiUser {
+    #[serde(skip)]
     pub id: i64,
     pub name: String,
     pub role: Role,
-    /// The public part of the token, used to find the row before the hash is checked.
-    pub key_id: String,
-    #[serde(skip)]
-    pub token_hash: String,
     /// For agents: the roster id whose calls they may hear.
     pub agent_id: Option<String>,
+    /// Whether the user can sign in to the console (has a password).
+    pub has_password: bool,
+    /// `active`, `disabled` or `removed`.
+    pub status: &'static str,
+    /// Tokens not revoked.
+    pub tokens: i64,
     pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub removed_at: Option<DateTime<Utc>>,
 }
+
+/// An enabled user, as a request that proved to be theirs sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: i64,
+    pub name: String,
+    pub role: Role,
+    pub agent_id: Option<String>,
+}
+
+/// The columns `account_from_row` reads, for queries joining `api_users u`.
+pub(super) const ACCOUNT_COLUMNS: &str = "u.id AS user_id, u.name, u.role, u.agent_id";
+/// The condition a user must meet for anything of theirs to work.
+pub(super) const ACTIVE_USER: &str = "u.disabled_at IS NULL AND u.removed_at IS NULL";
+
+pub(super) fn account_from_row(r: &AnyRow) -> Result<Account> {
+    let role: String = r.try_get("role")?;
+    Ok(Account {
+        user_id: r.try_get("user_id")?,
+        name: r.try_get("name")?,
+        role: role.parse().map_err(StoreError::Corrupt)?,
+        agent_id: r.try_get("agent_id")?,
+    })
+}
+
+const USER_COLUMNS: &str = "u.id, u.name, u.role, u.agent_id, u.password_hash, u.created_at, \
+     u.disabled_at, u.removed_at, \
+     (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS tokens";
 
 fn user_from_row(r: &AnyRow) -> Result<ApiUser> {
     let role: String = r.try_get("role")?;
+    let password: Option<String> = r.try_get("password_hash")?;
+    let disabled_at = from_ms_opt(r.try_get("disabled_at")?);
+    let removed_at = from_ms_opt(r.try_get("removed_at")?);
     Ok(ApiUser {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         role: role.parse().map_err(StoreError::Corrupt)?,
-        key_id: r.try_get("key_id")?,
-        token_hash: r.try_get("token_hash")?,
         agent_id: r.try_get("agent_id")?,
+        has_password: password.is_some(),
+        status: match (removed_at, disabled_at) {
+            (Some(_), _) => "removed",
+            (None, Some(_)) => "disabled",
+            (None, None) => "active",
+        },
+        tokens: r.try_get("tokens")?,
         created_at: from_ms(r.try_get("created_at")?),
+        disabled_at,
+        removed_at,
     })
 }
 
+/// A user's first token, created with them.
+pub struct FirstToken<'a> {
+    pub key_id: &'a str,
+    pub hash: &'a str,
+    pub label: Option<&'a str>,
+}
+
 impl Store {
+    /// Creates a user with their first token and, optionally, a password hash. Names are never
+    /// reused, not even a removed user's: the audit log names users, and must name one person.
     pub async fn add_user(
         &self,
         name: &str,
         role: Role,
-        key_id: &str,
-        token_hash: &str,
         agent_id: Option<&str>,
+        password_hash: Option<&str>,
+        token: FirstToken<'_>,
         now: DateTime<Utc>,
     ) -> Result<ApiUser> {
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM api_users WHERE name = $1")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?;
-        if taken.is_some() {
+        if self.user(name).await?.is_some() {
             return Err(StoreError::Conflict(format!(
-                "user {name:?} already exists"
+                "user {name:?} already exists (names of removed users are not reused)"
             )));
         }
-        sqlx::query(
-            "INSERT INTO api_users (name, role, key_id, token_hash, agent_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_users (name, role, agent_id, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(role.as_str())
-        .bind(key_id)
-        .bind(token_hash)
         .bind(agent_id)
+        .bind(password_hash)
         .bind(to_ms(now))
-        .execute(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
-        self.user_by_key(key_id)
+        sqlx::query(
+            "INSERT INTO api_tokens (key_id, user_id, token_hash, label, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token.key_id)
+        .bind(id)
+        .bind(token.hash)
+        .bind(token.label)
+        .bind(to_ms(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.user(name)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("user {name} vanished")))
     }
 
-    /// The enabled user owning the token key `key_id`.
-    pub async fn user_by_key(&self, key_id: &str) -> Result<Option<ApiUser>> {
-        let row = sqlx::query(
-            "SELECT id, name, role, key_id, token_hash, agent_id, created_at FROM api_users \
-             WHERE key_id = $1 AND disabled_at IS NULL",
-        )
-        .bind(key_id)
+    /// The user called `name`, whatever their status.
+    pub async fn user(&self, name: &str) -> Result<Option<ApiUser>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM api_users u WHERE u.name = $1"
+        )))
+        .bind(name)
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Every user, removed ones too, by name.
+    pub async fn list_users(&self) -> Result<Vec<ApiUser>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM api_users u ORDER BY u.name"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// The user `name` unless removed (`NotFound` / `Conflict` otherwise).
+    async fn existing_user(&self, name: &str) -> Result<ApiUser> {
+        let user = self
+            .user(name)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no user {name:?}")))?;
+        if user.removed_at.is_some() {
+            return Err(StoreError::Conflict(format!("user {name:?} was removed")));
+        }
+        Ok(user)
+    }
+
+    /// Suspends `name`: their tokens and sessions stop working at once (every request checks the
+    /// user row), and their sessions are ended, so enabling them again needs a new sign-in.
+    pub async fn disable_user(&self, name: &str, now: DateTime<Utc>) -> Result<()> {
+        let user = self.existing_user(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE api_users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+            .bind(to_ms(now))
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        super::sessions::end_all(&mut tx, user.id, now, "disabled").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Lets a disabled user in again (their tokens work again; sessions were ended).
+    pub async fn enable_user(&self, name: &str) -> Result<()> {
+        let user = self.existing_user(name).await?;
+        sqlx::query("UPDATE api_users SET disabled_at = NULL WHERE id = $1")
+            .bind(user.id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Retires `name`: every token revoked, every session ended, the password forgotten. The row
+    /// stays (history names it) and the name cannot be taken again.
+    pub async fn remove_user(&self, name: &str, now: DateTime<Utc>) -> Result<()> {
+        let user = self.existing_user(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE api_users SET removed_at = $1, password_hash = NULL WHERE id = $2")
+            .bind(to_ms(now))
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(to_ms(now))
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+        super::sessions::end_all(&mut tx, user.id, now, "removed").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets (or replaces) `name`'s password; their open sessions end.
+    pub async fn set_password(&self, name: &str, hash: &str, now: DateTime<Utc>) -> Result<()> {
+        let user = self.existing_user(name).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE api_users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        super::sessions::end_all(&mut tx, user.id, now, "password").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// For signing in: the enabled user `name` and their password hash, if they have one.
+    pub async fn sign_in_account(&self, name: &str) -> Result<Option<(Account, String)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS}, u.password_hash FROM api_users u \
+             WHERE u.name = $1 AND u.password_hash IS NOT NULL AND {ACTIVE_USER}"
+        )))
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some(r) => Ok(Some((account_from_row(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
     }
 }

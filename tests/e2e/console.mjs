@@ -1,10 +1,13 @@
 // The supervisor console in headless Debian Chromium, driven by Playwright (playwright-core only:
 // no browser download). Run by tests/console.rs against a seeded service:
-//   FD_BASE=http://127.0.0.1:PORT FD_TOKEN=<admin token> FD_CALL=<recorded call id>
-//   FD_PHONE=<a number with a card> FD_SCREENSHOTS=<dir> node tests/e2e/console.mjs
-// Signs in with the token, opens the calls list and a call, plays its recording (the <audio>
+//   FD_BASE=http://127.0.0.1:PORT FD_TOKEN=<admin API token> FD_USER=<admin name>
+//   FD_PASSWORD=<their password> FD_CALL=<recorded call id> FD_PHONE=<a number with a card>
+//   FD_SCREENSHOTS=<dir> node tests/e2e/console.mjs
+// Signs in through the login form with name and password (a wrong one first), opens the calls list and a call, plays its recording (the <audio>
 // element must report a finite duration > 0), checks through the API that the play was audited,
-// watches a live update arrive, works a complaint, and screenshots every page.
+// watches a live update arrive, works a complaint, screenshots every page, and signs out: the
+// session cookie it had is refused afterwards. The API token is used only for the script's own
+// API calls (machines use tokens; people use the form).
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +20,8 @@ const need = (name) => {
 };
 const BASE = need("FD_BASE");
 const TOKEN = need("FD_TOKEN");
+const USER = need("FD_USER");
+const PASSWORD = need("FD_PASSWORD");
 const CALL = need("FD_CALL");
 const PHONE = need("FD_PHONE");
 const SHOTS = need("FD_SCREENSHOTS");
@@ -52,8 +57,11 @@ try {
   page.on("response", (r) => {
     if (r.status() >= 400) console.log(`HTTP ${r.status()} for ${r.url()}`);
   });
+  let refusalExpected = false; // the wrong password's 401 is the point, not a problem
   page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+    if (m.type() === "error" && !(refusalExpected && m.text().includes("401"))) {
+      problems.push(`console error: ${m.text()}`);
+    }
   });
   const shot = async (name) => {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -64,8 +72,23 @@ try {
   await page.goto(BASE + "/");
   check(new URL(page.url()).pathname === "/login", `expected the login page, got ${page.url()}`);
   await shot("login");
-  await page.fill("#token", TOKEN);
+  // A wrong password shows the form again with an error, and sets no cookie.
+  await page.fill("#name", USER);
+  await page.fill("#password", "not the password");
+  refusalExpected = true;
+  const refused = page.waitForResponse((r) => r.url().endsWith("/login") && r.request().method() === "POST");
+  await page.click("button.primary");
+  check((await refused).status() === 401, "a wrong password was not refused with 401");
+  await page.waitForSelector("p.error"); // the login page again, with its error
+  refusalExpected = false;
+  check((await context.cookies()).length === 0, "a cookie was set for a wrong password");
+  await page.fill("#name", USER);
+  await page.fill("#password", PASSWORD);
   await Promise.all([page.waitForURL(BASE + "/"), page.click("button.primary")]);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "fd_session");
+  check(session && session.httpOnly && session.sameSite === "Strict", `session cookie: ${JSON.stringify(cookies)}`);
+  check(session.value !== TOKEN, "the cookie is the API token");
 
   // The calls list.
   const rows = await page.locator("#calls tbody tr").count();
@@ -128,10 +151,14 @@ try {
   check((await page.locator("#agents tbody tr").count()) === 2, "agents board does not list both agents");
   await shot("agents");
 
-  // Logging out ends the session.
+  // Logging out ends the session: even the old cookie, put back, is refused.
   await Promise.all([page.waitForURL(/\/login/), page.click("header button.link")]);
   await page.goto(BASE + "/");
   check(new URL(page.url()).pathname === "/login", "still signed in after logging out");
+  await context.addCookies([session]);
+  await page.goto(BASE + "/agents");
+  check(new URL(page.url()).pathname === "/login", "the old session cookie still works after logout");
+  console.log("signed out; the old session cookie is refused");
 
   check(problems.length === 0, problems.join("\n"));
   console.log("console e2e: ok");

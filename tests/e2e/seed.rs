@@ -1,6 +1,7 @@
 //! The console tests' service and data: a real `frontdesk serve` (tests/support) with users,
 //! agents, a card, 60 calls (one with a real WAV recording), complaints, callbacks and survey
-//! answers, and a client that follows no redirects and keeps no cookies.
+//! answers, and a client that follows no redirects and keeps no cookies. Every user has the
+//! password `PASSWORD`; the supervisor and the agent are signed in (console sessions) at setup.
 
 use super::support::Service;
 use chrono::{Duration, Utc};
@@ -14,17 +15,27 @@ pub struct Console {
     pub base: String,
     /// Follows no redirects, keeps no cookies: every test says what it sends.
     pub http: reqwest::Client,
+    /// API tokens (bearer header).
     pub admin: String,
     pub supervisor: String,
     pub agent: String,
+    /// Console session ids (the `fd_session` cookie) of sue and anna.
+    pub sup_session: String,
+    pub agent_session: String,
     /// Calls, newest first; `calls[0]` is anna's and has the recording.
     pub calls: Vec<String>,
     pub complaint: i64,
     pub card_phone: String,
 }
 
+/// Every seeded user's console password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Runs `users add …` with `--password-stdin` and `PASSWORD`; returns the printed API token.
 pub fn token(svc: &Service, args: &[&str]) -> String {
-    let out = svc.cli(args);
+    let mut args = args.to_vec();
+    args.push("--password-stdin");
+    let out = svc.cli_stdin(&args, &format!("{PASSWORD}\n"));
     assert!(
         out.status.success(),
         "{}",
@@ -206,7 +217,7 @@ pub async fn setup() -> Console {
         .unwrap();
     }
     store.close().await;
-    Console {
+    let mut c = Console {
         base: format!("http://{}", svc.http),
         svc,
         http: reqwest::Client::builder()
@@ -216,10 +227,27 @@ pub async fn setup() -> Console {
         admin,
         supervisor,
         agent,
+        sup_session: String::new(),
+        agent_session: String::new(),
         calls,
         complaint,
         card_phone,
-    }
+    };
+    c.sup_session = c.signed_in("sue").await;
+    c.agent_session = c.signed_in("anna").await;
+    c
+}
+
+/// The session id a `Set-Cookie: fd_session=…` header carries.
+pub fn session_of(resp: &reqwest::Response) -> Option<String> {
+    let set = resp
+        .headers()
+        .get(reqwest::header::SET_COOKIE)?
+        .to_str()
+        .ok()?;
+    let (_, rest) = set.split_once('=')?;
+    let id = rest.split(';').next()?;
+    (!id.is_empty()).then(|| id.to_string())
 }
 
 pub fn session(token: &str) -> String {
@@ -227,10 +255,33 @@ pub fn session(token: &str) -> String {
 }
 
 impl Console {
+    /// Posts the login form from this server's own page.
+    pub async fn sign_in(&self, name: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/login",
+            None,
+            Some(&self.base),
+            &[("name", name), ("password", password)],
+        )
+        .await
+    }
+
+    /// A new session of `name` (password `PASSWORD`).
+    pub async fn signed_in(&self, name: &str) -> String {
+        let r = self.sign_in(name, PASSWORD).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{name} could not sign in"
+        );
+        session_of(&r).expect("a session cookie")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
+    /// GETs `path` with the session cookie `session` (if any).
     pub async fn page(&self, path: &str, token: Option<&str>) -> (StatusCode, String) {
         let mut req = self.http.get(self.url(path));
         if let Some(t) = token {

@@ -190,6 +190,27 @@ hours = "00:00-24:00"
             .unwrap()
     }
 
+    /// Runs a CLI command with `input` on its stdin (`--password-stdin`).
+    pub fn cli_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .args(["--config", self.config.to_str().unwrap()])
+            .args(args)
+            .env_remove("FRONTDESK_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     pub fn cli_json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.cli(args);
         assert!(

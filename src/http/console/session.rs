@@ -1,22 +1,23 @@
-//! Signing in to the console: the user pastes their API token once; it is checked like a bearer
-//! header (same failed-login limit) and kept in an HttpOnly, SameSite=Strict cookie, so scripts on
-//! the page cannot read it and other sites cannot make the browser send it. Logging out clears it.
+//! Signing in to the console: a name and a password, checked under the sign-in limits
+//! (`verify::Verifier::sign_in`), start a server-side session whose random id goes into an
+//! HttpOnly, SameSite=Strict cookie (`http::sessions`), so scripts on the page cannot read it and
+//! other sites cannot make the browser send it. Logging out ends the session on the server, so
+//! a copy of the cookie is worthless afterwards. API tokens are not taken here: they are for
+//! machines, in the `Authorization` header.
 //!
 //! Every form that changes something must also come from this server's own pages (`SameOrigin`).
 
 use super::page::{PageError, local_path, render};
 use crate::http::HttpState;
-use crate::http::auth::{SESSION_COOKIE, client_ip, same_origin};
+use crate::http::auth::{client_ip, same_origin};
+use crate::http::sessions;
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
-
-/// How long the browser keeps the cookie; the token itself does not expire.
-const COOKIE_MAX_AGE_SECS: u32 = 12 * 3600;
 
 /// Refuses a state-changing request whose `Origin`/`Referer` is not this server (CSRF).
 pub struct SameOrigin;
@@ -60,19 +61,20 @@ fn login_form(state: &HttpState, status: StatusCode, next: &str, error: Option<&
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
-    token: String,
+    name: String,
+    password: String,
     next: Option<String>,
 }
 
-/// Checks the token; on success sets the cookie and goes on to `next` (a path on this server).
+/// Checks name and password; on success starts a new session, sets its cookie and goes on to
+/// `next` (a path on this server).
 pub async fn login(
     State(state): State<HttpState>,
     parts: Parts,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = form.next.as_deref().unwrap_or("/");
-    let headers = &parts.headers;
-    if !same_origin(headers) {
+    if !same_origin(&parts.headers) {
         return login_form(
             &state,
             StatusCode::FORBIDDEN,
@@ -81,21 +83,26 @@ pub async fn login(
         );
     }
     let ip = client_ip(&parts);
-    let token = form.token.trim();
-    match state.auth.verify(&state, ip, token).await {
-        Ok(caller) => {
-            tracing::info!(user = %caller.name, role = caller.role.as_str(), "console sign-in");
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}{}",
-                secure_suffix(headers)
-            );
+    let name = form.name.trim();
+    let signed_in = match state.auth.sign_in(&state, ip, name, &form.password).await {
+        Ok(account) => {
+            let tls = sessions::over_tls(&parts);
+            sessions::start(&state, &account, tls)
+                .await
+                .map(|cookie| (account, cookie))
+        }
+        Err(e) => Err(e),
+    };
+    match signed_in {
+        Ok((account, cookie)) => {
+            tracing::info!(user = %account.name, role = account.role.as_str(), "console sign-in");
             with_cookie(Redirect::to(local_path(next)).into_response(), &cookie)
         }
         Err(e) if e.status == StatusCode::UNAUTHORIZED => login_form(
             &state,
             StatusCode::UNAUTHORIZED,
             next,
-            Some("That token is not valid."),
+            Some("Wrong name or password."),
         ),
         Err(e) => {
             let mut resp = login_form(&state, e.status, next, Some(&e.message));
@@ -108,22 +115,20 @@ pub async fn login(
     }
 }
 
-/// Clears the cookie. A form post (not a link), so another site cannot sign a supervisor out.
-pub async fn logout(_: SameOrigin, headers: HeaderMap) -> Response {
-    let cookie = format!(
-        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
-        secure_suffix(&headers)
-    );
-    with_cookie(Redirect::to("/login").into_response(), &cookie)
-}
-
-/// Behind a TLS-terminating proxy the cookie is marked Secure as well.
-fn secure_suffix(headers: &HeaderMap) -> &'static str {
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    if https { "; Secure" } else { "" }
+/// Ends the session on the server and clears the cookie. A form post (not a link), so another
+/// site cannot sign a supervisor out.
+pub async fn logout(_: SameOrigin, State(state): State<HttpState>, parts: Parts) -> Response {
+    let tls = sessions::over_tls(&parts);
+    if let Some(id) = sessions::presented(&parts)
+        && let Err(e) = sessions::end(&state, id).await
+    {
+        // The session could not be ended: say so rather than pretend the user is signed out.
+        return PageError::from(e).into_response();
+    }
+    with_cookie(
+        Redirect::to("/login").into_response(),
+        &sessions::clear_cookie(tls),
+    )
 }
 
 fn with_cookie(mut resp: Response, cookie: &str) -> Response {
@@ -132,7 +137,7 @@ fn with_cookie(mut resp: Response, cookie: &str) -> Response {
             resp.headers_mut().append(header::SET_COOKIE, v);
             resp
         }
-        // A token with characters a cookie cannot carry never verified in the first place.
-        Err(_) => PageError::bad_request("that token cannot be kept in a cookie").into_response(),
+        // The cookie is built from hex digits and fixed text only.
+        Err(_) => PageError::bad_request("the session cookie cannot be set").into_response(),
     }
 }

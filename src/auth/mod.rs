@@ -1,61 +1,38 @@
-//! API tokens: `fd_<key>_<secret>`. The key finds the user's row; the argon2 hash of the whole token
-//! proves it. Only the hash is stored, so a leaked database yields no usable token.
+//! Secrets and their hashes: API tokens (`token`), passwords (`password`), console session ids
+//! (`session`). Tokens and passwords are kept as argon2id hashes only, so a leaked database yields
+//! nothing usable; session ids are random enough that a plain SHA-256 suffices.
+//!
+//! Checking an argon2 hash is the one expensive thing an unauthenticated client can ask for; this
+//! module does it in caller-provided, reused memory (`HashMemory`) so a few slots bound the RSS.
+
+pub mod password;
+pub mod session;
+pub mod token;
+
+pub use token::{IssuedToken, issue, key_id};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
-use rand::Rng;
-use rand::distributions::Alphanumeric;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("cannot hash the token: {0}")]
+    #[error("cannot hash the secret: {0}")]
     Hash(String),
+    #[error("{0}")]
+    Password(String),
 }
 
-/// A freshly issued token: show `token` once, store `key_id` and `hash`.
-#[derive(Debug, Clone)]
-pub struct IssuedToken {
-    pub token: String,
-    pub key_id: String,
-    pub hash: String,
-}
-
-const KEY_LEN: usize = 12;
-const SECRET_LEN: usize = 40;
-
-fn random_string(len: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
-}
-
-/// Issues a new random token (about 238 bits of secret).
-pub fn issue() -> Result<IssuedToken, AuthError> {
-    let key_id = random_string(KEY_LEN);
-    let token = format!("fd_{key_id}_{}", random_string(SECRET_LEN));
+/// argon2id with the library's defaults (19 MiB, 2 passes), salted; the PHC string to store.
+fn hash_secret(secret: &[u8]) -> Result<String, AuthError> {
     let salt = SaltString::generate(&mut OsRng);
-    let hash = Argon2::default()
-        .hash_password(token.as_bytes(), &salt)
+    Ok(Argon2::default()
+        .hash_password(secret, &salt)
         .map_err(|e| AuthError::Hash(e.to_string()))?
-        .to_string();
-    Ok(IssuedToken {
-        token,
-        key_id,
-        hash,
-    })
+        .to_string())
 }
 
-/// The key part of a presented token, if it has the right shape.
-pub fn key_id(token: &str) -> Option<&str> {
-    let rest = token.strip_prefix("fd_")?;
-    let (key, secret) = rest.split_once('_')?;
-    (key.len() == KEY_LEN && secret.len() == SECRET_LEN).then_some(key)
-}
-
-/// Checks `token` against a stored hash; the comparison is constant-time.
+/// Checks a secret (a token or a password) against a stored hash; the comparison is constant-time.
 pub fn verify(token: &str, stored_hash: &str) -> bool {
     verify_in(token, stored_hash, &mut HashMemory::default())
 }
@@ -151,8 +128,10 @@ mod tests {
     }
 
     #[test]
-    fn malformed_tokens_have_no_key() {
-        assert_eq!(key_id("nope"), None);
-        assert_eq!(key_id("fd_short_x"), None);
+    fn hashes_are_salted() {
+        let (a, b) = (hash_secret(b"same").unwrap(), hash_secret(b"same").unwrap());
+        assert_ne!(a, b);
+        assert!(verify("same", &a) && verify("same", &b));
+        assert!(a.starts_with("$argon2id$"));
     }
 }
