@@ -96,8 +96,16 @@ fn a_call_over_tcp_is_answered_recorded_and_hung_up_over_its_connection() {
         String::from_utf8_lossy(&out.stderr),
         svc.log()
     );
-    let calls = svc.cli_json(&["calls", "list", "--json"]);
-    let call = &calls[0];
+    // SIPp is done once it has answered our BYE; the row is closed just after.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let call = loop {
+        let calls = svc.cli_json(&["calls", "list", "--json"]);
+        if calls[0]["ended_at"].is_string() {
+            break calls[0].clone();
+        }
+        assert!(Instant::now() < deadline, "{calls}\n{}", svc.log());
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(call["outcome"], "dnc-opt-out", "{call}");
     assert_eq!(
         call["digits"], "9",
