@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 mod http;
+mod media;
 mod sip;
 pub use http::{HostPattern, Http, split_host};
+pub use media::Media;
 pub use sip::Sip;
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
@@ -39,6 +41,7 @@ const ENV_KEYS: &[&str] = &[
     "routing",
     "flow",
     "http",
+    "media",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +97,7 @@ pub struct Config {
     pub flow: crate::flow::FlowConfig,
     /// Proxies believed, host names answered to, sign-in and recording limits.
     pub http: Http,
+    pub media: Media,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -146,6 +150,9 @@ pub struct Calls {
     pub answer_after_ms: u64,
     /// No RTP from the caller for this long ends the call (hold excepted).
     pub rtp_timeout_seconds: u64,
+    /// No RTP from an agent's or a callback client's phone for this long ends that leg; never
+    /// while the leg is held, either way.
+    pub leg_rtp_timeout_seconds: u64,
     /// Above this many calls in progress a new INVITE gets 503 with Retry-After.
     pub max_concurrent: usize,
     /// New calls accepted per second (a burst of one second's worth); above it, 503.
@@ -323,6 +330,7 @@ impl Default for Config {
             calls: Calls {
                 answer_after_ms: 0,
                 rtp_timeout_seconds: 30,
+                leg_rtp_timeout_seconds: 60,
                 max_concurrent: 2000,
                 max_new_per_second: 1000,
             },
@@ -336,6 +344,7 @@ impl Default for Config {
             },
             flow: crate::flow::FlowConfig::default(),
             http: Http::default(),
+            media: Media::default(),
         }
     }
 }
@@ -441,6 +450,12 @@ impl Config {
         if self.calls.rtp_timeout_seconds == 0 {
             return Err(ConfigError::Key {
                 key: "calls.rtp_timeout_seconds",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.calls.leg_rtp_timeout_seconds == 0 {
+            return Err(ConfigError::Key {
+                key: "calls.leg_rtp_timeout_seconds",
                 message: "must be at least 1".into(),
             });
         }

@@ -14,6 +14,7 @@
 //! - [`cli`]: the administrator's commands.
 
 pub mod auth;
+pub mod bridge;
 pub mod callbacks;
 pub mod cli;
 pub mod config;
