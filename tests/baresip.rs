@@ -45,22 +45,9 @@ fn tone_share(samples: &[i16], freq: f64) -> f64 {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_softphone_call_is_recorded_with_audio_both_ways() {
-    if !baresip_available() {
-        return;
-    }
-    let svc = Service::start("");
-    let dir = svc.dir.path().join("baresip");
-    std::fs::create_dir_all(&dir).unwrap();
-    let csv = svc.dir.path().join("clients.csv");
-    std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
-    assert!(
-        svc.cli(&["clients", "import", csv.to_str().unwrap()])
-            .status
-            .success()
-    );
-
+/// baresip calling as `CALLER` with a 600 Hz tone as its microphone, recording what it hears
+/// into `dir`; returns the process and its UDP console port.
+fn start_phone(dir: &std::path::Path) -> (std::process::Child, u16) {
     let mic = dir.join("mic.wav");
     let sox = Command::new("sox")
         .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
@@ -92,15 +79,57 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
         format!("<sip:{CALLER}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU\n"),
     )
     .unwrap();
-    let mut phone = Command::new("timeout")
+    let phone = Command::new("timeout")
         .args(["60", "baresip", "-f"])
-        .arg(&dir)
+        .arg(dir)
         .args(["-t", "45"])
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+
+    (phone, cons)
+}
+
+/// What baresip heard: its `-dec.wav` dumps in time order (a re-INVITE may start a new one).
+fn heard_by_phone(dir: &std::path::Path) -> Vec<i16> {
+    let mut dumps: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("-dec.wav"))
+        })
+        .collect();
+    assert!(!dumps.is_empty(), "baresip wrote what it heard");
+    dumps.sort();
+    let mut heard = Vec::new();
+    for dump in dumps {
+        let mut r = hound::WavReader::open(&dump).unwrap();
+        heard.extend(r.samples::<i16>().map(|s| s.unwrap()));
+    }
+    heard
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_softphone_call_is_recorded_with_audio_both_ways() {
+    if !baresip_available() {
+        return;
+    }
+    let svc = Service::start("");
+    let dir = svc.dir.path().join("baresip");
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = svc.dir.path().join("clients.csv");
+    std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
+    assert!(
+        svc.cli(&["clients", "import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let (mut phone, cons) = start_phone(&dir);
 
     // Dial through baresip's UDP console once it is up; during the greeting press 9 (type-ahead);
     // the service then confirms the opt-out and hangs up.
@@ -167,17 +196,7 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
     );
 
     // baresip's own dump of what it heard: our prompts.
-    let heard = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with("-dec.wav"))
-        })
-        .expect("baresip wrote what it heard");
-    let mut r = hound::WavReader::open(&heard).unwrap();
-    let samples: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
+    let samples = heard_by_phone(&dir);
     assert!(
         rms(&samples) > 300.0,
         "baresip heard the prompts (rms {})",

@@ -125,13 +125,12 @@ impl Call {
                     event = Some(Event::AgentAnswered { agent });
                 }
                 Outward::AgentGone {
-                    agent,
-                    answered,
-                    why,
+                    agent, answered, ..
                 } => {
                     if answered {
                         event = Some(Event::AgentHungUp);
-                    } else if matches!(why, Gone::NotAnswered(_) | Gone::Far | Gone::Timeout) {
+                    } else {
+                        // The line offers this call the next agent (a no-op once it left).
                         self.ctx.router.ring_failed(&self.call_id, &agent);
                     }
                 }
