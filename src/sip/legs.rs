@@ -238,7 +238,7 @@ impl Legs {
             }
             LegEvent::Failed(kind, why) => {
                 self.slots[id.0].leg = None;
-                self.log(&format!("{} did not answer: {why}", self.name(id)));
+                self.log(&format!("{}: {why}", self.name(id)));
                 Event::Failed(id, kind)
             }
             LegEvent::Ended(by) => {
