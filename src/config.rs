@@ -17,9 +17,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 mod http;
+mod media;
 mod retention;
 mod sip;
 pub use http::{HostPattern, Http, split_host};
+pub use media::Media;
 pub use retention::Retention;
 pub use sip::Sip;
 
@@ -42,6 +44,7 @@ const ENV_KEYS: &[&str] = &[
     "flow",
     "http",
     "retention",
+    "media",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +102,7 @@ pub struct Config {
     pub http: Http,
     /// How long call data, recordings and the audit log are kept (default: for ever).
     pub retention: Retention,
+    pub media: Media,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -151,6 +155,9 @@ pub struct Calls {
     pub answer_after_ms: u64,
     /// No RTP from the caller for this long ends the call (hold excepted).
     pub rtp_timeout_seconds: u64,
+    /// No RTP from an agent's or a callback client's phone for this long ends that leg; never
+    /// while the leg is held, either way.
+    pub leg_rtp_timeout_seconds: u64,
     /// Above this many calls in progress a new INVITE gets 503 with Retry-After.
     pub max_concurrent: usize,
     /// New calls accepted per second (a burst of one second's worth); above it, 503.
@@ -328,6 +335,7 @@ impl Default for Config {
             calls: Calls {
                 answer_after_ms: 0,
                 rtp_timeout_seconds: 30,
+                leg_rtp_timeout_seconds: 60,
                 max_concurrent: 2000,
                 max_new_per_second: 1000,
             },
@@ -342,6 +350,7 @@ impl Default for Config {
             flow: crate::flow::FlowConfig::default(),
             http: Http::default(),
             retention: Retention::default(),
+            media: Media::default(),
         }
     }
 }
@@ -448,6 +457,12 @@ impl Config {
         if self.calls.rtp_timeout_seconds == 0 {
             return Err(ConfigError::Key {
                 key: "calls.rtp_timeout_seconds",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.calls.leg_rtp_timeout_seconds == 0 {
+            return Err(ConfigError::Key {
+                key: "calls.leg_rtp_timeout_seconds",
                 message: "must be at least 1".into(),
             });
         }

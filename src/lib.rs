@@ -16,6 +16,7 @@
 //! - [`cli`]: the administrator's commands.
 
 pub mod auth;
+pub mod bridge;
 pub mod callbacks;
 pub mod cli;
 pub mod config;

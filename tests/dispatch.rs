@@ -402,3 +402,83 @@ fn two_nodes_on_postgres_dial_each_callback_once_and_finish_a_killed_nodes_work(
     drop(agent);
     rt.block_on(db.cleanup());
 }
+
+/// The client holds for three times the leg RTP timeout: the hold reaches the agent (sendonly,
+/// then sendrecv on resume), neither leg is timed out, the two talk after it, and the agent is
+/// free again once the client hangs up.
+#[test]
+fn a_callback_client_holds_longer_than_the_rtp_timeout_and_the_call_resumes() {
+    if !sipp_available() {
+        return;
+    }
+    let client_port = free_udp_port();
+    let agent_port = free_udp_port();
+    let svc = Service::start(&config(
+        client_port,
+        "[calls]\nleg_rtp_timeout_seconds = 2\n",
+    ));
+    let dir = svc.dir.path().to_path_buf();
+    let client = Uas::start(&dir, "client", "client_hold.xml", client_port, &["-m", "1"]);
+    let agent = Uas::start(
+        &dir,
+        "agent",
+        "agent_hold.xml",
+        agent_port,
+        &["-rtp_echo", "-m", "1"],
+    );
+    let phone = "+37061234599".to_string();
+    import_clients(&svc, std::slice::from_ref(&phone));
+    add_agent(&svc, "anna", &format!("sip:anna@127.0.0.1:{agent_port}"));
+    request(&svc, &phone, "held a long time");
+    let report = || {
+        format!(
+            "client:\n{}\n{}\nagent:\n{}\nservice:\n{}",
+            client.log(),
+            std::fs::read_to_string(dir.join("client.err")).unwrap_or_default(),
+            agent.log(),
+            svc.log()
+        )
+    };
+    let done = wait_finished(&svc, Duration::from_secs(90), &report);
+    assert_eq!(done[0]["status"], "done", "{done:?}\n{}", report());
+    // Our answers mirrored the client's direction, and the client hung up itself.
+    for line in [
+        "client re-INVITE sendonly answered a=recvonly",
+        "client re-INVITE sendrecv answered a=sendrecv",
+        "client hung up",
+    ] {
+        assert!(client.log().contains(line), "{line}\n{}", report());
+    }
+    // The hold and the resume reached the agent.
+    assert!(
+        agent.log().contains("agent re-INVITE a=sendonly"),
+        "{}",
+        report()
+    );
+    assert!(
+        agent.log().contains("agent re-INVITE a=sendrecv"),
+        "{}",
+        report()
+    );
+    let calls = outbound_calls(&svc);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["outcome"], "callback-answered", "{calls:?}");
+    assert!(
+        svc.log().contains("the call ended (answered, client)"),
+        "the client hung up, not a timeout\n{}",
+        report()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let agents = svc.cli_json(&["agents", "list", "--json"]).to_string();
+        if agents.contains("\"available\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{agents}\n{}",
+            report()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

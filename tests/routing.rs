@@ -469,3 +469,88 @@ fn the_callers_hold_is_passed_to_the_agent() {
     assert_eq!(call["outcome"], "answered-by-agent", "{call}");
     assert_all_available(&svc);
 }
+
+/// Power of `freq` in `samples` (Goertzel), relative to the total power: ~0.5 for a pure tone.
+fn tone_share(samples: &[i16], freq: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * freq / 8000.0;
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in samples {
+        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
+    let total: f64 = samples.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    if total == 0.0 {
+        0.0
+    } else {
+        power / (total * samples.len() as f64 / 2.0)
+    }
+}
+
+/// Share of the music on hold's notes (its chords C, Am, F, G) in the best second of `samples`
+/// loud enough to count; the spoken prompts stay below 0.05, the music reaches 0.3 to 0.8.
+fn best_music_share(samples: &[i16]) -> f64 {
+    (0..samples.len().saturating_sub(8000))
+        .step_by(2000)
+        .map(|i| &samples[i..i + 8000])
+        .filter(|w| rms(w) > 300.0)
+        .map(|w| {
+            [220.0, 261.63, 329.63, 392.0, 174.61, 196.0, 246.94, 293.66]
+                .iter()
+                .map(|&f| tone_share(w, f))
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The agent holds the caller for 5 s: the caller gets our re-INVITEs (sendonly, then sendrecv)
+/// and hears the music on hold meanwhile. The caller's phone echoes what it hears, so the music
+/// is in our recording twice: sent (right channel, sample for sample from the music's start) and
+/// come back over RTP (left channel).
+#[test]
+fn a_caller_held_by_the_agent_hears_music_on_hold() {
+    if !sipp_available() {
+        return;
+    }
+    let svc = Service::start(&format!("{ROUTING}[flow]\nsurvey = false\n"));
+    import_client(&svc, CALLER, "Jonas");
+    let anna = AgentPhone::start(&svc, "agent_holds.xml", 0);
+    add_agent(&svc, "anna", &anna.uri(), "en");
+    let out = svc.sipp("caller_held.xml", CALLER, &["-rtp_echo"]);
+    assert_sipp_ok(&svc, &out, "caller");
+    let log = anna.wait_ok(&svc);
+    assert!(
+        log.contains("agent re-INVITE sendonly answered a=recvonly"),
+        "{log}"
+    );
+    assert!(
+        log.contains("agent re-INVITE sendrecv answered a=sendrecv"),
+        "{log}"
+    );
+    let call = closed_call(&svc);
+    assert_eq!(call["outcome"], "answered-by-agent", "{call}");
+    let mut music = hound::WavReader::open(repo().join("prompts/music_on_hold.wav")).unwrap();
+    let music: Vec<i16> = music.samples::<i16>().map(|s| s.unwrap()).collect();
+    let (_, left, right) = read_stereo(std::path::Path::new(call["recording"].as_str().unwrap()));
+    let first = &music[..8000];
+    let sent = (0..right.len().saturating_sub(8000))
+        .step_by(160)
+        .any(|i| &right[i..i + 8000] == first);
+    assert!(
+        sent,
+        "the music went to the caller while held\n{}",
+        svc.log()
+    );
+    let back = best_music_share(&left);
+    assert!(
+        back > 0.3,
+        "the caller's phone heard the music (share {back:.2})\n{}",
+        svc.log()
+    );
+    assert!(
+        best_music_share(&right[..right.len().min(8000)]) < 0.1,
+        "no music before the hold"
+    );
+    assert_all_available(&svc);
+}

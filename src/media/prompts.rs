@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
-    #[error("prompts directory {0} is missing")]
+    #[error("prompts directory or file {0} is missing")]
     NoDir(PathBuf),
     #[error("cannot read prompt {path}: {source}")]
     Read {
@@ -66,6 +66,8 @@ impl Prompt {
 #[derive(Debug, Default, Clone)]
 pub struct Prompts {
     map: HashMap<(String, String), Arc<Prompt>>,
+    /// Music on hold (`[media] music_on_hold`), the same in every language.
+    music: Option<Arc<Prompt>>,
 }
 
 impl Prompts {
@@ -98,7 +100,21 @@ impl Prompts {
                 map.insert((lang_name.clone(), name.to_string()), Arc::new(prompt));
             }
         }
-        Ok(Prompts { map })
+        Ok(Prompts { map, music: None })
+    }
+
+    /// Loads the music on hold (8 kHz mono 16-bit WAV, like every prompt).
+    pub fn load_music(&mut self, path: &Path) -> Result<(), PromptError> {
+        if !path.is_file() {
+            return Err(PromptError::NoDir(path.to_path_buf()));
+        }
+        self.music = Some(Arc::new(read_wav(path)?));
+        Ok(())
+    }
+
+    /// The music on hold; `None` plays silence.
+    pub fn music(&self) -> Option<Arc<Prompt>> {
+        self.music.clone()
     }
 
     pub fn get(&self, lang: &str, name: &str) -> Option<Arc<Prompt>> {

@@ -75,6 +75,14 @@ pub struct MediaSession {
     /// A stranger has been logged since the last lock (the log names the first, then only counts).
     stranger_logged: bool,
     on_hold: bool,
+    /// We hold the far end (a hold passed on from the other side): it may go silent, so no RTP
+    /// timeout meanwhile.
+    held_by_us: bool,
+    /// Looped under prompts instead of the bridged feed (music on hold), and where it is.
+    music: Option<Arc<Prompt>>,
+    music_offset: usize,
+    /// Whether the bridged feed is heard (the bridge's who-hears-whom says so).
+    hear_feed: bool,
     seq: u16,
     timestamp: u32,
     first_packet: bool,
@@ -103,6 +111,10 @@ impl MediaSession {
             latch: Latch::new(remote),
             stranger_logged: false,
             on_hold: false,
+            held_by_us: false,
+            music: None,
+            music_offset: 0,
+            hear_feed: true,
             seq: (params.ssrc >> 16) as u16,
             timestamp: params.ssrc.rotate_left(7),
             first_packet: true,
@@ -127,6 +139,31 @@ impl MediaSession {
         self.playing = prompts.into();
         self.offset = 0;
         self.announced_done = false;
+    }
+
+    /// Music on hold: looped whenever no prompt plays, instead of the bridged feed; `None` stops
+    /// it. Setting the same music again keeps its place.
+    pub fn set_music(&mut self, music: Option<Arc<Prompt>>) {
+        let same = match (&self.music, &music) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.music = music.filter(|m| !m.pcm.is_empty());
+            self.music_offset = 0;
+        }
+    }
+
+    /// We hold the far end (`true`) or resumed it: while held it is not timed out for silence.
+    pub fn set_held(&mut self, held: bool, now: Instant) {
+        self.held_by_us = held;
+        self.last_rx = now;
+    }
+
+    /// Whether the bridged feed reaches the far end.
+    pub fn hear_feed(&mut self, on: bool) {
+        self.hear_feed = on;
     }
 
     /// Stops playback at once (barge-in); no PlaybackFinished follows.
@@ -276,14 +313,19 @@ impl MediaSession {
         let mut encoded = [self.params.law.silence(); FRAME];
         let prompt_playing = self.is_playing();
         let mut event = self.fill_playback(&mut heard, &mut encoded);
-        if let (false, Some(feed)) = (prompt_playing, feed) {
-            heard = *feed;
-            for (dst, &sample) in encoded.iter_mut().zip(feed.iter()) {
-                *dst = self.params.law.encode(sample);
+        if !prompt_playing {
+            if self.music.is_some() {
+                self.fill_music(&mut heard, &mut encoded);
+            } else if let (true, Some(feed)) = (self.hear_feed, feed) {
+                heard = *feed;
+                for (dst, &sample) in encoded.iter_mut().zip(feed.iter()) {
+                    *dst = self.params.law.encode(sample);
+                }
             }
         }
         if event.is_none()
             && !self.on_hold
+            && !self.held_by_us
             && !self.timed_out
             && now.duration_since(self.last_rx) >= self.params.rtp_timeout
         {
@@ -333,6 +375,23 @@ impl MediaSession {
             caller,
             heard,
             event,
+        }
+    }
+
+    /// One frame of the music, wrapping round at its end.
+    fn fill_music(&mut self, heard: &mut [i16; FRAME], encoded: &mut [u8; FRAME]) {
+        let Some(music) = &self.music else {
+            return;
+        };
+        let len = music.pcm.len();
+        let mut filled = 0;
+        while filled < FRAME && len > 0 {
+            let take = (len - self.music_offset).min(FRAME - filled);
+            let range = self.music_offset..self.music_offset + take;
+            heard[filled..filled + take].copy_from_slice(&music.pcm[range.clone()]);
+            encoded[filled..filled + take].copy_from_slice(&music.encoded(self.params.law)[range]);
+            filled += take;
+            self.music_offset = (self.music_offset + take) % len;
         }
     }
 

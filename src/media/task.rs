@@ -47,9 +47,23 @@ pub enum MediaCommand {
     Main(Box<Leg>),
     /// Plays prompts to the bridged leg only (a whisper to the agent).
     PlayLeg(Vec<Arc<Prompt>>),
+    /// Music on hold to one side (`None` stops it): looped under prompts instead of the bridge.
+    Music(Side, Option<Arc<Prompt>>),
+    /// One side is held by us (a hold passed on from the other): no RTP timeout for it meanwhile.
+    Held(Side, bool),
+    /// Whether one side hears the other through the bridge.
+    Hear(Side, bool),
     /// Also records the call into a second file (a complaint message) until `StopExtra`.
     RecordExtra(RecordingHandle),
     StopExtra(tokio::sync::oneshot::Sender<Option<RecordingHandle>>),
+}
+
+/// The two sides the task carries: the call's own (the caller, a callback's client) and the
+/// bridged leg (the agent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Main,
+    Leg,
 }
 
 /// The other side of a bridge: its own socket, media state and event channel.
@@ -232,6 +246,24 @@ async fn run(
                 MediaCommand::PlayLeg(prompts) => {
                     if let Some(l) = &mut leg {
                         l.session.play(prompts);
+                    }
+                }
+                MediaCommand::Music(Side::Main, music) => session.set_music(music),
+                MediaCommand::Held(Side::Main, on) => session.set_held(on, Instant::now().into_std()),
+                MediaCommand::Hear(Side::Main, on) => session.hear_feed(on),
+                MediaCommand::Music(Side::Leg, music) => {
+                    if let Some(l) = &mut leg {
+                        l.session.set_music(music);
+                    }
+                }
+                MediaCommand::Held(Side::Leg, on) => {
+                    if let Some(l) = &mut leg {
+                        l.session.set_held(on, Instant::now().into_std());
+                    }
+                }
+                MediaCommand::Hear(Side::Leg, on) => {
+                    if let Some(l) = &mut leg {
+                        l.session.hear_feed(on);
                     }
                 }
                 MediaCommand::RecordExtra(handle) => extra = Some(handle),

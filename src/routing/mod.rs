@@ -6,7 +6,10 @@
 //! across nodes; the waiting line is per node (a caller waits on the node their call is on).
 
 pub mod estimate;
+mod guard;
 pub mod queue;
+
+pub use guard::AgentGuard;
 
 use crate::config::Routing;
 use crate::store::Store;
@@ -41,6 +44,8 @@ pub struct Router {
     inner: Mutex<Inner>,
     wake: Notify,
     epoch: Instant,
+    /// (agent, call) pairs whose guard was dropped without a release: freed at the next turn.
+    released: Mutex<Vec<(String, String)>>,
 }
 
 struct Inner {
@@ -65,6 +70,7 @@ impl Router {
             }),
             wake: Notify::new(),
             epoch: Instant::now(),
+            released: Mutex::new(Vec::new()),
         })
     }
 
@@ -118,6 +124,30 @@ impl Router {
         self.wake.notify_one();
     }
 
+    /// Queues the release of `agent` from `call` for the distributor's next turn (a guard dropped
+    /// without its release; a release the store refused).
+    pub(crate) fn release_later(&self, agent: &str, call: &str) {
+        self.released
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((agent.to_string(), call.to_string()));
+        self.kick();
+    }
+
+    async fn release_pending(&self) {
+        let pending = std::mem::take(&mut *self.released.lock().unwrap_or_else(|e| e.into_inner()));
+        for (agent, call) in pending {
+            if let Err(e) = self
+                .store
+                .release_agent(&agent, &call, Utc::now(), None)
+                .await
+            {
+                // The sweep frees them once the call's row is closed.
+                warn!(error = %e, agent, "cannot free the agent");
+            }
+        }
+    }
+
     /// Something changed (an agent was released): match now rather than at the next poll.
     pub fn kick(&self) {
         self.wake.notify_one();
@@ -138,6 +168,7 @@ impl Router {
         }
         let mut last_sweep: Option<Instant> = None;
         loop {
+            self.release_pending().await;
             if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP) {
                 last_sweep = Some(Instant::now());
                 self.sweep().await;
@@ -146,7 +177,10 @@ impl Router {
                 self.distribute().await;
             }
             tokio::select! {
-                _ = token.cancelled() => break,
+                _ = token.cancelled() => {
+                    self.release_pending().await;
+                    break;
+                }
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(POLL) => {}
             }

@@ -104,7 +104,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
             "callbacks the previous run was dialling are due again"
         ),
     }
-    let prompts = Arc::new(Prompts::load(&config.prompts_dir)?);
+    let mut prompts = Prompts::load(&config.prompts_dir)?;
+    let (music, named) = config.media.music_path(&config.prompts_dir);
+    match prompts.load_music(&music) {
+        Ok(()) => tracing::info!(path = %music.display(), "music on hold loaded"),
+        Err(e) if !named => tracing::warn!(error = %e, "no music on hold: silence instead"),
+        Err(e) => return Err(e.into()),
+    }
+    let prompts = Arc::new(prompts);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
     let (recorder, writer) = Recorder::start(8192)?;
     let metrics = Arc::new(crate::metrics::NodeMetrics::default());

@@ -357,8 +357,10 @@ struct Live {
     screening: Option<Screening>,
     /// Offers of claimed agents while the call is queued, and when it joined.
     offers: Option<(mpsc::UnboundedReceiver<Offer>, Instant)>,
-    /// The agent ringing or talking.
-    leg: Option<crate::sip::leg::OutboundLeg>,
+    /// The call's legs: the caller, and the agent ringing or talking.
+    legs: crate::sip::legs::Legs,
+    /// The offer whose agent is being rung (their URI, for the INVITE).
+    ringing: Option<Offer>,
     /// The caller's message being recorded alongside the call.
     complaint: Option<PathBuf>,
 }

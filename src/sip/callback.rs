@@ -9,17 +9,21 @@
 //! phone never rang.
 
 use super::call::{self, CallContext};
-use super::leg::{self, LegEvent, LegHost, LegRequest, OutboundLeg, ScreenPop, agent_destination};
+use super::leg::{self, LegHost, LegRequest, OutboundLeg, ScreenPop, agent_destination};
+use super::legs::{Legs, Outward};
+use crate::bridge::{CallbackEnd, Command, Event, Gone, Role};
 use crate::dispatch::{DialResult, InFlight, Job, after_attempt};
 use crate::flow::prompt;
 use crate::media::g711::Law;
 use crate::media::prompts::Prompt;
 use crate::media::session::{MediaEvent, MediaParams, MediaSession};
 use crate::media::task::{MediaCommand, MediaTask};
+use crate::routing::AgentGuard;
 use crate::store::{Attempt, AttemptEnd, NewCall};
 use chrono::Utc;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::{Header, Uri};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,14 +34,6 @@ use tracing::{info, warn};
 
 /// A request whose agent did not take it goes back to the pool for this long.
 const AGENT_RETRY: chrono::Duration = chrono::Duration::seconds(30);
-
-/// How an attempt ended, as far as the request is concerned.
-enum End {
-    /// The client's phone was dialled: counts as an attempt.
-    Dialled(DialResult, &'static str),
-    /// Nothing reached the client (the agent did not answer or left first, shutdown): put back.
-    NotDialled(&'static str),
-}
 
 struct Callback {
     ctx: Arc<CallContext>,
@@ -66,8 +62,13 @@ pub async fn run(
         job,
         token,
     };
-    let (end, hangup_by, recording) = cb.dial().await;
-    cb.record(end, hangup_by, recording, guard.node()).await;
+    let agent = AgentGuard::new(
+        cb.ctx.router.clone(),
+        cb.job.agent.id.clone(),
+        cb.job.call_id.clone(),
+    );
+    let (end, recording) = cb.dial(agent).await;
+    cb.record(end, recording, guard.node()).await;
     drop(guard);
 }
 
@@ -87,9 +88,15 @@ impl Callback {
         }
     }
 
-    /// Both legs, bridge and recording; returns how it ended, who hung up, and the recording.
-    async fn dial(&self) -> (End, &'static str, Option<(String, String)>) {
+    /// Both legs, bridge and recording, on the call's [`Legs`]; returns how it ended and the
+    /// recording.
+    async fn dial(&self, guard: AgentGuard) -> (CallbackEnd, Option<(String, String)>) {
         let cb = &self.job.callback;
+        let not_dialled = |label, hangup_by| CallbackEnd {
+            dialled: None,
+            label,
+            hangup_by,
+        };
         let row = NewCall {
             id: self.job.call_id.clone(),
             sip_call_id: None,
@@ -104,7 +111,7 @@ impl Callback {
         };
         if let Err(e) = self.ctx.store.insert_call(&row).await {
             warn!(error = %e, "cannot write the callback's call row");
-            return (End::NotDialled("store"), "frontdesk", None);
+            return (not_dialled("store", "frontdesk"), None);
         }
         self.log(
             "callback",
@@ -121,159 +128,97 @@ impl Callback {
                 }
             ),
         );
-        let mut agent = match self.ring_agent().await {
-            Ok(leg) => leg,
-            Err(why) => {
-                self.log("route", &format!("agent {}: {why}", self.job.agent.id));
-                return (End::NotDialled("no-agent"), "frontdesk", None);
-            }
-        };
-        let media_ip = self.ctx.media_ip;
-        let agent_media = tokio::select! {
-            ev = agent.next(media_ip) => match ev {
-                LegEvent::Answered(m) => m,
-                LegEvent::Failed(_, why) => {
-                    self.log("route", &format!("agent {} did not take it: {why}", self.job.agent.id));
-                    return (End::NotDialled("no-agent"), "agent", None);
-                }
-                LegEvent::Ended(why) => {
-                    self.log("route", &format!("agent {} left: {why}", self.job.agent.id));
-                    return (End::NotDialled("no-agent"), "agent", None);
-                }
-            },
-            _ = self.token.cancelled() => {
-                agent.hang_up().await;
-                return (End::NotDialled("shutdown"), "shutdown", None);
-            }
-        };
-        if let Err(e) = self
-            .ctx
-            .store
-            .agent_answered(&self.job.agent.id, &self.job.call_id, Utc::now())
-            .await
-        {
-            warn!(error = %e, "cannot mark the agent in call");
-        }
         let (events_tx, mut events) = mpsc::unbounded_channel();
         let media = match self.start_media(events_tx).await {
             Ok(m) => m,
             Err(e) => {
                 warn!(error = %e, "cannot start the callback's media");
-                agent.hang_up().await;
-                return (End::NotDialled("media"), "frontdesk", None);
+                return (not_dialled("media", "frontdesk"), None);
             }
         };
-        media.send(MediaCommand::Bridge(agent_media));
-        let lang = self.agent_language();
         let names = prompt::whisper(&cb.source, self.job.vip, &cb.phone);
-        let whisper = self.prompts(&lang, &names);
-        let whisper_ms: u64 = whisper.iter().map(|p| p.duration_ms()).sum();
-        media.send(MediaCommand::PlayLeg(whisper));
+        let whisper = self.prompts(&self.agent_language(), &names);
         self.log("whisper", &names.join(" "));
-        let whispered = tokio::time::sleep(Duration::from_millis(whisper_ms));
-        tokio::pin!(whispered);
-        tokio::select! {
-            _ = &mut whispered => {}
-            ev = agent.next(media_ip) => {
-                let by = if let LegEvent::Ended(by) = ev { by } else { "agent" };
-                self.log("route", &format!("agent left during the whisper ({by})"));
-                let _ = media.finish().await;
-                return (End::NotDialled("agent-left"), "agent", None);
-            }
-            _ = self.token.cancelled() => {
-                agent.hang_up().await;
-                let _ = media.finish().await;
-                return (End::NotDialled("shutdown"), "shutdown", None);
-            }
-        }
-        let outcome = self.talk(&mut agent, &media, &mut events).await;
-        if agent.answered_at.is_some() {
-            agent.hang_up().await;
-        }
-        let end = media.finish().await;
-        self.ctx.metrics.add_media(
-            end.stats.jitter.received,
-            end.stats.jitter.lost,
-            end.stats.jitter.late,
-        );
-        let recording = crate::recording::finished(end.recording).await;
-        (outcome.0, outcome.1, recording)
-    }
-
-    /// Dials the client with the agent waiting, then bridges them until one side hangs up.
-    async fn talk(
-        &self,
-        agent: &mut OutboundLeg,
-        media: &MediaTask,
-        events: &mut mpsc::UnboundedReceiver<MediaEvent>,
-    ) -> (End, &'static str) {
-        let media_ip = self.ctx.media_ip;
-        let mut client = match self.dial_client().await {
-            Ok(leg) => leg,
-            Err(why) => {
-                self.log("dial", &format!("cannot call the client: {why}"));
-                return (End::Dialled(DialResult::Failed, "failed"), "frontdesk");
-            }
-        };
-        self.log("dial", &format!("calling {}", self.job.callback.phone));
-        let client_media = tokio::select! {
-            ev = client.next(media_ip) => match ev {
-                LegEvent::Answered(m) => m,
-                LegEvent::Failed(kind, why) => {
-                    self.log("dial", &format!("the client did not answer: {why}"));
-                    return (End::Dialled(kind, kind.as_str()), "client");
-                }
-                LegEvent::Ended(_) => return (End::Dialled(DialResult::Failed, "failed"), "client"),
-            },
-            _ = agent.next(media_ip) => {
-                self.log("dial", "the agent hung up while the client's phone rang");
-                client.hang_up().await;
-                return (End::Dialled(DialResult::Failed, "agent-left"), "agent");
-            }
-            _ = self.token.cancelled() => {
-                client.hang_up().await;
-                return (End::NotDialled("shutdown"), "shutdown");
-            }
-        };
-        let _ = self
-            .ctx
-            .store
-            .call_answered(&self.job.call_id, Utc::now())
-            .await;
-        media.send(MediaCommand::Main(client_media));
-        let lang = self.client_language();
-        let intro = self.prompts(&lang, &[prompt::CALLBACK_INTRO, prompt::RECORDING_NOTICE]);
-        let mut notice_done = intro.is_empty();
-        media.send(MediaCommand::Play(intro));
-        if notice_done {
-            self.start_recording(media).await;
-        }
-        self.log("answered", "the client answered; bridged with the agent");
-        let by = loop {
-            tokio::select! {
-                ev = client.next(media_ip) => if let LegEvent::Ended(_) = ev { break "client" },
-                ev = agent.next(media_ip) => if let LegEvent::Ended(_) = ev { break "agent" },
-                Some(ev) = events.recv() => match ev {
-                    MediaEvent::PlaybackFinished if !notice_done => {
-                        notice_done = true;
-                        self.start_recording(media).await;
+        let (mut legs, first) =
+            Legs::callback(self.ctx.clone(), self.job.call_id.clone(), guard, whisper);
+        let mut pending = VecDeque::from(first);
+        let mut talking = false;
+        let mut notice_done = false;
+        let mut stopping = false;
+        'call: loop {
+            while let Some(out) = pending.pop_front() {
+                match out {
+                    Outward::Place(id, Role::Agent) => {
+                        let placed = self.ring_agent().await;
+                        pending.extend(legs.attach(id, placed, &media).await);
                     }
-                    MediaEvent::Digit(d) if agent.info_dtmf => agent.info_digit(d).await,
-                    MediaEvent::Digit(d) => media.send(MediaCommand::RelayDigit(d)),
-                    MediaEvent::RtpTimeout => break "timeout",
-                    MediaEvent::PlaybackFinished => {}
-                },
-                _ = self.token.cancelled() => break "shutdown",
+                    Outward::Place(id, _) => {
+                        self.log("dial", &format!("calling {}", cb.phone));
+                        let placed = self.dial_client().await;
+                        pending.extend(legs.attach(id, placed, &media).await);
+                    }
+                    Outward::Connected { .. } => {
+                        talking = true;
+                        let _ = self
+                            .ctx
+                            .store
+                            .call_answered(&self.job.call_id, Utc::now())
+                            .await;
+                        let lang = self.client_language();
+                        let intro = self
+                            .prompts(&lang, &[prompt::CALLBACK_INTRO, prompt::RECORDING_NOTICE]);
+                        notice_done = intro.is_empty();
+                        media.send(MediaCommand::Play(intro));
+                        if notice_done {
+                            self.start_recording(&media).await;
+                        }
+                        self.log("answered", "the client answered; bridged with the agent");
+                    }
+                    Outward::AgentGone { .. } | Outward::HoldCaller(_) => {}
+                    Outward::Done => break 'call,
+                }
             }
-        };
-        if by != "client" {
-            client.hang_up().await;
+            tokio::select! {
+                next = legs.next() => pending.extend(legs.on_next(next, &media).await),
+                Some(ev) = events.recv() => {
+                    // The client's media, once they answered (the placeholder's before).
+                    let Some(client) = legs.client() else { continue };
+                    match ev {
+                        MediaEvent::PlaybackFinished if talking && !notice_done => {
+                            notice_done = true;
+                            self.start_recording(&media).await;
+                        }
+                        MediaEvent::PlaybackFinished => {}
+                        MediaEvent::Digit(d) => {
+                            pending.extend(legs.event(Event::Digit(client, d), &media).await);
+                        }
+                        MediaEvent::RtpTimeout => {
+                            self.log("route", "no RTP from the client: hanging up");
+                            let cmd = Command::HangUp(client, Gone::Timeout);
+                            pending.extend(legs.command(cmd, &media).await);
+                        }
+                    }
+                }
+                _ = self.token.cancelled(), if !stopping => {
+                    stopping = true;
+                    pending.extend(legs.command(Command::HangUpAll(Gone::Shutdown), &media).await);
+                }
+            }
         }
-        if let Some(at) = agent.answered_at {
-            self.ctx.router.call_handled(at.elapsed().as_secs_f64());
-        }
-        self.log("route", &format!("the call ended ({by})"));
-        (End::Dialled(DialResult::Answered, "answered"), by)
+        let end = legs.bridge().callback_end();
+        self.log(
+            "route",
+            &format!("the call ended ({}, {})", end.label, end.hangup_by),
+        );
+        drop(legs);
+        let finished = media.finish().await;
+        self.ctx.metrics.add_media(
+            finished.stats.jitter.received,
+            finished.stats.jitter.lost,
+            finished.stats.jitter.late,
+        );
+        let recording = crate::recording::finished(finished.recording).await;
+        (end, recording)
     }
 
     async fn ring_agent(&self) -> Result<OutboundLeg, String> {
@@ -305,6 +250,7 @@ impl Callback {
                 destination: agent_destination(&self.ctx.config),
                 headers,
                 ring_timeout: Duration::from_secs(self.ctx.config.routing.ring_timeout_seconds),
+                rtp_timeout: Duration::from_secs(self.ctx.config.calls.leg_rtp_timeout_seconds),
             },
         )
     }
@@ -347,6 +293,7 @@ impl Callback {
                 destination: Some(proxy_addr),
                 headers: vec![pai, tag],
                 ring_timeout: Duration::from_secs(config.callbacks.client_ring_seconds),
+                rtp_timeout: Duration::from_secs(config.calls.leg_rtp_timeout_seconds),
             },
         )
     }
@@ -421,30 +368,18 @@ impl Callback {
             .unwrap_or_else(|| self.ctx.flow.default_language.as_str().to_string())
     }
 
-    /// Writes the attempt (or puts the request back), frees the agent, closes the call row.
-    async fn record(
-        &self,
-        end: End,
-        hangup_by: &'static str,
-        recording: Option<(String, String)>,
-        node: &str,
-    ) {
+    /// Writes the attempt (or puts the request back) and closes the call row. The agent was
+    /// freed by their leg's guard.
+    async fn record(&self, end: CallbackEnd, recording: Option<(String, String)>, node: &str) {
         let store = &self.ctx.store;
         let cb = &self.job.callback;
         let now = Utc::now();
-        let talked = matches!(end, End::Dialled(DialResult::Answered, _));
-        let wrap_up = talked.then(|| {
-            now + chrono::Duration::seconds(self.ctx.config.routing.wrap_up_seconds as i64)
-        });
-        if let Err(e) = store
-            .release_agent(&self.job.agent.id, &self.job.call_id, now, wrap_up)
-            .await
-        {
-            warn!(error = %e, "cannot free the agent now (the sweep will)");
-        }
-        self.ctx.router.kick();
         let outcome = match end {
-            End::NotDialled(why) => {
+            CallbackEnd {
+                dialled: None,
+                label: why,
+                ..
+            } => {
                 let put_back = store
                     .postpone_callback(cb.id, node, now + AGENT_RETRY)
                     .await;
@@ -455,7 +390,11 @@ impl Callback {
                 }
                 format!("callback-{why}")
             }
-            End::Dialled(result, label) => {
+            CallbackEnd {
+                dialled: Some(result),
+                label,
+                ..
+            } => {
                 let next = self.after(result, now).await;
                 let attempt = Attempt {
                     at: now,
@@ -477,7 +416,7 @@ impl Callback {
         call::close(
             &self.ctx,
             &self.job.call_id,
-            hangup_by,
+            end.hangup_by,
             &outcome,
             "",
             None,

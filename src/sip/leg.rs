@@ -36,6 +36,9 @@ pub struct LegRequest {
     pub destination: Option<SocketAddr>,
     pub headers: Vec<Header>,
     pub ring_timeout: Duration,
+    /// No RTP from the far end for this long ends the leg (`[calls] leg_rtp_timeout_seconds`);
+    /// never while it holds the call or we hold it.
+    pub rtp_timeout: Duration,
 }
 
 /// Where the leg's media and signalling live on our side.
@@ -56,6 +59,7 @@ pub struct OutboundLeg {
     /// Our side's o= line, for every SDP of this leg.
     sdp_origin: sdp::Origin,
     ring_deadline: Instant,
+    rtp_timeout: Duration,
     cancelled: bool,
     pub answered_at: Option<Instant>,
     media_events: Option<mpsc::UnboundedReceiver<MediaEvent>>,
@@ -74,6 +78,11 @@ pub enum LegEvent {
     Failed(DialResult, String),
     /// The conversation ended from the far side (BYE or their media stopped).
     Ended(&'static str),
+    /// The far end held (`true`) or resumed the call by re-INVITE; already answered, with the
+    /// direction mirrored (RFC 3264 §6.1).
+    Hold(bool),
+    /// From the leg's media: its playback finished (the whisper), or a key it pressed.
+    Media(MediaEvent),
 }
 
 /// Sends the INVITE. `Err` when the leg could not even start (no port, bad URI).
@@ -110,6 +119,7 @@ pub fn place(
         negotiated: None,
         sdp_origin,
         ring_deadline: Instant::now() + req.ring_timeout,
+        rtp_timeout: req.rtp_timeout,
         cancelled: false,
         answered_at: None,
         media_events: None,
@@ -166,6 +176,9 @@ impl OutboundLeg {
                         });
                         let ct = Header::ContentType("application/sdp".into());
                         let _ = handle.respond(StatusCode::OK, Some(vec![ct]), answer).await;
+                        if let (Some(o), Some(_)) = (offer, self.negotiated) {
+                            return LegEvent::Hold(o.is_hold());
+                        }
                     }
                     Some(DialogState::Info(_, _, handle)) | Some(DialogState::Options(_, _, handle)) => {
                         let _ = handle.reply(StatusCode::OK).await;
@@ -190,6 +203,7 @@ impl OutboundLeg {
                         self.done = true;
                         return LegEvent::Ended("timeout");
                     }
+                    return LegEvent::Media(ev);
                 }
             }
         }
@@ -223,7 +237,7 @@ impl OutboundLeg {
             payload_type: n.payload_type,
             dtmf_pt: n.dtmf_pt,
             ssrc: rand::random(),
-            rtp_timeout: Duration::from_secs(60),
+            rtp_timeout: self.rtp_timeout,
         };
         self.info_dtmf = n.dtmf_pt.is_none();
         self.negotiated = Some(n);

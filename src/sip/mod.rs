@@ -8,6 +8,7 @@ pub mod edge;
 pub mod endpoint;
 pub mod gate;
 pub mod leg;
+pub mod legs;
 pub mod register;
 pub mod request;
 pub mod streams;

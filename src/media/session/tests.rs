@@ -186,6 +186,41 @@ fn a_bridged_feed_is_sent_and_heard_unless_a_prompt_plays() {
 }
 
 #[test]
+fn music_loops_under_prompts_instead_of_the_feed_and_a_held_party_is_not_timed_out() {
+    let t0 = Instant::now();
+    let tick = |n: u64| t0 + Duration::from_millis(20 * n);
+    let mut s = MediaSession::new(params(), Some(addr("127.0.0.1:4000")), t0);
+    let feed = [1200i16; FRAME];
+    // Music a frame and a half long: it wraps round.
+    let music: Vec<i16> = (0..240).map(|i| 100 + i as i16).collect();
+    s.set_music(Some(Arc::new(Prompt::from_pcm(music.clone()))));
+    s.set_held(true, t0);
+    assert_eq!(
+        s.on_tick_with(tick(1), Some(&feed)).heard[..],
+        music[..FRAME]
+    );
+    let second = s.on_tick_with(tick(2), Some(&feed)).heard;
+    assert_eq!(second[..80], music[FRAME..]);
+    assert_eq!(second[80..], music[..80]);
+    // An announcement interrupts it; the music goes on after.
+    s.play(vec![Arc::new(Prompt::from_pcm(vec![-500; FRAME]))]);
+    assert_eq!(s.on_tick_with(tick(3), Some(&feed)).heard, [-500; FRAME]);
+    assert_eq!(
+        s.on_tick_with(tick(4), Some(&feed)).heard[..],
+        music[80..240]
+    );
+    // Held by us for far longer than the timeout: still sending, never timed out.
+    let out = s.on_tick_with(t0 + Duration::from_secs(60), Some(&feed));
+    assert!(out.event.is_none() && out.send.is_some());
+    // Music off: the feed is heard again, unless the bridge says this side hears nobody.
+    s.set_music(None);
+    s.set_held(false, t0 + Duration::from_secs(60));
+    assert_eq!(s.on_tick_with(tick(3001), Some(&feed)).heard, feed);
+    s.hear_feed(false);
+    assert_eq!(s.on_tick_with(tick(3002), Some(&feed)).heard, [0; FRAME]);
+}
+
+#[test]
 fn relayed_digits_go_out_as_telephone_events_between_audio() {
     let t0 = Instant::now();
     let mut s = MediaSession::new(params(), Some(addr("127.0.0.1:4000")), t0);

@@ -42,6 +42,7 @@ impl Call {
                 destination: agent_destination(&self.ctx.config),
                 headers: pop.headers(),
                 ring_timeout: Duration::from_secs(self.ctx.config.routing.ring_timeout_seconds),
+                rtp_timeout: Duration::from_secs(self.ctx.config.calls.leg_rtp_timeout_seconds),
             },
         )
     }

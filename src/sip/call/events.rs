@@ -28,9 +28,6 @@ impl Call {
                             remote,
                             on_hold: hold,
                         });
-                        if let Some(leg) = live.leg.as_mut().filter(|l| l.answered_at.is_some()) {
-                            leg.hold(self.ctx.media_ip, hold);
-                        }
                         let answer = sdp::write_answer(
                             self.ctx.media_ip,
                             live.media.local.port(),
@@ -43,6 +40,8 @@ impl Call {
                         let _ = handle
                             .respond(StatusCode::OK, Some(vec![ct]), Some(answer))
                             .await;
+                        // To the agent, after our answer: their re-INVITE must not delay it.
+                        self.caller_hold(live, hold).await;
                         self.log(
                             "media",
                             if hold {
@@ -279,7 +278,7 @@ impl Call {
     }
 
     /// Stops media, finalises the recording and closes the row.
-    pub(super) async fn finish(self, mut live: Live) {
+    pub(super) async fn finish(mut self, mut live: Live) {
         self.end_routing(&mut live).await;
         let end = live.media.finish().await;
         if let Some(extra) = end.extra {

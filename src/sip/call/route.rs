@@ -1,9 +1,15 @@
-//! The routed part of a call: joining the line, ringing offered agents, bridging, and freeing the
-//! agent on every way out (answered then hung up, rejected, not answered, caller gone, shutdown).
+//! The routed part of a call: joining the line, ringing offered agents and what the call does
+//! when one answers or leaves. Ringing, bridging, hold, digit relay and freeing the agent are the
+//! call's [`Legs`](crate::sip::legs::Legs), shared with callbacks.
 
 use super::*;
+use crate::bridge::{Command, Event as LegsEvent, Gone, LegId, Role};
+use crate::routing::AgentGuard;
 use crate::routing::queue::Joining;
-use crate::sip::leg::{LegEvent, OutboundLeg};
+use crate::sip::legs::{Next, Outward};
+
+/// The caller's leg on the call's bridge.
+pub(super) const CALLER: LegId = LegId(0);
 
 impl Call {
     /// `RouteToAgent`: queue the caller, unless nobody is staffed to take the call at all.
@@ -36,6 +42,8 @@ impl Call {
             vip_agent,
         });
         live.offers = Some((offers, Instant::now()));
+        // Music between the announcements while the caller waits.
+        live.legs.command(Command::Waiting(true), &live.media).await;
         self.ctx.metrics.queued.fetch_add(1, Ordering::Relaxed);
         self.log(
             "queue",
@@ -56,14 +64,27 @@ impl Call {
             .observe(since.elapsed().as_secs_f64());
         offers.close();
         while let Ok(offer) = offers.try_recv() {
-            self.release(&offer.agent, None).await;
+            self.guard(&offer).release(None).await;
         }
+        live.legs
+            .command(Command::Waiting(false), &live.media)
+            .await;
         position
     }
 
+    /// The hold on the agent `offer` names, claimed for this call.
+    fn guard(&self, offer: &Offer) -> AgentGuard {
+        AgentGuard::new(
+            self.ctx.router.clone(),
+            offer.agent.clone(),
+            self.call_id.clone(),
+        )
+    }
+
     pub(super) async fn on_offer(&mut self, live: &mut Live, offer: Offer) -> Option<Event> {
-        if live.leg.is_some() || live.flow.is_finished() {
-            self.release(&offer.agent, None).await;
+        let guard = self.guard(&offer);
+        if live.legs.has_agent() || live.flow.is_finished() {
+            guard.release(None).await;
             return None;
         }
         self.log(
@@ -71,97 +92,124 @@ impl Call {
             &format!("ringing agent {} ({})", offer.agent, offer.reason),
         )
         .await;
-        match self.ring_agent(live, &offer).await {
-            Ok(leg) => live.leg = Some(leg),
-            Err(why) => {
-                self.log("route", &format!("agent {}: {why}", offer.agent))
-                    .await;
-                self.release(&offer.agent, None).await;
-                self.ctx.router.ring_failed(&self.call_id, &offer.agent);
-            }
-        }
-        None
+        live.ringing = Some(offer);
+        let outs = live.legs.ring_agent(guard, &live.media).await;
+        self.on_outs(live, outs).await
     }
 
-    pub(super) async fn on_leg(&mut self, live: &mut Live, ev: LegEvent) -> Option<Event> {
-        let agent = live.leg.as_ref()?.label.clone();
-        match ev {
-            LegEvent::Answered(media) => {
-                live.media.send(MediaCommand::Bridge(media));
-                let _ = self.leave_queue(live).await;
-                if let Err(e) = self
-                    .ctx
-                    .store
-                    .agent_answered(&agent, &self.call_id, Utc::now())
-                    .await
-                {
-                    warn!(error = %e, "cannot mark the agent in call");
+    /// What the legs said while the call waited.
+    pub(super) async fn on_legs(&mut self, live: &mut Live, next: Next) -> Option<Event> {
+        let outs = live.legs.on_next(next, &live.media).await;
+        self.on_outs(live, outs).await
+    }
+
+    /// Carries out what the legs ask of the call; returns the flow's event, if any.
+    pub(super) async fn on_outs(&mut self, live: &mut Live, outs: Vec<Outward>) -> Option<Event> {
+        let mut pending = VecDeque::from(outs);
+        let mut event = None;
+        while let Some(out) = pending.pop_front() {
+            match out {
+                Outward::Place(id, Role::Agent) => {
+                    let placed = match live.ringing.take() {
+                        Some(offer) => self.ring_agent(live, &offer).await,
+                        None => Err("no agent to ring".to_string()),
+                    };
+                    pending.extend(live.legs.attach(id, placed, &live.media).await);
                 }
-                Some(Event::AgentAnswered { agent })
-            }
-            LegEvent::Failed(_, why) => {
-                live.leg = None;
-                self.log("route", &format!("agent {agent}: {why}")).await;
-                self.release(&agent, None).await;
-                self.ctx.router.ring_failed(&self.call_id, &agent);
-                None
-            }
-            LegEvent::Ended(by) => {
-                let leg = live.leg.take()?;
-                live.media.send(MediaCommand::Unbridge);
-                self.end_agent_call(&leg).await;
-                self.log("route", &format!("agent {agent} ended the call ({by})"))
-                    .await;
-                Some(Event::AgentHungUp)
+                Outward::Place(id, role) => {
+                    let why = format!("no {} legs on an inbound call", role.as_str());
+                    pending.extend(live.legs.attach(id, Err(why), &live.media).await);
+                }
+                Outward::Connected { agent } => {
+                    let _ = self.leave_queue(live).await;
+                    event = Some(Event::AgentAnswered { agent });
+                }
+                Outward::AgentGone {
+                    agent, answered, ..
+                } => {
+                    if answered {
+                        event = Some(Event::AgentHungUp);
+                    } else {
+                        // The line offers this call the next agent (a no-op once it left).
+                        self.ctx.router.ring_failed(&self.call_id, &agent);
+                    }
+                }
+                Outward::HoldCaller(on) => self.hold_caller(live, on),
+                Outward::Done => {}
             }
         }
+        event
     }
 
-    /// Wrap-up for an agent who talked; the talk time feeds the wait estimate.
-    async fn end_agent_call(&self, leg: &OutboundLeg) {
-        let wrap_up = Duration::from_secs(self.ctx.config.routing.wrap_up_seconds);
-        if let Some(at) = leg.answered_at {
-            self.ctx.router.call_handled(at.elapsed().as_secs_f64());
-        }
-        let until = Utc::now() + chrono::Duration::from_std(wrap_up).unwrap_or_default();
-        self.release(&leg.label, Some(until)).await;
+    /// Passes the agent's hold on to the caller: a re-INVITE of our side, `sendonly` while held
+    /// (we send them music), `sendrecv` after. Sent in the background so a slow PBX never stalls
+    /// the call.
+    fn hold_caller(&mut self, live: &Live, on: bool) {
+        let dir = if on {
+            Direction::SendOnly
+        } else {
+            Direction::SendRecv
+        };
+        let sdp = sdp::write_answer(
+            self.ctx.media_ip,
+            live.media.local.port(),
+            None,
+            &self.negotiated,
+            dir,
+            &mut self.sdp_origin,
+        );
+        let dialog = self.dialog.clone();
+        tokio::spawn(async move {
+            let ct = Header::ContentType("application/sdp".into());
+            if let Err(e) = dialog.reinvite(Some(vec![ct]), Some(sdp)).await {
+                warn!(error = %e, "the caller did not take the hold re-INVITE");
+            }
+        });
     }
 
-    /// Frees `agent` if this call still holds them: idle, or wrap-up until `until`.
-    pub(super) async fn release(&self, agent: &str, until: Option<chrono::DateTime<Utc>>) {
-        match self
-            .ctx
-            .store
-            .release_agent(agent, &self.call_id, Utc::now(), until)
-            .await
-        {
-            Ok(_) => self.ctx.router.kick(),
-            // The sweep frees the agent once this call's row is closed.
-            Err(e) => warn!(error = %e, agent, "cannot free the agent now"),
+    /// The caller held or resumed: the agent hears music, or the caller again.
+    pub(super) async fn caller_hold(&mut self, live: &mut Live, on: bool) {
+        let outs = live
+            .legs
+            .event(LegsEvent::Hold(CALLER, on), &live.media)
+            .await;
+        let _ = self.on_outs(live, outs).await;
+    }
+
+    /// An agent ringing for this caller is not needed any more (a callback keeping the place).
+    pub(super) async fn drop_agent(&mut self, live: &mut Live) {
+        if let Some(id) = live.legs.bridge().agent_leg() {
+            let outs = live
+                .legs
+                .command(Command::HangUp(id, Gone::Us), &live.media)
+                .await;
+            let _ = self.on_outs(live, outs).await;
         }
     }
 
     /// At the end of the call, whatever happened: hang up the agent leg, free the agent, leave
     /// the line.
-    pub(super) async fn end_routing(&self, live: &mut Live) {
-        if let Some(leg) = live.leg.take() {
-            if leg.answered_at.is_some() {
-                self.end_agent_call(&leg).await;
-            } else {
-                self.release(&leg.label, None).await;
-            }
-            leg.hang_up().await;
-        }
+    pub(super) async fn end_routing(&mut self, live: &mut Live) {
+        let why = if live.hangup_by == Some("shutdown") {
+            Gone::Shutdown
+        } else {
+            Gone::Far
+        };
+        let outs = live
+            .legs
+            .event(LegsEvent::Ended(CALLER, why), &live.media)
+            .await;
+        let _ = self.on_outs(live, outs).await;
         let _ = self.leave_queue(live).await;
     }
 
-    /// Relays a caller's key to the agent, in band when their phone offered telephone-event.
-    pub(super) async fn relay_digit(&self, live: &Live, digit: char) {
-        match &live.leg {
-            Some(leg) if leg.info_dtmf => leg.info_digit(digit).await,
-            Some(_) => live.media.send(MediaCommand::RelayDigit(digit)),
-            None => {}
-        }
+    /// Relays a caller's key to the bridged agent.
+    pub(super) async fn relay_digit(&mut self, live: &mut Live, digit: char) {
+        let outs = live
+            .legs
+            .event(LegsEvent::Digit(CALLER, digit), &live.media)
+            .await;
+        let _ = self.on_outs(live, outs).await;
     }
 }
 
@@ -170,13 +218,6 @@ pub(super) async fn recv_offer(
 ) -> Option<Offer> {
     match offers {
         Some((rx, _)) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-pub(super) async fn leg_next(leg: &mut Option<OutboundLeg>, media_ip: IpAddr) -> LegEvent {
-    match leg {
-        Some(l) => l.next(media_ip).await,
         None => std::future::pending().await,
     }
 }

@@ -84,7 +84,8 @@ impl Call {
             hangup_by: None,
             screening: None,
             offers: None,
-            leg: None,
+            legs: crate::sip::legs::Legs::inbound(self.ctx.clone(), self.call_id.clone()),
+            ringing: None,
             complaint: None,
         };
         self.drive(&mut live, Event::Answered).await;
@@ -108,9 +109,7 @@ impl Call {
                 Some(offer) = route::recv_offer(&mut live.offers) => {
                     self.on_offer(&mut live, offer).await
                 }
-                ev = route::leg_next(&mut live.leg, self.ctx.media_ip) => {
-                    self.on_leg(&mut live, ev).await
-                }
+                next = live.legs.next() => self.on_legs(&mut live, next).await,
                 _ = sleep_until(timer) => {
                     live.timer = None;
                     Some(Event::TimerFired)
@@ -211,8 +210,7 @@ impl Call {
             } => {
                 let place = if keep_place {
                     let place = self.leave_queue(live).await;
-                    // An agent ringing for this caller is not needed any more.
-                    self.end_routing(live).await;
+                    self.drop_agent(live).await;
                     place
                 } else {
                     None

@@ -1,0 +1,149 @@
+//! A call as legs and a bridge: who is on the call (caller, agent, callback client, later a
+//! supervisor or a consult target), what state each leg is in, and who hears whom.
+//!
+//! Sans-IO like `flow`: the SIP layer (`sip::legs`) turns leg answers, BYEs, re-INVITEs, digits
+//! and media events into [`Event`]s, and carries out the [`Action`]s that [`Bridge::handle`]
+//! returns, with the time injected. Inbound calls routed to an agent and dispatched callbacks run
+//! on the same machine, so ringing, the whisper, bridging, hold, digit relay and releasing the
+//! agent exist once.
+//!
+//! Who hears whom is a matrix over the legs ([`Bridge::hears`]); every change of it comes out as
+//! [`Action::Hears`], and music on hold as [`Action::Music`]. Today the media layer carries two
+//! parties (the call's party and one agent); a supervisor's listen/whisper/barge and a consult are
+//! further rows of the same matrix.
+
+mod model;
+
+pub use model::{Bridge, CallbackEnd, WHISPER_MAX_MS};
+
+use crate::dispatch::DialResult;
+
+/// A leg's index on its call; stable for the call's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LegId(pub usize);
+
+/// What a leg is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The inbound caller (the dialog we answered).
+    Caller,
+    /// An agent's phone, rung for a routed call or a callback.
+    Agent,
+    /// The client of a callback, dialled through the outbound proxy.
+    Client,
+    /// A supervisor joined to a live call (not yet used).
+    Supervisor,
+    /// The target of an attended transfer (not yet used).
+    Consult,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Caller => "caller",
+            Role::Agent => "agent",
+            Role::Client => "client",
+            Role::Supervisor => "supervisor",
+            Role::Consult => "consult",
+        }
+    }
+
+    /// The call's own party: the one an agent talks to.
+    fn is_party(self) -> bool {
+        matches!(self, Role::Caller | Role::Client)
+    }
+}
+
+/// Where a leg is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegState {
+    /// Created; the INVITE is being sent (or waits for the whisper before it, for a client).
+    Ringing,
+    /// Answered, hearing the whisper; nobody hears it and it hears only the whisper.
+    Whisper,
+    /// Answered and in the bridge.
+    Up,
+    Ended,
+}
+
+/// Why a leg ended, as the call row's `hangup_by` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gone {
+    /// The far end hung up (BYE, CANCEL from the caller).
+    Far,
+    /// No RTP from it for the configured time (never while held).
+    Timeout,
+    /// It never answered (busy, no answer, failure).
+    NotAnswered(DialResult),
+    /// We hung it up (the other side left, the call ended).
+    Us,
+    Shutdown,
+}
+
+/// Everything the SIP and media layers tell the bridge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Answered(LegId),
+    /// The leg never answered.
+    Failed(LegId, DialResult),
+    /// The far end hung up, or its media stopped.
+    Ended(LegId, Gone),
+    /// The far end held (`true`: sendonly, inactive, 0.0.0.0) or resumed the call by re-INVITE.
+    Hold(LegId, bool),
+    Digit(LegId, char),
+    /// What was played to this leg has been sent to its end.
+    PlaybackFinished(LegId),
+    /// The time has moved (see [`Bridge::deadline`]).
+    Tick,
+}
+
+/// What the call's owner asks of the bridge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Ring an agent; with `whisper`, they hear the whisper before being bridged.
+    RingAgent { agent: String, whisper: bool },
+    /// The caller waits for an agent (music on hold between announcements) or stopped waiting.
+    Waiting(bool),
+    /// End one leg from our side, for the reason given (`Us`, or `Timeout` when its media
+    /// stopped and the owner noticed).
+    HangUp(LegId, Gone),
+    /// End the call: every leg still up is hung up.
+    HangUpAll(Gone),
+}
+
+/// What the bridge asks of the SIP and media layers, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send this leg's INVITE (its role says to whom).
+    Place(LegId),
+    /// Play the whisper to this leg; `PlaybackFinished` for it ends the whisper.
+    Whisper(LegId),
+    /// Media: `listener` starts or stops hearing `speaker`.
+    Hears {
+        listener: LegId,
+        speaker: LegId,
+        on: bool,
+    },
+    /// Media: music on hold to this leg (under prompts, instead of the bridge) on or off.
+    Music { leg: LegId, on: bool },
+    /// Pass a hold or resume on to this leg (re-INVITE sendonly / sendrecv); while held by us it
+    /// may go silent, so its RTP timeout is suspended.
+    RelayHold { to: LegId, on: bool },
+    /// Pass a key on to this leg (RFC 4733 or SIP INFO, as it negotiated).
+    RelayDigit { to: LegId, digit: char },
+    /// An agent leg is bridged with the call's party (the owner marks the agent in call).
+    Connected { agent: LegId, party: LegId },
+    /// End this leg from our side (CANCEL while ringing, BYE once answered).
+    HangUp(LegId),
+    /// Free the agent this leg held: after a talk (`talked`, wrap-up follows) or not.
+    Release {
+        leg: LegId,
+        agent: String,
+        talked: bool,
+    },
+    /// A leg is gone; the owner learns who and why (an agent hanging up sends the caller to the
+    /// survey).
+    LegGone { leg: LegId, role: Role, why: Gone },
+    /// Every leg has ended (callbacks end here; an inbound call ends with its caller).
+    Done,
+}

@@ -1,0 +1,479 @@
+//! The bridge machine. Invariants the IO layer relies on: every agent leg gets exactly one
+//! `Release` (whatever ends it), `Place` once per leg, `HangUp` only for a leg not yet ended, and
+//! `Done` once, after every leg has ended.
+
+use super::{Action, Command, Event, Gone, LegId, LegState, Role};
+use crate::dispatch::DialResult;
+use std::collections::BTreeSet;
+
+/// A whisper whose playback-finished never comes (a media task gone) ends after this.
+pub const WHISPER_MAX_MS: u64 = 30_000;
+
+#[derive(Debug, Clone)]
+struct Leg {
+    role: Role,
+    state: LegState,
+    agent: Option<String>,
+    whisper: bool,
+    whisper_since: Option<u64>,
+    answered: bool,
+    /// Was in the bridge with the call's party at some point (an agent then gets wrap-up).
+    talked: bool,
+    /// The far end holds the call (its re-INVITE was sendonly, inactive or 0.0.0.0).
+    holds: bool,
+    /// We passed a hold on to it.
+    held_by_us: bool,
+    /// Waiting for an agent: music between announcements.
+    waiting: bool,
+    released: bool,
+    /// Why it ended, and in which order among the legs.
+    gone: Option<(Gone, u32)>,
+}
+
+impl Leg {
+    fn new(role: Role, state: LegState, agent: Option<String>, whisper: bool) -> Leg {
+        Leg {
+            role,
+            state,
+            agent,
+            whisper,
+            whisper_since: None,
+            answered: state != LegState::Ringing,
+            talked: false,
+            holds: false,
+            held_by_us: false,
+            waiting: false,
+            released: false,
+            gone: None,
+        }
+    }
+
+    fn live(&self) -> bool {
+        self.state != LegState::Ended
+    }
+}
+
+/// How a callback attempt ended, for its request and its call row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackEnd {
+    /// `Some` when the client's phone was dialled (counts as an attempt).
+    pub dialled: Option<DialResult>,
+    /// The attempt's label (`answered`, `busy`, ...) or why nothing was dialled.
+    pub label: &'static str,
+    pub hangup_by: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bridge {
+    legs: Vec<Leg>,
+    /// A callback: the client is dialled once the agent has heard the whisper, and the call ends
+    /// when either of them leaves.
+    callback: bool,
+    now: u64,
+    ends: u32,
+    hears: BTreeSet<(LegId, LegId)>,
+    music: BTreeSet<LegId>,
+    done: bool,
+    out: Vec<Action>,
+}
+
+impl Bridge {
+    fn empty(callback: bool) -> Bridge {
+        Bridge {
+            legs: Vec::new(),
+            callback,
+            now: 0,
+            ends: 0,
+            hears: BTreeSet::new(),
+            music: BTreeSet::new(),
+            done: false,
+            out: Vec::new(),
+        }
+    }
+
+    /// An answered inbound call: its caller is leg 0.
+    pub fn inbound() -> Bridge {
+        let mut b = Bridge::empty(false);
+        b.legs
+            .push(Leg::new(Role::Caller, LegState::Up, None, false));
+        b
+    }
+
+    /// A callback: `agent` is rung first and whispered to, then the client is dialled. The
+    /// returned actions place the agent's leg (leg 0).
+    pub fn callback(agent: String, now: u64) -> (Bridge, Vec<Action>) {
+        let mut b = Bridge::empty(true);
+        b.now = now;
+        b.ring_agent(agent, true);
+        let out = std::mem::take(&mut b.out);
+        (b, out)
+    }
+
+    pub fn role(&self, id: LegId) -> Option<Role> {
+        self.legs.get(id.0).map(|l| l.role)
+    }
+
+    pub fn state(&self, id: LegId) -> Option<LegState> {
+        self.legs.get(id.0).map(|l| l.state)
+    }
+
+    /// The agent a leg holds, if it is an agent's.
+    pub fn agent(&self, id: LegId) -> Option<&str> {
+        self.legs.get(id.0).and_then(|l| l.agent.as_deref())
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Whether `listener` hears `speaker` now.
+    pub fn hears(&self, listener: LegId, speaker: LegId) -> bool {
+        self.hears.contains(&(listener, speaker))
+    }
+
+    /// Whether `leg` hears music on hold now.
+    pub fn music(&self, leg: LegId) -> bool {
+        self.music.contains(&leg)
+    }
+
+    /// The ringing or talking agent leg, if any.
+    pub fn agent_leg(&self) -> Option<LegId> {
+        self.ids()
+            .find(|&i| self.legs[i.0].role == Role::Agent && self.legs[i.0].live())
+    }
+
+    /// When to send [`Event::Tick`] next, if anything waits on time.
+    pub fn deadline(&self) -> Option<u64> {
+        self.legs
+            .iter()
+            .filter(|l| l.state == LegState::Whisper)
+            .filter_map(|l| l.whisper_since)
+            .map(|t| t + WHISPER_MAX_MS)
+            .min()
+    }
+
+    pub fn command(&mut self, now: u64, command: Command) -> Vec<Action> {
+        self.now = now;
+        match command {
+            Command::RingAgent { agent, whisper } => self.ring_agent(agent, whisper),
+            Command::Waiting(on) => {
+                if let Some(p) = self.party() {
+                    self.legs[p.0].waiting = on;
+                }
+            }
+            Command::HangUp(id, why) => self.hang_up(id, why),
+            Command::HangUpAll(why) => {
+                for id in self.ids().collect::<Vec<_>>() {
+                    self.hang_up(id, why);
+                }
+            }
+        }
+        self.finish_turn()
+    }
+
+    pub fn handle(&mut self, now: u64, event: Event) -> Vec<Action> {
+        self.now = now;
+        match event {
+            Event::Answered(id) => self.answered(id),
+            Event::Failed(id, result) => self.gone(id, Gone::NotAnswered(result)),
+            Event::Ended(id, why) => self.gone(id, why),
+            Event::Hold(id, on) => self.hold(id, on),
+            Event::Digit(id, digit) => self.digit(id, digit),
+            Event::PlaybackFinished(id) => {
+                if self.state(id) == Some(LegState::Whisper) {
+                    self.whispered(id);
+                }
+            }
+            Event::Tick => {
+                let due: Vec<LegId> = self
+                    .ids()
+                    .filter(|i| {
+                        let l = &self.legs[i.0];
+                        l.state == LegState::Whisper
+                            && l.whisper_since.is_some_and(|t| now >= t + WHISPER_MAX_MS)
+                    })
+                    .collect();
+                for id in due {
+                    self.whispered(id);
+                }
+            }
+        }
+        self.finish_turn()
+    }
+
+    /// How a callback ended: what the request and the call row record.
+    pub fn callback_end(&self) -> CallbackEnd {
+        let not_dialled = |label, hangup_by| CallbackEnd {
+            dialled: None,
+            label,
+            hangup_by,
+        };
+        let Some(agent) = self.legs.first() else {
+            return not_dialled("no-agent", "frontdesk");
+        };
+        let agent_gone = agent.gone.map(|g| g.0);
+        let Some(client) = self.legs.iter().find(|l| l.role == Role::Client) else {
+            return match agent_gone {
+                Some(Gone::Shutdown) => not_dialled("shutdown", "shutdown"),
+                _ if agent.answered => not_dialled("agent-left", "agent"),
+                Some(Gone::Us) => not_dialled("no-agent", "frontdesk"),
+                _ => not_dialled("no-agent", "agent"),
+            };
+        };
+        if !client.answered {
+            let dialled = |r: DialResult, label, by| CallbackEnd {
+                dialled: Some(r),
+                label,
+                hangup_by: by,
+            };
+            return match (client.gone.map(|g| g.0), agent_gone) {
+                (Some(Gone::NotAnswered(r)), _) => dialled(r, r.as_str(), "client"),
+                (Some(Gone::Shutdown), _) => not_dialled("shutdown", "shutdown"),
+                (_, Some(Gone::Far | Gone::Timeout)) => {
+                    dialled(DialResult::Failed, "agent-left", "agent")
+                }
+                _ => dialled(DialResult::Failed, "failed", "frontdesk"),
+            };
+        }
+        // The first leg to go decides who hung up.
+        let first = self
+            .legs
+            .iter()
+            .filter_map(|l| l.gone.map(|(why, n)| (n, why, l.role)))
+            .min_by_key(|g| g.0);
+        let hangup_by = match first {
+            Some((_, Gone::Far, role)) => role.as_str(),
+            Some((_, Gone::Timeout, _)) => "timeout",
+            Some((_, Gone::Shutdown, _)) => "shutdown",
+            _ => "frontdesk",
+        };
+        CallbackEnd {
+            dialled: Some(DialResult::Answered),
+            label: "answered",
+            hangup_by,
+        }
+    }
+
+    fn ids(&self) -> impl Iterator<Item = LegId> + use<> {
+        (0..self.legs.len()).map(LegId)
+    }
+
+    /// The call's party (caller or client) while it is on the call.
+    fn party(&self) -> Option<LegId> {
+        self.ids()
+            .find(|&i| self.legs[i.0].role.is_party() && self.legs[i.0].live())
+    }
+
+    fn push(&mut self, role: Role, agent: Option<String>, whisper: bool) -> LegId {
+        let id = LegId(self.legs.len());
+        self.legs
+            .push(Leg::new(role, LegState::Ringing, agent, whisper));
+        self.out.push(Action::Place(id));
+        id
+    }
+
+    fn ring_agent(&mut self, agent: String, whisper: bool) {
+        self.push(Role::Agent, Some(agent), whisper);
+    }
+
+    fn answered(&mut self, id: LegId) {
+        let Some(leg) = self.legs.get_mut(id.0) else {
+            return;
+        };
+        if leg.state != LegState::Ringing {
+            return;
+        }
+        leg.answered = true;
+        if leg.role == Role::Agent && leg.whisper {
+            leg.state = LegState::Whisper;
+            leg.whisper_since = Some(self.now);
+            self.out.push(Action::Whisper(id));
+            return;
+        }
+        leg.state = LegState::Up;
+        self.connect();
+    }
+
+    fn whispered(&mut self, id: LegId) {
+        self.legs[id.0].state = LegState::Up;
+        self.legs[id.0].whisper_since = None;
+        if self.callback && !self.legs.iter().any(|l| l.role == Role::Client) {
+            self.push(Role::Client, None, false);
+        }
+        self.connect();
+    }
+
+    /// Bridges the party with the agent once both are up; a hold already in place passes on.
+    fn connect(&mut self) {
+        let (Some(party), Some(agent)) = (self.party(), self.agent_leg()) else {
+            return;
+        };
+        if self.legs[party.0].state != LegState::Up || self.legs[agent.0].state != LegState::Up {
+            return;
+        }
+        if self.legs[agent.0].talked {
+            return;
+        }
+        self.legs[agent.0].talked = true;
+        self.legs[party.0].talked = true;
+        self.legs[party.0].waiting = false;
+        self.out.push(Action::Connected { agent, party });
+        for (from, to) in [(party, agent), (agent, party)] {
+            if self.legs[from.0].holds && !self.legs[to.0].held_by_us {
+                self.legs[to.0].held_by_us = true;
+                self.out.push(Action::RelayHold { to, on: true });
+            }
+        }
+    }
+
+    /// Whether two legs are in the bridge together (whatever holds say).
+    fn connected(&self, a: LegId, b: LegId) -> bool {
+        let (la, lb) = (&self.legs[a.0], &self.legs[b.0]);
+        a != b
+            && la.state == LegState::Up
+            && lb.state == LegState::Up
+            && la.talked
+            && lb.talked
+            && (la.role.is_party() && lb.role == Role::Agent
+                || lb.role.is_party() && la.role == Role::Agent)
+    }
+
+    fn partners(&self, id: LegId) -> Vec<LegId> {
+        self.ids().filter(|&o| self.connected(id, o)).collect()
+    }
+
+    fn hold(&mut self, id: LegId, on: bool) {
+        if !self.legs.get(id.0).is_some_and(Leg::live) {
+            return;
+        }
+        self.legs[id.0].holds = on;
+        for to in self.partners(id) {
+            if self.legs[to.0].held_by_us != on {
+                self.legs[to.0].held_by_us = on;
+                self.out.push(Action::RelayHold { to, on });
+            }
+        }
+    }
+
+    fn digit(&mut self, id: LegId, digit: char) {
+        if !self.legs.get(id.0).is_some_and(|l| l.role.is_party()) {
+            return;
+        }
+        for to in self.partners(id) {
+            if self.legs[to.0].role == Role::Agent {
+                self.out.push(Action::RelayDigit { to, digit });
+            }
+        }
+    }
+
+    fn hang_up(&mut self, id: LegId, why: Gone) {
+        if !self.legs.get(id.0).is_some_and(Leg::live) {
+            return;
+        }
+        // The caller's own dialog is ended by its owner, never by the bridge.
+        if self.legs[id.0].role != Role::Caller {
+            self.out.push(Action::HangUp(id));
+        }
+        self.gone(id, why);
+    }
+
+    fn gone(&mut self, id: LegId, why: Gone) {
+        if !self.legs.get(id.0).is_some_and(Leg::live) {
+            return;
+        }
+        let partners = self.partners(id);
+        let leg = &mut self.legs[id.0];
+        leg.state = LegState::Ended;
+        leg.gone = Some((why, self.ends));
+        self.ends += 1;
+        let role = leg.role;
+        let held = leg.holds;
+        if let (Some(agent), false) = (leg.agent.clone(), leg.released) {
+            leg.released = true;
+            let talked = leg.talked;
+            self.out.push(Action::Release {
+                leg: id,
+                agent,
+                talked,
+            });
+        }
+        self.out.push(Action::LegGone { leg: id, role, why });
+        // A hold the gone leg had passed on is lifted, so the one left is not stuck held.
+        if held {
+            for to in partners.iter().copied() {
+                if self.legs[to.0].held_by_us && self.legs[to.0].live() {
+                    self.legs[to.0].held_by_us = false;
+                    self.out.push(Action::RelayHold { to, on: false });
+                }
+            }
+        }
+        let ends_call = role.is_party() || self.callback && role == Role::Agent;
+        if ends_call {
+            let cause = match why {
+                Gone::Shutdown => Gone::Shutdown,
+                _ => Gone::Us,
+            };
+            for other in self.ids().collect::<Vec<_>>() {
+                self.hang_up(other, cause);
+            }
+        }
+    }
+
+    /// Emits the changes of who hears whom and of music, then `Done` once nothing is left.
+    fn finish_turn(&mut self) -> Vec<Action> {
+        let mut hears = BTreeSet::new();
+        let mut music = BTreeSet::new();
+        for l in self.ids() {
+            let listener = &self.legs[l.0];
+            if listener.state != LegState::Up || listener.holds {
+                continue;
+            }
+            let mut held = false;
+            for s in self.partners(l) {
+                if self.legs[s.0].holds {
+                    held = true;
+                } else {
+                    hears.insert((l, s));
+                }
+            }
+            if held || listener.waiting {
+                music.insert(l);
+            }
+        }
+        let old_hears = std::mem::replace(&mut self.hears, hears);
+        for &(listener, speaker) in old_hears.difference(&self.hears) {
+            self.out.push(Action::Hears {
+                listener,
+                speaker,
+                on: false,
+            });
+        }
+        for &(listener, speaker) in self.hears.difference(&old_hears) {
+            self.out.push(Action::Hears {
+                listener,
+                speaker,
+                on: true,
+            });
+        }
+        let old_music = std::mem::replace(&mut self.music, music);
+        for &leg in old_music.difference(&self.music) {
+            self.out.push(Action::Music { leg, on: false });
+        }
+        for &leg in self.music.difference(&old_music) {
+            self.out.push(Action::Music { leg, on: true });
+        }
+        let all_ended = !self.legs.iter().any(Leg::live);
+        let caller_gone = self
+            .legs
+            .first()
+            .is_some_and(|l| l.role == Role::Caller && !l.live());
+        if !self.done && (all_ended || caller_gone) && !self.legs.is_empty() {
+            self.done = true;
+            self.out.push(Action::Done);
+        }
+        std::mem::take(&mut self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,27 @@
+//! `[media]`: what callers hear besides prompts.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The music-on-hold file in the prompts directory, used when `[media] music_on_hold` is unset.
+pub const DEFAULT_MUSIC: &str = "music_on_hold.wav";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Media {
+    /// Music on hold (8 kHz mono 16-bit WAV), looped to a held party and to queued callers
+    /// between announcements. Unset: `<prompts_dir>/music_on_hold.wav`, and silence when that
+    /// file is missing.
+    pub music_on_hold: Option<PathBuf>,
+}
+
+impl Media {
+    /// The file to load and whether it was named explicitly (a named file that cannot be read
+    /// stops the start; the default one only warns).
+    pub fn music_path(&self, prompts_dir: &Path) -> (PathBuf, bool) {
+        match &self.music_on_hold {
+            Some(p) => (p.clone(), true),
+            None => (prompts_dir.join(DEFAULT_MUSIC), false),
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! The legs of one call, carried out: the bridge ([`crate::bridge`]) decides, this places and
+//! hangs up the outbound legs, drives the call's media task, passes holds and keys on, plays the
+//! whisper and the music, and frees agents through their guards. Inbound calls routed to an agent
+//! and dispatched callbacks both run on it; each owner only says how to place a leg of a given
+//! role and what the call does when an agent answers or leaves.
+
+use super::call::CallContext;
+use super::leg::{LegEvent, OutboundLeg};
+use crate::bridge::{Action, Bridge, Command, Event, Gone, LegId, Role};
+use crate::media::prompts::Prompt;
+use crate::media::session::MediaEvent;
+use crate::media::task::{MediaCommand, MediaTask, Side};
+use crate::routing::AgentGuard;
+use chrono::Utc;
+use futures_util::future::{FutureExt, select_all};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tracing::{info, warn};
+
+/// What the call's owner has to do about a turn of the bridge.
+#[derive(Debug)]
+pub enum Outward {
+    /// Place this leg's INVITE and hand the result to [`Legs::attach`].
+    Place(LegId, Role),
+    /// The agent is bridged with the call's party.
+    Connected { agent: String },
+    /// An agent's leg ended (already released); `answered` when they had picked up.
+    AgentGone {
+        agent: String,
+        answered: bool,
+        why: Gone,
+    },
+    /// Pass a hold (or resume) on to the inbound caller: their dialog is the owner's.
+    HoldCaller(bool),
+    /// Every leg has ended.
+    Done,
+}
+
+/// What the legs did while the owner waited: a leg's news, or the bridge's time came.
+pub enum Next {
+    Leg(LegId, LegEvent),
+    Tick,
+}
+
+#[derive(Default)]
+struct Slot {
+    leg: Option<OutboundLeg>,
+    guard: Option<AgentGuard>,
+    whisper: Vec<Arc<Prompt>>,
+    answered_at: Option<Instant>,
+}
+
+pub struct Legs {
+    bridge: Bridge,
+    slots: Vec<Slot>,
+    epoch: Instant,
+    ctx: Arc<CallContext>,
+    call_id: String,
+}
+
+impl Legs {
+    /// An answered inbound call: the caller is leg 0.
+    pub fn inbound(ctx: Arc<CallContext>, call_id: String) -> Legs {
+        Legs::with(Bridge::inbound(), ctx, call_id)
+    }
+
+    /// A callback: the agent (held by `guard`) is leg 0 and hears `whisper` once they answer;
+    /// the client is dialled after it. Returns the placing of the agent's leg.
+    pub fn callback(
+        ctx: Arc<CallContext>,
+        call_id: String,
+        guard: AgentGuard,
+        whisper: Vec<Arc<Prompt>>,
+    ) -> (Legs, Vec<Outward>) {
+        let (bridge, actions) = Bridge::callback(guard.agent().to_string(), 0);
+        let mut legs = Legs::with(bridge, ctx, call_id);
+        legs.slots[0].guard = Some(guard);
+        legs.slots[0].whisper = whisper;
+        let out = actions
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Place(id) => Some(Outward::Place(id, Role::Agent)),
+                _ => None,
+            })
+            .collect();
+        (legs, out)
+    }
+
+    fn with(bridge: Bridge, ctx: Arc<CallContext>, call_id: String) -> Legs {
+        let mut legs = Legs {
+            bridge,
+            slots: Vec::new(),
+            epoch: Instant::now(),
+            ctx,
+            call_id,
+        };
+        legs.grow();
+        legs
+    }
+
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn grow(&mut self) {
+        while self.bridge.role(LegId(self.slots.len())).is_some() {
+            self.slots.push(Slot::default());
+        }
+    }
+
+    pub fn bridge(&self) -> &Bridge {
+        &self.bridge
+    }
+
+    /// An agent leg is ringing or talking.
+    pub fn has_agent(&self) -> bool {
+        self.bridge.agent_leg().is_some()
+    }
+
+    /// The call's own party leg in a callback (the client), once dialled.
+    pub fn client(&self) -> Option<LegId> {
+        (0..self.slots.len())
+            .map(LegId)
+            .find(|&i| self.bridge.role(i) == Some(Role::Client))
+    }
+
+    fn side(&self, id: LegId) -> Side {
+        match self.bridge.role(id) {
+            Some(Role::Caller | Role::Client) => Side::Main,
+            _ => Side::Leg,
+        }
+    }
+
+    fn log(&self, detail: &str) {
+        info!(kind = "route", detail, "legs");
+        self.ctx
+            .timeline
+            .log(&self.call_id, Utc::now(), "route", detail);
+    }
+
+    /// Rings the agent `guard` holds; `Place` follows.
+    pub async fn ring_agent(&mut self, guard: AgentGuard, media: &MediaTask) -> Vec<Outward> {
+        let agent = guard.agent().to_string();
+        let actions = self.bridge.command(
+            self.now(),
+            Command::RingAgent {
+                agent,
+                whisper: false,
+            },
+        );
+        self.grow();
+        if let Some(Action::Place(id)) = actions.first() {
+            self.slots[id.0].guard = Some(guard);
+        }
+        self.apply(actions, media).await
+    }
+
+    /// The owner placed leg `id` (or could not).
+    pub async fn attach(
+        &mut self,
+        id: LegId,
+        placed: Result<OutboundLeg, String>,
+        media: &MediaTask,
+    ) -> Vec<Outward> {
+        match placed {
+            Ok(leg) => {
+                self.slots[id.0].leg = Some(leg);
+                Vec::new()
+            }
+            Err(why) => {
+                self.log(&format!("{}: {why}", self.name(id)));
+                self.event(Event::Ended(id, Gone::Us), media).await
+            }
+        }
+    }
+
+    fn name(&self, id: LegId) -> String {
+        match (self.bridge.role(id), self.bridge.agent(id)) {
+            (_, Some(agent)) => format!("agent {agent}"),
+            (Some(role), None) => role.as_str().to_string(),
+            (None, None) => "leg".into(),
+        }
+    }
+
+    /// The next thing the legs or the bridge's clock have to say.
+    pub async fn next(&mut self) -> Next {
+        let media_ip = self.ctx.media_ip;
+        let deadline = self
+            .bridge
+            .deadline()
+            .map(|ms| self.epoch + Duration::from_millis(ms));
+        let waits: Vec<_> = self
+            .slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, s)| s.leg.as_mut().map(|l| (i, l)))
+            .map(|(i, l)| l.next(media_ip).map(move |ev| (i, ev)).boxed())
+            .collect();
+        let legs = async {
+            if waits.is_empty() {
+                std::future::pending().await
+            } else {
+                select_all(waits).await.0
+            }
+        };
+        tokio::select! {
+            (i, ev) = legs => Next::Leg(LegId(i), ev),
+            _ = sleep_until(deadline) => Next::Tick,
+        }
+    }
+
+    /// Carries out what `next` returned.
+    pub async fn on_next(&mut self, next: Next, media: &MediaTask) -> Vec<Outward> {
+        let (id, ev) = match next {
+            Next::Tick => return self.event(Event::Tick, media).await,
+            Next::Leg(id, ev) => (id, ev),
+        };
+        let event = match ev {
+            LegEvent::Answered(m) => {
+                match self.side(id) {
+                    Side::Leg => media.send(MediaCommand::Bridge(m)),
+                    Side::Main => media.send(MediaCommand::Main(m)),
+                }
+                self.slots[id.0].answered_at = Some(Instant::now());
+                if let Some(agent) = self.bridge.agent(id) {
+                    let marked = self
+                        .ctx
+                        .store
+                        .agent_answered(agent, &self.call_id, Utc::now())
+                        .await;
+                    if let Err(e) = marked {
+                        warn!(error = %e, "cannot mark the agent in call");
+                    }
+                }
+                Event::Answered(id)
+            }
+            LegEvent::Failed(kind, why) => {
+                self.slots[id.0].leg = None;
+                self.log(&format!("{}: {why}", self.name(id)));
+                Event::Failed(id, kind)
+            }
+            LegEvent::Ended(by) => {
+                self.slots[id.0].leg = None;
+                self.log(&format!("{} ended the call ({by})", self.name(id)));
+                Event::Ended(
+                    id,
+                    if by == "timeout" {
+                        Gone::Timeout
+                    } else {
+                        Gone::Far
+                    },
+                )
+            }
+            LegEvent::Hold(on) => {
+                let what = if on { "holds" } else { "resumed" };
+                self.log(&format!("{} {what}", self.name(id)));
+                Event::Hold(id, on)
+            }
+            LegEvent::Media(MediaEvent::PlaybackFinished) => Event::PlaybackFinished(id),
+            LegEvent::Media(MediaEvent::Digit(d)) => Event::Digit(id, d),
+            LegEvent::Media(MediaEvent::RtpTimeout) => return Vec::new(),
+        };
+        self.event(event, media).await
+    }
+
+    /// An event the owner saw (the caller's hold, keys, hangup; the client's media).
+    pub async fn event(&mut self, event: Event, media: &MediaTask) -> Vec<Outward> {
+        let actions = self.bridge.handle(self.now(), event);
+        self.apply(actions, media).await
+    }
+
+    pub async fn command(&mut self, command: Command, media: &MediaTask) -> Vec<Outward> {
+        let actions = self.bridge.command(self.now(), command);
+        self.apply(actions, media).await
+    }
+
+    async fn apply(&mut self, actions: Vec<Action>, media: &MediaTask) -> Vec<Outward> {
+        self.grow();
+        let mut out = Vec::new();
+        let mut queue = VecDeque::from(actions);
+        while let Some(action) = queue.pop_front() {
+            match action {
+                Action::Place(id) => {
+                    let role = self.bridge.role(id).unwrap_or(Role::Agent);
+                    out.push(Outward::Place(id, role));
+                }
+                Action::Whisper(id) => {
+                    let whisper = std::mem::take(&mut self.slots[id.0].whisper);
+                    if whisper.is_empty() {
+                        let more = self.bridge.handle(self.now(), Event::PlaybackFinished(id));
+                        self.grow();
+                        queue.extend(more);
+                    } else {
+                        media.send(MediaCommand::PlayLeg(whisper));
+                    }
+                }
+                Action::Hears { listener, on, .. } => {
+                    media.send(MediaCommand::Hear(self.side(listener), on));
+                }
+                Action::Music { leg, on } => {
+                    let music = on.then(|| self.ctx.prompts.music()).flatten();
+                    media.send(MediaCommand::Music(self.side(leg), music));
+                }
+                Action::RelayHold { to, on } => {
+                    media.send(MediaCommand::Held(self.side(to), on));
+                    match self.slots[to.0].leg.as_mut() {
+                        Some(leg) => leg.hold(self.ctx.media_ip, on),
+                        None => out.push(Outward::HoldCaller(on)),
+                    }
+                }
+                Action::RelayDigit { to, digit } => match &self.slots[to.0].leg {
+                    Some(leg) if leg.info_dtmf => leg.info_digit(digit).await,
+                    Some(_) => media.send(MediaCommand::RelayDigit(digit)),
+                    None => {}
+                },
+                Action::Connected { agent, .. } => {
+                    let name = self.bridge.agent(agent).unwrap_or_default().to_string();
+                    self.log(&format!("agent {name} bridged"));
+                    out.push(Outward::Connected { agent: name });
+                }
+                Action::HangUp(id) => {
+                    if let Some(leg) = self.slots[id.0].leg.take() {
+                        leg.hang_up().await;
+                    }
+                }
+                Action::Release { leg, talked, .. } => self.release(leg, talked).await,
+                Action::LegGone { leg, role, why } => {
+                    self.slots[leg.0].leg = None;
+                    if role == Role::Agent {
+                        media.send(MediaCommand::Unbridge);
+                        out.push(Outward::AgentGone {
+                            agent: self.bridge.agent(leg).unwrap_or_default().to_string(),
+                            answered: self.slots[leg.0].answered_at.is_some(),
+                            why,
+                        });
+                    }
+                }
+                Action::Done => out.push(Outward::Done),
+            }
+        }
+        out
+    }
+
+    /// Frees the leg's agent: wrap-up after a talk, whose length feeds the wait estimate.
+    async fn release(&mut self, id: LegId, talked: bool) {
+        let Some(guard) = self.slots[id.0].guard.take() else {
+            return;
+        };
+        let until = if talked {
+            if let Some(at) = self.slots[id.0].answered_at {
+                self.ctx.router.call_handled(at.elapsed().as_secs_f64());
+            }
+            let wrap_up = self.ctx.config.routing.wrap_up_seconds;
+            Some(Utc::now() + chrono::Duration::seconds(i64::try_from(wrap_up).unwrap_or(0)))
+        } else {
+            None
+        };
+        guard.release(until).await;
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
