@@ -88,6 +88,14 @@ fn a_call_over_tcp_is_answered_recorded_and_hung_up_over_its_connection() {
     }
     let svc = Service::start("[pbx]\ntrunk_sources = [\"127.0.0.1/32\"]\n");
     assert_eq!(svc.sip_tcp, Some(svc.sip), "TCP listens beside UDP");
+    // A known client with a language, so the greeting takes the typed-ahead 9 (DNC).
+    let csv = svc.dir.path().join("clients.csv");
+    std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
+    assert!(
+        svc.cli(&["clients", "import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
     let out = svc.sipp("dtmf_rfc2833.xml", CALLER, &["-t", "t1"]);
     assert!(
         out.status.success(),
@@ -106,7 +114,7 @@ fn a_call_over_tcp_is_answered_recorded_and_hung_up_over_its_connection() {
         assert!(Instant::now() < deadline, "{calls}\n{}", svc.log());
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert_eq!(call["outcome"], "dnc-opt-out", "{call}");
+    assert_eq!(call["outcome"], "dnc-opt-out", "{call}\n{}", svc.log());
     assert_eq!(
         call["digits"], "9",
         "the caller's key came over RTP as usual"
