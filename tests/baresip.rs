@@ -7,7 +7,7 @@ mod support;
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, read_stereo, rms};
+use support::{Service, free_udp_port, read_stereo, rms, tone_share};
 
 const CALLER: &str = "+37061234570";
 
@@ -25,24 +25,6 @@ fn baresip_available() -> bool {
         eprintln!("NOTICE: baresip not installed; skipping");
     }
     ok
-}
-
-/// Power of `freq` in `samples` (Goertzel), relative to the total power: ~0.5 for a pure tone.
-fn tone_share(samples: &[i16], freq: f64) -> f64 {
-    let w = 2.0 * std::f64::consts::PI * freq / 8000.0;
-    let (mut s1, mut s2) = (0.0f64, 0.0f64);
-    for &x in samples {
-        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
-    let total: f64 = samples.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
-    if total == 0.0 {
-        0.0
-    } else {
-        power / (total * samples.len() as f64 / 2.0)
-    }
 }
 
 /// baresip calls `dial` (its microphone a 600 Hz tone), presses 9 during the greeting and stays

@@ -9,18 +9,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 use support::Service;
 
-fn connect_from(ip: &str, to: SocketAddr) -> TcpStream {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let local: SocketAddr = format!("{ip}:0").parse().unwrap();
-    socket.bind(&local.into()).unwrap();
-    socket.connect(&to.into()).unwrap();
-    let stream: TcpStream = socket.into();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(8)))
-        .unwrap();
-    stream
-}
-
 /// What the server sends until it closes (or the read times out).
 fn read_all(stream: &mut TcpStream) -> String {
     let mut out = Vec::new();
@@ -41,7 +29,7 @@ fn healthz(stream: &mut TcpStream, host: SocketAddr) -> String {
 #[test]
 fn a_request_head_never_finished_is_cut_off() {
     let svc = Service::start("[http]\nheader_timeout_seconds = 1\n");
-    let mut slow = connect_from("127.0.0.1", svc.http);
+    let mut slow = support::connect_from("127.0.0.1", svc.http);
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
     let started = Instant::now();
@@ -53,12 +41,12 @@ fn a_request_head_never_finished_is_cut_off() {
     );
     assert!(!answer.contains("200 OK"), "{answer}");
     // A silent one too.
-    let mut silent = connect_from("127.0.0.1", svc.http);
+    let mut silent = support::connect_from("127.0.0.1", svc.http);
     let started = Instant::now();
     let _ = read_all(&mut silent);
     assert!(started.elapsed() < Duration::from_secs(5));
     // Meanwhile and after, a real request is answered.
-    let mut ok = connect_from("127.0.0.1", svc.http);
+    let mut ok = support::connect_from("127.0.0.1", svc.http);
     assert!(healthz(&mut ok, svc.http).starts_with("HTTP/1.1 200"));
 }
 
@@ -69,28 +57,28 @@ fn one_address_holds_only_a_few_connections_and_gets_them_back() {
          trusted_proxies = [\"127.0.0.9/32\"]\n",
     );
     let held: Vec<TcpStream> = (0..3)
-        .map(|_| connect_from("127.0.0.7", svc.http))
+        .map(|_| support::connect_from("127.0.0.7", svc.http))
         .collect();
     std::thread::sleep(Duration::from_millis(200));
     // The fourth from that address is closed at once, unanswered.
-    let mut fourth = connect_from("127.0.0.7", svc.http);
+    let mut fourth = support::connect_from("127.0.0.7", svc.http);
     let started = Instant::now();
     let _ = fourth.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     let answer = read_all(&mut fourth);
     assert!(answer.is_empty(), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(3));
     // Another address is not affected; a trusted proxy is held only to the total.
-    let mut other = connect_from("127.0.0.8", svc.http);
+    let mut other = support::connect_from("127.0.0.8", svc.http);
     assert!(healthz(&mut other, svc.http).starts_with("HTTP/1.1 200"));
     let mut proxy: Vec<TcpStream> = (0..5)
-        .map(|_| connect_from("127.0.0.9", svc.http))
+        .map(|_| support::connect_from("127.0.0.9", svc.http))
         .collect();
     assert!(healthz(&mut proxy[4], svc.http).starts_with("HTTP/1.1 200"));
     // Closing one gives its place back.
     drop(held);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let mut again = connect_from("127.0.0.7", svc.http);
+        let mut again = support::connect_from("127.0.0.7", svc.http);
         if healthz(&mut again, svc.http).starts_with("HTTP/1.1 200") {
             break;
         }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, read_stereo, repo, rms, sipp_available};
+use support::{Service, free_udp_port, read_stereo, repo, rms, sipp_available, tone_share};
 
 const CALLER: &str = "+37061234567";
 
@@ -468,24 +468,6 @@ fn the_callers_hold_is_passed_to_the_agent() {
     let call = closed_call(&svc);
     assert_eq!(call["outcome"], "answered-by-agent", "{call}");
     assert_all_available(&svc);
-}
-
-/// Power of `freq` in `samples` (Goertzel), relative to the total power: ~0.5 for a pure tone.
-fn tone_share(samples: &[i16], freq: f64) -> f64 {
-    let w = 2.0 * std::f64::consts::PI * freq / 8000.0;
-    let (mut s1, mut s2) = (0.0f64, 0.0f64);
-    for &x in samples {
-        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
-    let total: f64 = samples.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
-    if total == 0.0 {
-        0.0
-    } else {
-        power / (total * samples.len() as f64 / 2.0)
-    }
 }
 
 /// Share of the music on hold's notes (its chords C, Am, F, G) in the best second of `samples`

@@ -25,19 +25,6 @@ fn options(to: SocketAddr, local: SocketAddr, transport: &str, n: u32) -> String
     )
 }
 
-/// A TCP connection from the loopback address `ip` (a distinct source).
-fn connect_from(ip: &str, to: SocketAddr) -> TcpStream {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let local: SocketAddr = format!("{ip}:0").parse().unwrap();
-    socket.bind(&local.into()).unwrap();
-    socket.connect(&to.into()).unwrap();
-    let stream: TcpStream = socket.into();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-}
-
 /// The status line of the next response on `stream`, or `None` if the server closed it.
 fn status<S: Read>(stream: &mut S) -> Option<String> {
     let mut buf = [0u8; 4096];
@@ -132,7 +119,9 @@ fn connections_are_capped_per_source_and_given_back_when_they_close() {
         "[pbx]\ntrunk_sources = [\"127.0.0.2/32\"]\n[sip]\nmax_connections_per_source = 3\n",
     );
     let tcp = svc.sip_tcp.expect("tcp listens");
-    let mut held: Vec<TcpStream> = (0..3).map(|_| connect_from("127.0.0.7", tcp)).collect();
+    let mut held: Vec<TcpStream> = (0..3)
+        .map(|_| support::connect_from("127.0.0.7", tcp))
+        .collect();
     for (n, stream) in held.iter_mut().enumerate() {
         let local = stream.local_addr().unwrap();
         stream
@@ -142,7 +131,7 @@ fn connections_are_capped_per_source_and_given_back_when_they_close() {
     }
     wait_connections(&svc, 3);
     // A fourth from the same source is closed unread; another source is not affected.
-    let mut fourth = connect_from("127.0.0.7", tcp);
+    let mut fourth = support::connect_from("127.0.0.7", tcp);
     let local = fourth.local_addr().unwrap();
     let _ = fourth.write_all(options(tcp, local, "tcp", 9).as_bytes());
     assert_eq!(status(&mut fourth), None, "the fourth connection is closed");
@@ -153,21 +142,23 @@ fn connections_are_capped_per_source_and_given_back_when_they_close() {
         ),
         1
     );
-    let mut other = connect_from("127.0.0.8", tcp);
+    let mut other = support::connect_from("127.0.0.8", tcp);
     let local = other.local_addr().unwrap();
     other
         .write_all(options(tcp, local, "tcp", 10).as_bytes())
         .unwrap();
     assert_eq!(status(&mut other).as_deref(), Some("SIP/2.0 200 OK"));
     // The trunk is held only to the total.
-    let trunk: Vec<TcpStream> = (0..5).map(|_| connect_from("127.0.0.2", tcp)).collect();
+    let trunk: Vec<TcpStream> = (0..5)
+        .map(|_| support::connect_from("127.0.0.2", tcp))
+        .collect();
     wait_connections(&svc, 9);
     // Closing gives the places back, and the source may connect again.
     drop(held.pop());
     drop(trunk);
     drop(other);
     wait_connections(&svc, 2);
-    let mut again = connect_from("127.0.0.7", tcp);
+    let mut again = support::connect_from("127.0.0.7", tcp);
     let local = again.local_addr().unwrap();
     again
         .write_all(options(tcp, local, "tcp", 11).as_bytes())
@@ -208,7 +199,7 @@ fn tls_answers_with_the_configured_certificate_and_cuts_off_a_handshake_never_fi
         .with_no_client_auth();
     let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
     let conn = tokio_rustls::rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-    let sock = connect_from("127.0.0.5", tls);
+    let sock = support::connect_from("127.0.0.5", tls);
     let local = sock.local_addr().unwrap();
     let mut client = tokio_rustls::rustls::StreamOwned::new(conn, sock);
     client
@@ -218,7 +209,7 @@ fn tls_answers_with_the_configured_certificate_and_cuts_off_a_handshake_never_fi
 
     // A connection that never starts its handshake is cut off after a second and its place
     // given back; the verified one stays.
-    let mut silent = connect_from("127.0.0.6", tls);
+    let mut silent = support::connect_from("127.0.0.6", tls);
     wait_connections(&svc, 2);
     let started = Instant::now();
     assert_eq!(status(&mut silent), None, "closed by the server");
@@ -255,7 +246,7 @@ fn tls_without_a_certificate_is_a_configuration_error() {
 fn a_connection_that_goes_quiet_is_closed_and_its_place_given_back() {
     let svc = Service::start("[sip]\nconnection_idle_seconds = 1\n");
     let tcp = svc.sip_tcp.expect("tcp listens");
-    let mut stream = connect_from("127.0.0.9", tcp);
+    let mut stream = support::connect_from("127.0.0.9", tcp);
     let local = stream.local_addr().unwrap();
     stream
         .write_all(options(tcp, local, "tcp", 1).as_bytes())

@@ -315,3 +315,35 @@ pub fn rms(samples: &[i16]) -> f64 {
     let sum: f64 = samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
     (sum / samples.len() as f64).sqrt()
 }
+
+/// Power of `freq` in `samples` (Goertzel), relative to the total power: ~0.5 for a pure tone.
+pub fn tone_share(samples: &[i16], freq: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * freq / 8000.0;
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in samples {
+        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
+    let total: f64 = samples.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    if total == 0.0 {
+        0.0
+    } else {
+        power / (total * samples.len() as f64 / 2.0)
+    }
+}
+
+/// A TCP connection from the loopback address `ip` (a distinct source).
+/// A TCP connection from the loopback address `ip` (a distinct source), reads timing out after 5 s.
+pub fn connect_from(ip: &str, to: SocketAddr) -> std::net::TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let local: SocketAddr = format!("{ip}:0").parse().unwrap();
+    socket.bind(&local.into()).unwrap();
+    socket.connect(&to.into()).unwrap();
+    let stream: std::net::TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+}
