@@ -4,35 +4,17 @@
 
 mod support;
 
-use std::net::UdpSocket;
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, read_stereo, rms, tone_share};
+use support::softphone::{Softphone, baresip_available, heard_in};
+use support::{Service, read_stereo, rms, tone_share};
 
 const CALLER: &str = "+37061234570";
 
-fn baresip_available() -> bool {
-    let ok = Command::new("baresip")
-        .arg("-h")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !ok {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and baresip is not installed");
-        }
-        eprintln!("NOTICE: baresip not installed; skipping");
-    }
-    ok
-}
-
 /// baresip calls `dial` (its microphone a 600 Hz tone), presses 9 during the greeting and stays
 /// until the service confirms the opt-out and hangs up; returns the call row. `extra` goes into
-/// baresip's config.
-fn softphone_opt_out(svc: &Service, dial: &str, extra: &str) -> serde_json::Value {
-    let dir = svc.dir.path().join("baresip");
-    std::fs::create_dir_all(&dir).unwrap();
+/// baresip's config, `account` after its account line (`;mediaenc=srtp-mand`...).
+fn softphone_opt_out(svc: &Service, dial: &str, extra: &str, account: &str) -> serde_json::Value {
     let csv = svc.dir.path().join("clients.csv");
     std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
     assert!(
@@ -40,70 +22,15 @@ fn softphone_opt_out(svc: &Service, dial: &str, extra: &str) -> serde_json::Valu
             .status
             .success()
     );
-
-    let mic = dir.join("mic.wav");
-    let sox = Command::new("sox")
-        .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
-        .arg(&mic)
-        .args(["synth", "40", "sine", "600", "vol", "0.5"])
-        .status()
-        .unwrap();
-    assert!(sox.success());
-    // baresip also listens on the SIP port + 1 (TLS): keep the console away from both.
-    let sip_port = free_udp_port();
-    let mut cons = free_udp_port();
-    while cons.abs_diff(sip_port) <= 1 {
-        cons = free_udp_port();
-    }
-    std::fs::write(
-        dir.join("config"),
-        format!(
-            "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\n\
-             module_path /usr/lib/baresip/modules\naudio_player alsa,null\naudio_alert alsa,null\naudio_source aufile,{mic}\n\
-             module g711.so\nmodule aufile.so\nmodule sndfile.so\nmodule cons.so\nmodule_app account.so\nmodule_app menu.so\n\
-             cons_listen 127.0.0.1:{cons}\nsnd_path {snd}\n{extra}",
-            mic = mic.display(),
-            snd = dir.display()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("accounts"),
-        format!("<sip:{CALLER}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU\n"),
-    )
-    .unwrap();
-    let mut phone = Command::new("timeout")
-        .args(["60", "baresip", "-f"])
-        .arg(&dir)
-        .args(["-t", "45"])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-
-    // Dial through baresip's UDP console once it is up; during the greeting press 9 (type-ahead);
-    // the service then confirms the opt-out and hangs up.
-    let console = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let up = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(dir.join("out.log"))
-        .unwrap_or_default()
-        .contains("baresip is ready")
-    {
-        assert!(Instant::now() < up, "baresip did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let dial = format!("/dial {dial}\n");
-    console
-        .send_to(dial.as_bytes(), ("127.0.0.1", cons))
-        .unwrap();
+    let phone = Softphone::start(&svc.dir.path().join("baresip"), CALLER, 600, extra, account);
+    // Dial; during the greeting press 9 (type-ahead); the service then confirms the opt-out and
+    // hangs up.
+    phone.command(&format!("/dial {dial}"));
     std::thread::sleep(Duration::from_secs(3));
-    console
-        .send_to(b"/sndcode 9\n", ("127.0.0.1", cons))
-        .unwrap();
+    phone.command("/sndcode 9");
 
     let deadline = Instant::now() + Duration::from_secs(50);
-    let call = loop {
+    loop {
         let calls = svc.cli_json(&["calls", "list", "--json"]);
         if let Some(c) = calls
             .as_array()
@@ -115,14 +42,11 @@ fn softphone_opt_out(svc: &Service, dial: &str, extra: &str) -> serde_json::Valu
         assert!(
             Instant::now() < deadline,
             "the call did not end; baresip:\n{}\nservice:\n{}",
-            std::fs::read_to_string(dir.join("out.log")).unwrap_or_default(),
+            phone.log(),
             svc.log()
         );
         std::thread::sleep(Duration::from_millis(200));
-    };
-    let _ = phone.kill();
-    let _ = phone.wait();
-    call
+    }
 }
 
 /// Both sides of our recording hold real audio (the tone on the left, the prompts on the right),
@@ -152,18 +76,7 @@ fn assert_audio_both_ways(svc: &Service, call: &serde_json::Value) {
     );
 
     // baresip's own dump of what it heard: our prompts.
-    let dir = svc.dir.path().join("baresip");
-    let heard = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with("-dec.wav"))
-        })
-        .expect("baresip wrote what it heard");
-    let mut r = hound::WavReader::open(&heard).unwrap();
-    let samples: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
+    let samples = heard_in(&svc.dir.path().join("baresip"));
     assert!(
         rms(&samples) > 300.0,
         "baresip heard the prompts (rms {})",
@@ -177,7 +90,7 @@ async fn a_softphone_call_is_recorded_with_audio_both_ways() {
         return;
     }
     let svc = Service::start("");
-    let call = softphone_opt_out(&svc, &format!("sip:frontdesk@{}", svc.sip), "");
+    let call = softphone_opt_out(&svc, &format!("sip:frontdesk@{}", svc.sip), "", "");
     assert_audio_both_ways(&svc, &call);
 }
 
@@ -186,23 +99,14 @@ async fn a_softphone_call_over_tls_is_recorded_with_audio_both_ways() {
     if !baresip_available() {
         return;
     }
-    let certs = tempfile::tempdir().unwrap();
-    let key =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    let (cert, private) = (certs.path().join("sip.crt"), certs.path().join("sip.key"));
-    std::fs::write(&cert, key.cert.pem()).unwrap();
-    std::fs::write(&private, key.key_pair.serialize_pem()).unwrap();
-    let svc = Service::start(&format!(
-        "[sip]\ntls_listen = \"127.0.0.1:0\"\ntls_certificate = \"{}\"\ntls_private_key = \"{}\"\n",
-        cert.display(),
-        private.display()
-    ));
+    let (svc, _certs, cert, _) = tls_service("", "");
     let tls = svc.sip_tls.expect("tls listens");
     // baresip trusts only our certificate: the call is refused unless the handshake verifies.
     let call = softphone_opt_out(
         &svc,
         &format!("sip:frontdesk@{tls};transport=tls"),
         &format!("sip_cafile {}\n", cert.display()),
+        "",
     );
     assert_audio_both_ways(&svc, &call);
     let log = std::fs::read_to_string(svc.dir.path().join("baresip/out.log")).unwrap_or_default();
@@ -210,4 +114,175 @@ async fn a_softphone_call_over_tls_is_recorded_with_audio_both_ways() {
         log.contains("Call established: sip:frontdesk@") && log.contains(";transport=tls"),
         "baresip established the call over TLS:\n{log}"
     );
+}
+
+/// TLS with a certificate baresip trusts (the same one for everything: the service's listener,
+/// what it trusts when it calls out, a softphone's own listener). `sip` goes into `[sip]`,
+/// `rest` after it. Returns the certificate and a PEM with certificate and key (baresip's
+/// `sip_certificate`).
+fn tls_service(sip: &str, rest: &str) -> (Service, tempfile::TempDir, PathBuf, PathBuf) {
+    let certs = tempfile::tempdir().unwrap();
+    let key =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let (cert, private) = (certs.path().join("sip.crt"), certs.path().join("sip.key"));
+    std::fs::write(&cert, key.cert.pem()).unwrap();
+    std::fs::write(&private, key.key_pair.serialize_pem()).unwrap();
+    let both = certs.path().join("both.pem");
+    std::fs::write(
+        &both,
+        format!("{}{}", key.cert.pem(), key.key_pair.serialize_pem()),
+    )
+    .unwrap();
+    let svc = Service::start(&format!(
+        "[sip]\ntls_listen = \"127.0.0.1:0\"\ntls_certificate = \"{}\"\ntls_private_key = \"{}\"\n\
+         tls_ca = \"{}\"\n{sip}{rest}",
+        cert.display(),
+        private.display(),
+        cert.display()
+    ));
+    (svc, certs, cert, both)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_softphone_with_mandatory_srtp_over_tls_is_recorded_with_audio_both_ways() {
+    if !baresip_available() {
+        return;
+    }
+    let (svc, _certs, cert, _) = tls_service("", "[media]\nsrtp = \"require\"\n");
+    let tls = svc.sip_tls.expect("tls listens");
+    // baresip offers RTP/SAVP with an SDES key and refuses anything unencrypted.
+    let call = softphone_opt_out(
+        &svc,
+        &format!("sip:frontdesk@{tls};transport=tls"),
+        &format!("sip_cafile {}\nmodule srtp.so\n", cert.display()),
+        ";mediaenc=srtp-mand",
+    );
+    assert_audio_both_ways(&svc, &call);
+    let log = std::fs::read_to_string(svc.dir.path().join("baresip/out.log")).unwrap_or_default();
+    assert!(
+        log.contains("Call established: sip:frontdesk@"),
+        "baresip established the call:\n{log}"
+    );
+    assert!(
+        log.contains("SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)"),
+        "baresip's media was SRTP:\n{log}"
+    );
+    assert!(
+        svc.log().contains("RTP source locked"),
+        "our side authenticated baresip's SRTP:\n{}",
+        svc.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_with_mandatory_srtp_over_tls_talks_with_a_caller_with_srtp() {
+    if !baresip_available() {
+        return;
+    }
+    let (svc, _certs, cert, both) = tls_service(
+        "",
+        "[media]\nsrtp = \"require\"\n[routing]\nwrap_up_seconds = 0\n",
+    );
+    let tls = svc.sip_tls.expect("tls listens");
+    let csv = svc.dir.path().join("clients.csv");
+    std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
+    assert!(
+        svc.cli(&["clients", "import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    // The agent's phone: TLS with its own certificate, SRTP or nothing, a 1000 Hz tone.
+    let secure = format!(
+        "sip_cafile {}\nsip_certificate {}\nmodule srtp.so\n",
+        cert.display(),
+        both.display()
+    );
+    let agent = Softphone::start(
+        &svc.dir.path().join("agent"),
+        "anna",
+        1000,
+        &secure,
+        ";mediaenc=srtp-mand",
+    );
+    let uri = format!("sip:anna@127.0.0.1:{};transport=tls", agent.sip_port + 1);
+    let out = svc.cli(&["agents", "add", "anna", "--uri", &uri, "--languages", "en"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let caller = Softphone::start(
+        &svc.dir.path().join("caller"),
+        CALLER,
+        600,
+        &secure,
+        ";mediaenc=srtp-mand",
+    );
+    caller.command(&format!("/dial sip:frontdesk@{tls};transport=tls"));
+    std::thread::sleep(Duration::from_secs(2));
+    caller.command("/sndcode 1");
+    // Talk for a while once the agent has answered, then the caller hangs up.
+    let answered = Instant::now() + Duration::from_secs(20);
+    while !agent.log().contains("Call established") {
+        assert!(
+            Instant::now() < answered,
+            "the agent never answered; agent:\n{}\ncaller:\n{}\nservice:\n{}",
+            agent.log(),
+            caller.log(),
+            svc.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    caller.command("/hangup");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let call = loop {
+        let calls = svc.cli_json(&["calls", "list", "--json"]);
+        if let Some(c) = calls
+            .as_array()
+            .and_then(|a| a.first())
+            .filter(|c| c["ended_at"].is_string())
+        {
+            break c.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the call did not end:\n{}",
+            svc.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(call["outcome"], "answered-by-agent", "{call}");
+    for (who, phone) in [("agent", &agent), ("caller", &caller)] {
+        assert!(
+            phone
+                .log()
+                .contains("SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)"),
+            "the {who}'s media was SRTP:\n{}",
+            phone.log()
+        );
+    }
+    // Each phone heard the other's tone through the bridge, and the recording holds both.
+    drop(caller);
+    drop(agent);
+    let agent_heard = heard_in(&svc.dir.path().join("agent"));
+    let caller_heard = heard_in(&svc.dir.path().join("caller"));
+    let loudest = |s: &[i16], hz: f64| {
+        s.chunks(4000)
+            .filter(|c| c.len() == 4000)
+            .map(|c| tone_share(c, hz))
+            .fold(0.0, f64::max)
+    };
+    assert!(
+        loudest(&agent_heard, 600.0) > 0.5,
+        "the agent heard the caller"
+    );
+    assert!(
+        loudest(&caller_heard, 1000.0) > 0.5,
+        "the caller heard the agent"
+    );
+    let (_, left, right) = read_stereo(std::path::Path::new(call["recording"].as_str().unwrap()));
+    assert!(loudest(&left, 600.0) > 0.5, "the caller is on the left");
+    assert!(loudest(&right, 1000.0) > 0.5, "the agent is on the right");
 }

@@ -103,7 +103,7 @@ fn an_srtp_only_offer_is_refused_with_488() {
         out.status.code(),
         svc.log()
     );
-    assert!(svc.log().contains("SRTP is not supported"), "{}", svc.log());
+    assert!(svc.log().contains("[media] srtp is off"), "{}", svc.log());
     let calls = svc.cli_json(&["calls", "list", "--json"]);
     assert_eq!(
         calls[0]["outcome"], "failed",

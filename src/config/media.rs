@@ -1,5 +1,6 @@
 //! `[media]`: what callers hear besides prompts.
 
+use crate::media::srtp::SrtpPolicy;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,12 @@ pub struct Media {
     /// between announcements. Unset: `<prompts_dir>/music_on_hold.wav`, and silence when that
     /// file is missing.
     pub music_on_hold: Option<PathBuf>,
+    /// SDES-SRTP (RFC 4568) on every leg: `off` (plain RTP; secure-only offers get 488),
+    /// `offer` (SRTP when the other side offers a key, plain otherwise; our offers carry a key on
+    /// the plain profile) or `require` (SRTP or no call). SDES keys travel in the SDP, so use it
+    /// with SIP over TLS.
+    #[serde(default)]
+    pub srtp: SrtpPolicy,
 }
 
 impl Media {

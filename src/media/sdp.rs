@@ -2,12 +2,21 @@
 //! caller's preference (RFC 3264), write the answer. Small, pure and fuzzed (fuzz/).
 //!
 //! RFC 3264 as far as it concerns us: the answer has one m= line per offered m= line, in order, with
-//! port 0 for every stream we refuse (video, a second audio stream, SRTP); the o= line keeps one
-//! session id per call leg and its version moves only when what we describe changes ([`Origin`]).
-//! We have no SRTP, so `RTP/SAVP` (and the other secure profiles) are refused: an offer whose only
-//! audio is secure gets [`SdpError::SrtpOnly`], which the call answers with 488.
+//! port 0 for every stream we refuse (video, a second audio stream, a profile we may not use); the
+//! o= line keeps one session id per call leg and its version moves only when what we describe
+//! changes ([`Origin`]).
+//!
+//! SRTP (RFC 4568 SDES) follows `[media] srtp` ([`SrtpPolicy`]): `off` takes only plain
+//! `RTP/AVP(F)` streams and ignores keys; `offer` also takes `RTP/SAVP(F)` with a usable key and
+//! uses the key of a plain stream that carries one (best-effort SRTP); `require` takes only a
+//! stream with a usable key. The chosen stream's key is [`AudioOffer::crypto`]; the answer then
+//! carries ours under the same tag.
+
+mod origin;
 
 use super::g711::Law;
+use super::srtp::{self, Crypto, SrtpPolicy};
+pub use origin::Origin;
 use std::net::IpAddr;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,8 +31,14 @@ pub enum SdpError {
     NoConnection,
     #[error("bad connection address {0:?}")]
     BadConnection(String),
-    #[error("only SRTP (RTP/SAVP) audio offered; SRTP is not supported")]
+    #[error("only SRTP (RTP/SAVP) audio offered and [media] srtp is off")]
     SrtpOnly,
+    #[error("SRTP audio offered without a usable key (AES_CM_128_HMAC_SHA1_80 inline)")]
+    SrtpNoKey,
+    #[error("[media] srtp = \"require\" and no audio stream carries a usable key")]
+    SrtpRequired,
+    #[error("a re-offer may not turn SRTP on or off, or change its key, within a call")]
+    SrtpChanged,
 }
 
 /// Media direction (RFC 3264 §5.1).
@@ -79,6 +94,8 @@ pub struct AudioOffer {
     /// Every m= line of the offer, in order; the audio stream above is `lines[audio_line]`.
     pub lines: Vec<MediaLine>,
     pub audio_line: usize,
+    /// The far end's SRTP key for the audio stream, when the call is to be encrypted.
+    pub crypto: Option<Crypto>,
 }
 
 impl AudioOffer {
@@ -103,96 +120,170 @@ pub struct Negotiated {
     pub payload_type: u8,
     /// The caller's telephone-event payload type, if offered at 8 kHz.
     pub dtmf_pt: Option<u8>,
+    /// The far end's key and its tag: the leg is SRTP (our key is the leg's [`Origin::key`]).
+    pub srtp: Option<Crypto>,
+}
+
+impl Negotiated {
+    /// The leg's SRTP when it was agreed: our key (the leg's) for sending, theirs for receiving.
+    pub fn srtp_leg(&self, origin: &Origin) -> Result<Option<srtp::SrtpLeg>, srtp::SrtpError> {
+        self.srtp
+            .map(|theirs| srtp::SrtpLeg::new(origin.key(), &theirs.key))
+            .transpose()
+    }
+}
+
+impl Negotiated {
+    /// What a re-offer inside the call is answered with: the codec chosen at the start, the
+    /// offer's key tag. A re-offer that switches SRTP on or off or brings a new key is refused
+    /// (488; the call goes on as it was): the media would need new keys mid-stream.
+    pub fn reoffer(&self, offer: &AudioOffer) -> Result<Negotiated, SdpError> {
+        match (&self.srtp, &offer.crypto) {
+            (None, None) => Ok(*self),
+            (Some(now), Some(new)) if now.key == new.key => Ok(Negotiated {
+                srtp: Some(*new),
+                ..*self
+            }),
+            _ => Err(SdpError::SrtpChanged),
+        }
+    }
 }
 
 /// Reads an offer (or an answer to our offer). The audio stream is the first `m=audio` line with
-/// a port and a plain RTP profile; every m= line is kept for the answer.
-pub fn parse_offer(body: &[u8]) -> Result<AudioOffer, SdpError> {
+/// a port and a profile `policy` lets us use (see the module doc); every m= line is kept for the
+/// answer.
+pub fn parse_offer(body: &[u8], policy: SrtpPolicy) -> Result<AudioOffer, SdpError> {
     let text = std::str::from_utf8(body).map_err(|_| SdpError::NotText)?;
     let mut session_addr: Option<String> = None;
     let mut session_dir = Direction::SendRecv;
-    let mut lines: Vec<MediaLine> = Vec::new();
-    let mut audio_line: Option<usize> = None;
-    let mut secure_audio = false;
-    let mut audio_addr: Option<String> = None;
-    let mut audio_dir: Option<Direction> = None;
-    let mut rtpmaps = Vec::new();
-    let mut section = Section::Session;
+    let mut sections: Vec<Section> = Vec::new();
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
         let Some((kind, value)) = line.split_once('=') else {
             continue;
         };
-        match (kind, &section) {
-            ("m", _) => {
-                let media = parse_media(value)?;
-                let usable = media.kind == "audio" && media.port != 0;
-                section = if usable && audio_line.is_none() && plain_rtp(&media.proto) {
-                    audio_line = Some(lines.len());
-                    Section::Audio
-                } else {
-                    secure_audio |= usable && media.proto.contains("SAVP");
-                    Section::Other
-                };
-                lines.push(media);
-            }
-            ("c", Section::Session) => session_addr = Some(conn_addr(value)?),
-            ("c", Section::Audio) => audio_addr = Some(conn_addr(value)?),
-            ("a", Section::Session) => {
+        match (kind, sections.last_mut()) {
+            ("m", _) => sections.push(Section::new(parse_media(value)?)),
+            ("c", None) => session_addr = Some(conn_addr(value)?),
+            ("c", Some(m)) => m.addr = Some(conn_addr(value)?),
+            ("a", None) => {
                 if let Some(d) = direction_attr(value) {
                     session_dir = d;
                 }
             }
-            ("a", Section::Audio) => {
-                if let Some(d) = direction_attr(value) {
-                    audio_dir = Some(d);
-                } else if let Some(map) = value.strip_prefix("rtpmap:")
-                    && let Some(m) = parse_rtpmap(map)
-                {
-                    rtpmaps.push(m);
-                }
-            }
+            ("a", Some(m)) => m.attribute(value),
             _ => {}
         }
     }
-    let Some(audio_line) = audio_line else {
-        return Err(if secure_audio {
-            SdpError::SrtpOnly
-        } else {
-            SdpError::NoAudio
-        });
+    let mut refusal = SdpError::NoAudio;
+    let mut chosen = None;
+    for (i, section) in sections.iter().enumerate() {
+        match section.usable(policy) {
+            Ok(crypto) => {
+                chosen = Some((i, crypto));
+                break;
+            }
+            Err(Some(why)) if refusal == SdpError::NoAudio => refusal = why,
+            Err(_) => {}
+        }
+    }
+    let Some((audio_line, crypto)) = chosen else {
+        return Err(refusal);
     };
-    let audio = &lines[audio_line];
+    let lines: Vec<MediaLine> = sections.iter().map(|s| s.line.clone()).collect();
+    let audio = sections.swap_remove(audio_line);
     let formats = audio
+        .line
         .formats
         .iter()
         .filter_map(|f| f.parse::<u8>().ok())
         .filter(|pt| *pt < 128)
         .collect();
-    let addr_text = audio_addr.or(session_addr).ok_or(SdpError::NoConnection)?;
+    let addr_text = audio.addr.or(session_addr).ok_or(SdpError::NoConnection)?;
     let addr = addr_text
         .parse()
         .map_err(|_| SdpError::BadConnection(addr_text.clone()))?;
     Ok(AudioOffer {
         addr,
-        port: audio.port,
+        port: audio.line.port,
         formats,
-        rtpmaps,
-        direction: audio_dir.unwrap_or(session_dir),
+        rtpmaps: audio.rtpmaps,
+        direction: audio.direction.unwrap_or(session_dir),
         audio_line,
         lines,
+        crypto,
     })
 }
 
-enum Section {
-    Session,
-    Audio,
-    Other,
+/// One m= line and the attributes under it that we read.
+struct Section<'a> {
+    line: MediaLine,
+    addr: Option<String>,
+    direction: Option<Direction>,
+    rtpmaps: Vec<(u8, String, u32)>,
+    cryptos: Vec<&'a str>,
+}
+
+/// More `a=crypto` lines than any real offer has (one per suite and key) are not read.
+const MAX_CRYPTO: usize = 8;
+
+impl<'a> Section<'a> {
+    fn new(line: MediaLine) -> Section<'a> {
+        Section {
+            line,
+            addr: None,
+            direction: None,
+            rtpmaps: Vec::new(),
+            cryptos: Vec::new(),
+        }
+    }
+
+    fn attribute(&mut self, value: &'a str) {
+        if let Some(d) = direction_attr(value) {
+            self.direction = Some(d);
+        } else if let Some(map) = value.strip_prefix("rtpmap:") {
+            if let Some(m) = parse_rtpmap(map) {
+                self.rtpmaps.push(m);
+            }
+        } else if let Some(c) = value.strip_prefix("crypto:")
+            && self.cryptos.len() < MAX_CRYPTO
+        {
+            self.cryptos.push(c);
+        }
+    }
+
+    /// Whether this stream can be the call's audio under `policy`, and with which key. `Err(None)`:
+    /// not an audio stream at all; `Err(Some(why))`: audio we may not take.
+    fn usable(&self, policy: SrtpPolicy) -> Result<Option<Crypto>, Option<SdpError>> {
+        let line = &self.line;
+        if line.kind != "audio" || line.port == 0 {
+            return Err(None);
+        }
+        let secure = secure_rtp(&line.proto);
+        if !secure && !plain_rtp(&line.proto) {
+            return Err(None);
+        }
+        let key = match policy {
+            SrtpPolicy::Off => None,
+            SrtpPolicy::Offer | SrtpPolicy::Require => srtp::choose(self.cryptos.iter().copied()),
+        };
+        match (policy, secure, key) {
+            (SrtpPolicy::Off, true, _) => Err(Some(SdpError::SrtpOnly)),
+            (SrtpPolicy::Require, _, None) => Err(Some(SdpError::SrtpRequired)),
+            (SrtpPolicy::Offer, true, None) => Err(Some(SdpError::SrtpNoKey)),
+            (_, _, key) => Ok(key),
+        }
+    }
 }
 
 /// RTP without security: what we can answer. `RTP/AVPF` is AVP plus feedback we never ask for.
 fn plain_rtp(proto: &str) -> bool {
     matches!(proto, "RTP/AVP" | "RTP/AVPF")
+}
+
+/// SRTP profiles (RFC 3711, RFC 5124): usable only with a key.
+fn secure_rtp(proto: &str) -> bool {
+    matches!(proto, "RTP/SAVP" | "RTP/SAVPF")
 }
 
 /// `audio 4000 RTP/AVP 0 8 101` → the line; `port/count` keeps the port.
@@ -269,58 +360,8 @@ pub fn negotiate(offer: &AudioOffer) -> Option<Negotiated> {
         law: law.0,
         payload_type: law.1,
         dtmf_pt,
+        srtp: offer.crypto,
     })
-}
-
-/// The o= line of one call leg (RFC 3264 §5, §8). The session id stays for the leg's life; the
-/// version goes up by one exactly when the description changes, so the far end can tell a
-/// re-INVITE answered with nothing new (a refresh) from one that moves or holds the media.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    id: u64,
-    version: u64,
-    /// Everything after the o= line, as last sent.
-    last: Option<String>,
-}
-
-impl Origin {
-    /// `id` should be unique per leg; a random number is what RFC 4566 asks for in practice.
-    pub fn new(id: u64) -> Origin {
-        Origin {
-            id,
-            version: id,
-            last: None,
-        }
-    }
-
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    pub fn version(&self) -> u64 {
-        self.version
-    }
-
-    /// The full description: our o= line (version moved on if `rest` differs from last time)
-    /// followed by `rest`.
-    fn stamp(&mut self, addr: IpAddr, rest: String) -> Vec<u8> {
-        match &self.last {
-            Some(last) if *last == rest => {}
-            last => {
-                if last.is_some() {
-                    self.version = self.version.wrapping_add(1);
-                }
-                self.last = Some(rest.clone());
-            }
-        }
-        format!(
-            "v=0\r\no=frontdesk {} {} IN {} {addr}\r\n{rest}",
-            self.id,
-            self.version,
-            ip_kind(addr)
-        )
-        .into_bytes()
-    }
 }
 
 fn ip_kind(addr: IpAddr) -> &'static str {
@@ -333,21 +374,40 @@ fn ip_kind(addr: IpAddr) -> &'static str {
 /// The telephone-event payload type we offer on outgoing legs.
 pub const OFFER_DTMF_PT: u8 = 101;
 
-/// Our offer for an outgoing leg (an agent): PCMU, PCMA and telephone-event, so any G.711 phone can
-/// answer and keys can be relayed in band.
-pub fn write_offer(addr: IpAddr, port: u16, origin: &mut Origin) -> Vec<u8> {
+/// The tag of the one `a=crypto` line in our offers.
+pub const OFFER_CRYPTO_TAG: u32 = 1;
+
+/// Our offer for an outgoing leg (an agent, a callback's client): PCMU, PCMA and telephone-event,
+/// so any G.711 phone can answer and keys can be relayed in band. With `srtp = "offer"` the plain
+/// profile carries our key (best-effort SRTP: a phone without SRTP ignores it and answers plain);
+/// with `"require"` the profile is `RTP/SAVP`.
+pub fn write_offer(addr: IpAddr, port: u16, origin: &mut Origin, policy: SrtpPolicy) -> Vec<u8> {
     let ip = ip_kind(addr);
     let dt = OFFER_DTMF_PT;
+    let (proto, crypto) = match policy {
+        SrtpPolicy::Off => ("RTP/AVP", String::new()),
+        SrtpPolicy::Offer => ("RTP/AVP", crypto_attr(OFFER_CRYPTO_TAG, origin)),
+        SrtpPolicy::Require => ("RTP/SAVP", crypto_attr(OFFER_CRYPTO_TAG, origin)),
+    };
     let rest = format!(
         "s=frontdesk\r\nc=IN {ip} {addr}\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP 0 8 {dt}\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
-         a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\na=ptime:20\r\na=sendrecv\r\n"
+         m=audio {port} {proto} 0 8 {dt}\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
+         a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\na=ptime:20\r\n{crypto}a=sendrecv\r\n"
     );
     origin.stamp(addr, rest)
 }
 
+/// `a=crypto:` with our key of this leg under `tag`.
+fn crypto_attr(tag: u32, origin: &Origin) -> String {
+    let ours = Crypto {
+        tag,
+        key: *origin.key(),
+    };
+    format!("a=crypto:{}\r\n", ours.format())
+}
+
 /// Our answer to `offer`: one m= line per offered line, the audio stream at `addr:port` with the
-/// negotiated codec, every other line refused with port 0. Without an offer (our own offer in the
+/// negotiated codec (and our key, when the leg is SRTP), every other line refused with port 0. Without an offer (our own offer in the
 /// 200 to an offerless re-INVITE, or our hold re-INVITE) it is the audio line alone.
 pub fn write_answer(
     addr: IpAddr,
@@ -370,6 +430,9 @@ pub fn write_answer(
             "a=rtpmap:{dt} telephone-event/8000\r\na=fmtp:{dt} 0-15\r\n"
         ));
     }
+    if let Some(theirs) = &n.srtp {
+        attrs.push_str(&crypto_attr(theirs.tag, origin));
+    }
     let dir = direction.as_attr();
     let audio =
         |proto: &str| format!("m=audio {port} {proto} {fmts}\r\n{attrs}a=ptime:20\r\na={dir}\r\n");
@@ -390,10 +453,15 @@ pub fn write_answer(
                 }
             }
         }
+        // Our own offer inside the call (hold, an offerless re-INVITE): the profile that says
+        // what the call is.
+        None if n.srtp.is_some() => rest.push_str(&audio("RTP/SAVP")),
         None => rest.push_str(&audio("RTP/AVP")),
     }
     origin.stamp(addr, rest)
 }
 
+#[cfg(test)]
+mod srtp_tests;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ use super::g711::Law;
 use super::jitter::{JitterBuffer, JitterStats};
 use super::prompts::Prompt;
 use super::rtp::{self, Packet};
+use super::srtp::SrtpLeg;
 use latch::{Latch, Verdict};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -67,6 +68,8 @@ pub struct MediaStats {
     pub ignored: u64,
     /// Dropped by strict RTP (see [`Received::foreign`]).
     pub foreign: u64,
+    /// SRTP from the locked source that failed authentication or was a replay.
+    pub unauthenticated: u64,
 }
 
 pub struct MediaSession {
@@ -97,8 +100,13 @@ pub struct MediaSession {
     last_rx: Instant,
     timed_out: bool,
     out: Vec<u8>,
+    /// The leg's SRTP, when it is encrypted: what goes out is protected, what comes in is
+    /// authenticated after strict RTP has let it through (so per-SSRC crypto state exists only for
+    /// sources the latch accepted, never for a stranger's made-up SSRCs).
+    srtp: Option<SrtpLeg>,
     ignored: u64,
     foreign: u64,
+    unauthenticated: u64,
     sent: u64,
 }
 
@@ -128,10 +136,22 @@ impl MediaSession {
             last_rx: now,
             timed_out: false,
             out: Vec::with_capacity(12 + FRAME),
+            srtp: None,
             ignored: 0,
             foreign: 0,
+            unauthenticated: 0,
             sent: 0,
         }
+    }
+
+    /// Encrypts the leg (SDES-SRTP agreed in its SDP).
+    pub fn with_srtp(mut self, srtp: Option<SrtpLeg>) -> MediaSession {
+        self.srtp = srtp;
+        self
+    }
+
+    pub fn is_secure(&self) -> bool {
+        self.srtp.is_some()
     }
 
     /// Replaces whatever is playing with `prompts`, played back to back.
@@ -214,6 +234,7 @@ impl MediaSession {
             jitter: self.jitter.stats,
             ignored: self.ignored,
             foreign: self.foreign,
+            unauthenticated: self.unauthenticated,
         }
     }
 
@@ -234,21 +255,35 @@ impl MediaSession {
             }
             return Received::default();
         };
-        match self
+        let verdict = self
             .latch
-            .on_packet(from, packet.ssrc, packet.sequence, now)
-        {
-            Verdict::Accept => {}
-            Verdict::Locked(by) => {
-                info!(source = %from, ssrc = packet.ssrc, by = ?by, "RTP source locked");
-                // A new stream numbers its packets afresh; a press under way belongs to the old.
-                self.jitter.restart();
-                self.dtmf = Rfc4733Receiver::default();
-                self.stranger_logged = false;
-            }
-            verdict @ (Verdict::Probation | Verdict::Foreign) => {
-                return self.drop_foreign(from, verdict);
-            }
+            .on_packet(from, packet.ssrc, packet.sequence, now);
+        if matches!(verdict, Verdict::Probation | Verdict::Foreign) {
+            return self.drop_foreign(from, verdict);
+        }
+        let plain;
+        let packet = match &mut self.srtp {
+            None => packet,
+            Some(srtp) => match srtp.unprotect(data) {
+                Ok(p) => {
+                    plain = p;
+                    match rtp::parse(&plain) {
+                        Ok(p) => p,
+                        Err(_) => {
+                            self.ignored += 1;
+                            return Received::default();
+                        }
+                    }
+                }
+                Err(e) => return self.refuse_unauthenticated(from, verdict, &e),
+            },
+        };
+        if let Verdict::Locked(by) = verdict {
+            info!(source = %from, ssrc = packet.ssrc, by = ?by, "RTP source locked");
+            // A new stream numbers its packets afresh; a press under way belongs to the old.
+            self.jitter.restart();
+            self.dtmf = Rfc4733Receiver::default();
+            self.stranger_logged = false;
         }
         self.last_rx = now;
         self.timed_out = false;
@@ -268,6 +303,28 @@ impl MediaSession {
             self.ignored += 1;
         }
         Received::default()
+    }
+
+    /// SRTP that does not authenticate: forged, corrupted or replayed. It counts for nothing; if it
+    /// was the packet that locked a source, the lock is undone, so a stranger who guessed the
+    /// address and SSRC cannot hold the call's media by winning the probation.
+    fn refuse_unauthenticated(
+        &mut self,
+        from: SocketAddr,
+        verdict: Verdict,
+        error: &super::srtp::SrtpError,
+    ) -> Received {
+        self.unauthenticated += 1;
+        if matches!(verdict, Verdict::Locked(_)) {
+            warn!(source = %from, error = %error, "SRTP that locked the source does not authenticate: learning again");
+            self.latch.relearn(self.latch.sdp());
+        } else {
+            trace!(source = %from, error = %error, "SRTP refused");
+        }
+        Received {
+            event: None,
+            foreign: true,
+        }
     }
 
     /// Counts a datagram strict RTP refused. A stranger after the lock is worth one warning per
@@ -362,8 +419,23 @@ impl MediaSession {
                 };
                 rtp::build(&mut self.out, &packet);
                 self.first_packet = false;
-                self.sent += 1;
-                Some((self.out.as_slice(), dest))
+                match &mut self.srtp {
+                    None => {
+                        self.sent += 1;
+                        Some((self.out.as_slice(), dest))
+                    }
+                    Some(srtp) => match srtp.protect(&self.out) {
+                        Ok(secure) => {
+                            self.out = secure;
+                            self.sent += 1;
+                            Some((self.out.as_slice(), dest))
+                        }
+                        Err(e) => {
+                            warn!(error = %e, "cannot protect an RTP packet: not sent");
+                            None
+                        }
+                    },
+                }
             }
             _ => None,
         };
@@ -425,5 +497,7 @@ impl MediaSession {
     }
 }
 
+#[cfg(test)]
+mod srtp_tests;
 #[cfg(test)]
 mod tests;

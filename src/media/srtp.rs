@@ -44,7 +44,7 @@ pub enum SrtpError {
 }
 
 /// A master key and salt (30 bytes in all), as carried in `inline:`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct MasterKey {
     key: [u8; KEY_LEN],
     salt: [u8; SALT_LEN],
@@ -82,7 +82,7 @@ impl MasterKey {
 }
 
 /// One `a=crypto` attribute we can use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Crypto {
     pub tag: u32,
     pub key: MasterKey,

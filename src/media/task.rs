@@ -286,7 +286,7 @@ async fn run(
                     Err(_) => 0,
                 };
             }
-            ready = leg_readable(leg.as_ref()), if leg_budget > 0 => {
+            ready = leg_readable(leg.as_ref().map(|l| &l.socket)), if leg_budget > 0 => {
                 leg_budget = match (ready, leg.as_mut()) {
                     (Ok(()), Some(l)) => {
                         let used = drain(&l.socket, &mut l.session, &mut leg_buf, leg_budget, &l.events, &mut foreign);
@@ -360,10 +360,11 @@ async fn next_update(
     }
 }
 
-/// The bridged leg's socket is readable; never completes when nothing is bridged.
-async fn leg_readable(leg: Option<&Leg>) -> std::io::Result<()> {
-    match leg {
-        Some(l) => l.socket.readable().await,
+/// The bridged leg's socket is readable; never completes when nothing is bridged. It borrows only
+/// the socket: a leg's session (its SRTP contexts) need not be shareable between threads.
+async fn leg_readable(socket: Option<&UdpSocket>) -> std::io::Result<()> {
+    match socket {
+        Some(s) => s.readable().await,
         None => std::future::pending().await,
     }
 }
@@ -372,6 +373,7 @@ fn add_stats(total: &mut MediaStats, s: MediaStats) {
     total.sent += s.sent;
     total.ignored += s.ignored;
     total.foreign += s.foreign;
+    total.unauthenticated += s.unauthenticated;
     total.jitter.received += s.jitter.received;
     total.jitter.lost += s.jitter.lost;
     total.jitter.late += s.jitter.late;

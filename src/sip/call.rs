@@ -11,6 +11,7 @@ use crate::media::ports::PortPool;
 use crate::media::prompts::Prompts;
 use crate::media::sdp::{self, Direction, Negotiated};
 use crate::media::session::{MediaEvent, MediaParams, MediaSession};
+use crate::media::srtp::SrtpPolicy;
 use crate::media::task::{MediaCommand, MediaTask};
 use crate::metrics::NodeMetrics;
 use crate::recording::Recorder;
@@ -230,7 +231,7 @@ pub async fn run(
     }
     info!(caller = ?caller.number, phone = ?phone, source = ?caller.source, "incoming call");
 
-    let Some((offer, negotiated)) = offer_of(&tx) else {
+    let Some((offer, negotiated)) = offer_of(&tx, ctx.config.media.srtp) else {
         let _ = tx.reply(StatusCode::NotAcceptableHere).await;
         close_unanswered(&ctx, &call_id, "frontdesk", Outcome::Failed).await;
         return;
@@ -283,8 +284,8 @@ pub async fn run(
     dialogs.remove_dialog(&id);
 }
 
-fn offer_of(tx: &Transaction) -> Option<(sdp::AudioOffer, Negotiated)> {
-    let offer = sdp::parse_offer(&tx.original.body)
+fn offer_of(tx: &Transaction, srtp: SrtpPolicy) -> Option<(sdp::AudioOffer, Negotiated)> {
+    let offer = sdp::parse_offer(&tx.original.body, srtp)
         .map_err(|e| warn!(error = %e, "unusable SDP offer: 488"))
         .ok()?;
     let negotiated = sdp::negotiate(&offer);

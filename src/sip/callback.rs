@@ -85,6 +85,7 @@ impl Callback {
             dialogs: &self.dialogs,
             media_ip: self.ctx.media_ip,
             contact: &self.contact,
+            srtp: self.ctx.config.media.srtp,
         }
     }
 

@@ -15,6 +15,7 @@ use rsipstack::transaction::endpoint::EndpointOption;
 use rsipstack::transport::tls::TlsConfig;
 use rsipstack::transport::{SipConnection, TransportLayer, udp::UdpConnection};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -47,11 +48,14 @@ impl Listen {
             (Some(addr), Some(cert), Some(key)) => Some((*addr, streams::acceptor(cert, key)?)),
             _ => None,
         };
-        let tls_client = sip
+        // Unset: the system's CA bundle, as any TLS client trusts by default (a public-CA trunk
+        // works out of the box); no bundle either: the stack trusts nothing and says so.
+        let system = Path::new(SYSTEM_CA_BUNDLE);
+        let ca = sip
             .tls_ca
             .as_deref()
-            .map(streams::client_config)
-            .transpose()?;
+            .or_else(|| system.exists().then_some(system));
+        let tls_client = ca.map(streams::client_config).transpose()?;
         Ok(Listen {
             udp,
             tcp: sip.tcp,
@@ -62,6 +66,9 @@ impl Listen {
         })
     }
 }
+
+/// Where Debian's ca-certificates keeps the system's trusted CAs.
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// A bound, not yet serving, SIP endpoint.
 pub struct SipEndpoint {
@@ -94,10 +101,7 @@ pub async fn bind(
     };
     let lifetime = CancellationToken::new();
     let transport = TransportLayer::new(lifetime.clone());
-    let socket = udp_socket(listen).map_err(|e| SipError::Bind {
-        addr: listen,
-        message: e.to_string(),
-    })?;
+    let (socket, tcp_listener) = bind_udp_and_tcp(listen, config.tcp)?;
     let udp = UdpConnection::from_socket(Arc::new(socket), None, Some(lifetime.child_token()))
         .await
         .map_err(bind_err)?;
@@ -128,8 +132,7 @@ pub async fn bind(
         })?;
     let incoming = endpoint.incoming_transactions().map_err(bind_err)?;
     let mut listeners = Vec::new();
-    if config.tcp {
-        let listener = streams::listen(local, "tcp")?;
+    if let Some(listener) = tcp_listener {
         listeners.push(StreamListener {
             local: listener.local_addr().unwrap_or(local),
             listener,
@@ -169,6 +172,42 @@ pub async fn bind(
 /// the PBX's requests included; a larger one rides out the moments the reader is not scheduled.
 /// The kernel caps it at `net.core.rmem_max`.
 const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// Attempts at finding a port free for both UDP and TCP when the configured port is 0.
+const EPHEMERAL_ATTEMPTS: usize = 16;
+
+/// The UDP socket and, with `tcp`, the TCP listener on the same port. With port 0 the kernel
+/// picks the UDP port, and that number may be taken for TCP (any outgoing connection can hold it):
+/// then another port is drawn, so a start on an ephemeral port never fails by chance.
+fn bind_udp_and_tcp(
+    listen: SocketAddr,
+    tcp: bool,
+) -> Result<(tokio::net::UdpSocket, Option<tokio::net::TcpListener>), SipError> {
+    let attempts = if listen.port() == 0 && tcp {
+        EPHEMERAL_ATTEMPTS
+    } else {
+        1
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let socket = udp_socket(listen).map_err(|e| SipError::Bind {
+            addr: listen,
+            message: e.to_string(),
+        })?;
+        if !tcp {
+            return Ok((socket, None));
+        }
+        let port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
+        match streams::listen(SocketAddr::new(listen.ip(), port), "tcp") {
+            Ok(listener) => return Ok((socket, Some(listener))),
+            Err(e) if attempt < attempts => {
+                tracing::debug!(error = %e, "TCP port taken beside the UDP one: drawing another");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
 
 fn udp_socket(listen: SocketAddr) -> std::io::Result<tokio::net::UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};

@@ -7,6 +7,7 @@ use crate::dispatch::DialResult;
 use crate::media::ports::PortPool;
 use crate::media::sdp::{self, Direction, Negotiated};
 use crate::media::session::{MediaEvent, MediaParams, MediaSession};
+use crate::media::srtp::SrtpPolicy;
 use crate::media::task::{Leg, RemoteUpdate};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
@@ -46,6 +47,8 @@ pub struct LegHost<'a> {
     pub dialogs: &'a Arc<DialogLayer>,
     pub media_ip: IpAddr,
     pub contact: &'a Uri,
+    /// `[media] srtp`: what our offer carries and what the answer must.
+    pub srtp: SrtpPolicy,
 }
 
 pub struct OutboundLeg {
@@ -56,8 +59,9 @@ pub struct OutboundLeg {
     socket: Option<tokio::net::UdpSocket>,
     local_port: u16,
     negotiated: Option<Negotiated>,
-    /// Our side's o= line, for every SDP of this leg.
+    /// Our side's o= line and SRTP key, for every SDP of this leg.
     sdp_origin: sdp::Origin,
+    srtp: SrtpPolicy,
     ring_deadline: Instant,
     rtp_timeout: Duration,
     cancelled: bool,
@@ -100,7 +104,12 @@ pub fn place(
         destination: req.destination.map(rsipstack::transport::SipAddr::from),
         contact: host.contact.clone(),
         content_type: Some("application/sdp".into()),
-        offer: Some(sdp::write_offer(host.media_ip, local_port, &mut sdp_origin)),
+        offer: Some(sdp::write_offer(
+            host.media_ip,
+            local_port,
+            &mut sdp_origin,
+            host.srtp,
+        )),
         headers: Some(req.headers),
         ..Default::default()
     };
@@ -118,6 +127,7 @@ pub fn place(
         local_port,
         negotiated: None,
         sdp_origin,
+        srtp: host.srtp,
         ring_deadline: Instant::now() + req.ring_timeout,
         rtp_timeout: req.rtp_timeout,
         cancelled: false,
@@ -162,12 +172,21 @@ impl OutboundLeg {
                     Some(DialogState::Updated(_, req, handle)) => {
                         // Their re-INVITE (hold, resume, media moved): answer with our media as it
                         // is, and tell the leg's media where the far end is now.
-                        let offer = sdp::parse_offer(&req.body).ok();
+                        let offer = sdp::parse_offer(&req.body, self.srtp).ok();
+                        let answering = match (&offer, &self.negotiated) {
+                            (Some(o), Some(n)) => n.reoffer(o).map(Some),
+                            _ => Ok(self.negotiated),
+                        };
+                        let Ok(answering) = answering else {
+                            warn!("a re-offer changing the leg's SRTP: 488, the leg goes on as it was");
+                            let _ = handle.reply(StatusCode::NotAcceptableHere).await;
+                            continue;
+                        };
                         if let (Some(o), Some(tx)) = (&offer, &self.media_updates) {
                             let remote = (!o.addr.is_unspecified()).then(|| SocketAddr::new(o.addr, o.port));
                             let _ = tx.send(RemoteUpdate { remote, on_hold: o.is_hold() });
                         }
-                        let answer = self.negotiated.as_ref().map(|n| {
+                        let answer = answering.as_ref().map(|n| {
                             let dir = offer
                                 .as_ref()
                                 .map(|o| o.direction.answer())
@@ -223,7 +242,7 @@ impl OutboundLeg {
         if !(200..300).contains(&code) {
             return Err((classify(code, self.cancelled), format!("answered {code}")));
         }
-        let offer = sdp::parse_offer(&resp.body).map_err(|e| {
+        let offer = sdp::parse_offer(&resp.body, self.srtp).map_err(|e| {
             self.hang_up_async();
             failed(format!("SDP answer unusable: {e}"))
         })?;
@@ -242,7 +261,12 @@ impl OutboundLeg {
         self.info_dtmf = n.dtmf_pt.is_none();
         self.negotiated = Some(n);
         let remote = SocketAddr::new(offer.addr, offer.port);
-        let session = MediaSession::new(params, Some(remote), Instant::now().into_std());
+        let srtp = n.srtp_leg(&self.sdp_origin).map_err(|e| {
+            self.hang_up_async();
+            failed(format!("cannot start SRTP: {e}"))
+        })?;
+        let session =
+            MediaSession::new(params, Some(remote), Instant::now().into_std()).with_srtp(srtp);
         let (events, rx) = mpsc::unbounded_channel();
         self.media_events = Some(rx);
         let (updates_tx, updates) = mpsc::unbounded_channel();

@@ -1,5 +1,10 @@
 use super::*;
 
+/// Offers read with `[media] srtp = "off"` (the default); SRTP has its own tests below.
+fn parse_offer(body: &[u8]) -> Result<AudioOffer, SdpError> {
+    super::parse_offer(body, SrtpPolicy::Off)
+}
+
 const SIPP_OFFER: &str = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n\
 c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\n\
 a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
@@ -91,6 +96,7 @@ fn the_answer_parses_back() {
         law: Law::Ulaw,
         payload_type: 0,
         dtmf_pt: Some(101),
+        srtp: None,
     };
     let body = write_answer(
         "127.0.0.1".parse().unwrap(),
@@ -107,7 +113,12 @@ fn the_answer_parses_back() {
 
 #[test]
 fn our_offer_reads_back_as_g711_with_events() {
-    let offer = write_offer("127.0.0.1".parse().unwrap(), 4002, &mut Origin::new(7));
+    let offer = write_offer(
+        "127.0.0.1".parse().unwrap(),
+        4002,
+        &mut Origin::new(7),
+        SrtpPolicy::Off,
+    );
     let parsed = parse_offer(&offer).unwrap();
     assert_eq!(parsed.port, 4002);
     assert_eq!(parsed.formats, [0, 8, OFFER_DTMF_PT]);
@@ -236,7 +247,7 @@ fn one_session_id_per_leg_and_the_version_moves_only_when_the_sdp_does() {
     assert_eq!((origin.id(), origin.version()), (4242, 4244));
     // An outgoing leg: its offer and its later re-INVITEs share one origin.
     let mut leg = Origin::new(77);
-    let ours = write_offer(ip, 4002, &mut leg);
+    let ours = write_offer(ip, 4002, &mut leg, SrtpPolicy::Off);
     assert_eq!(o_line(&ours), "o=frontdesk 77 77 IN IP4 127.0.0.1");
     let hold = write_answer(ip, 4002, None, &n, Direction::SendOnly, &mut leg);
     assert_eq!(o_line(&hold), "o=frontdesk 77 78 IN IP4 127.0.0.1");

@@ -114,12 +114,6 @@ fn what_we_cannot_use_is_passed_over_and_what_is_broken_is_said() {
 #[test]
 fn keys_never_reach_the_logs() {
     let key = MasterKey::random();
-    let shown = format!(
-        "{:?}",
-        Crypto {
-            tag: 1,
-            key: key.clone()
-        }
-    );
+    let shown = format!("{:?}", Crypto { tag: 1, key });
     assert!(!shown.contains(&key.inline()), "{shown}");
 }

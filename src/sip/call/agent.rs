@@ -30,6 +30,7 @@ impl Call {
             dialogs: &self.dialogs,
             media_ip: self.ctx.media_ip,
             contact: &self.contact,
+            srtp: self.ctx.config.media.srtp,
         };
         leg::place(
             &host,

@@ -19,8 +19,10 @@ impl Call {
             }
             DialogState::Updated(_, req, handle) => {
                 // re-INVITE: hold (sendonly/inactive/0.0.0.0), resume, or a new media address.
-                match sdp::parse_offer(&req.body) {
-                    Ok(offer) => {
+                let reoffer = sdp::parse_offer(&req.body, self.ctx.config.media.srtp)
+                    .and_then(|offer| self.negotiated.reoffer(&offer).map(|n| (offer, n)));
+                match reoffer {
+                    Ok((offer, negotiated)) => {
                         let hold = offer.is_hold();
                         let remote = (!offer.addr.is_unspecified())
                             .then(|| SocketAddr::new(offer.addr, offer.port));
@@ -32,7 +34,7 @@ impl Call {
                             self.ctx.media_ip,
                             live.media.local.port(),
                             Some(&offer),
-                            &self.negotiated,
+                            &negotiated,
                             offer.direction.answer(),
                             &mut self.sdp_origin,
                         );

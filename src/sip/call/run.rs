@@ -58,7 +58,17 @@ impl Call {
             ssrc: rand::random(),
             rtp_timeout: Duration::from_secs(self.ctx.config.calls.rtp_timeout_seconds),
         };
-        let session = MediaSession::new(params, Some(self.remote), Instant::now().into_std());
+        let srtp = match self.negotiated.srtp_leg(&self.sdp_origin) {
+            Ok(s) => s,
+            Err(e) => {
+                warn!(error = %e, "cannot start SRTP");
+                let _ = self.dialog.bye().await;
+                close_unanswered(&self.ctx, &self.call_id, "frontdesk", Outcome::Failed).await;
+                return;
+            }
+        };
+        let session =
+            MediaSession::new(params, Some(self.remote), Instant::now().into_std()).with_srtp(srtp);
         let (events_tx, media_events) = mpsc::unbounded_channel();
         let media = match MediaTask::spawn(
             socket,
