@@ -3,12 +3,19 @@
 #   scripts/bench-calls.sh cps [RATE] [CALLS] [HOLD_MS]     short answered calls (default 500 CPS, 15000 calls, 1000 ms)
 #   scripts/bench-calls.sh rtp [CONCURRENT] [SECONDS]        long calls with RTP both ways (default 1000, 60 s)
 #   scripts/bench-calls.sh leak [CALLS_PER_ROUND] [ROUNDS]   rounds of 500 CPS short calls; RSS, fds, threads after each
-# Prints SIPp's totals, INVITE->200 percentiles, the rows written, CPU and RSS of the service.
+# Ends with one table: the scenario, calls answered and failed, INVITE->200 percentiles, CPU and RSS
+# per call, packets lost or late, rows written.
+# FRONTDESK_BIN names another binary (CI runs a smoke of `rtp 10 5` on the debug build: the script
+# works, the figures mean nothing there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-cps}"
-cargo build --release --quiet
-bin="$PWD/target/release/frontdesk"
+if [ -n "${FRONTDESK_BIN:-}" ]; then
+  bin="$(realpath "$FRONTDESK_BIN")"
+else
+  cargo build --release --quiet
+  bin="$PWD/target/release/frontdesk"
+fi
 work="$(mktemp -d)"
 cleanup() { [ -n "${svc:-}" ] && kill "$svc" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
@@ -67,6 +74,8 @@ case "$mode" in
     ;;
   cps)
     rate="${2:-500}"; calls="${3:-15000}"; hold="${4:-1000}"
+    echo "scenario: cps, $calls calls at $rate/s, each held ${hold} ms, SIPp tests/sipp/load_short.xml" > "$work/scenario"
+    echo "$calls" > "$work/calls"
     (cd "$work" && timeout 600 sipp "$sip" -sf "$OLDPWD/tests/sipp/load_short.xml" -inf "$work/callers.csv" -d "$hold" \
       -r "$rate" -m "$calls" -l 20000 -i 127.0.0.1 -p 0 -mp 40000 -nostdin \
       -trace_stat -stf "$work/stat.csv" -fd 1 -trace_rtt -rtt_freq 1 \
@@ -74,6 +83,8 @@ case "$mode" in
     ;;
   rtp)
     conc="${2:-1000}"; secs="${3:-60}"
+    echo "scenario: rtp, $conc concurrent recorded calls for ${secs} s, RTP both ways (SIPp tests/sipp/load_rtp.xml, 100 new calls/s)" > "$work/scenario"
+    echo "$conc" > "$work/calls"
     sox -n -r 8000 -c 1 -e mu-law -t raw "$work/tone.ulaw" synth 10 sine 440 vol 0.3
     (cd "$work" && exec timeout 900 sipp "$sip" -sf "$OLDPWD/tests/sipp/load_rtp.xml" -inf "$work/callers.csv" \
       -d "$((secs * 1000))" \
@@ -83,9 +94,10 @@ case "$mode" in
     sp=$!
     sleep $(( conc / 100 + 15 ))
     echo "mid-run: RSS $(rss_kb) kB with ~$conc calls up"
+    rss_kb > "$work/rss_mid"
     mid_t=$(cpu_ticks); mid_s=$(date +%s.%N); sleep 10
     mid_t2=$(cpu_ticks); mid_s2=$(date +%s.%N)
-    python3 -c "import sys; t,t2,s,s2,hz,n=map(float,sys.argv[1:]); c=(t2-t)/hz/(s2-s); print(f'steady state: {c*100:.1f}% of one core for {int(n)} calls = {c*100/n:.4f}% per call')" "$mid_t" "$mid_t2" "$mid_s" "$mid_s2" "$hz" "$conc"
+    python3 -c "import sys; t,t2,s,s2,hz,n=map(float,sys.argv[1:7]); c=(t2-t)/hz/(s2-s); print(f'steady state: {c*100:.1f}% of one core for {int(n)} calls = {c*100/n:.4f}% per call'); open(sys.argv[7], 'w').write(f'{c*100/n:.4f}')" "$mid_t" "$mid_t2" "$mid_s" "$mid_s2" "$hz" "$conc" "$work/cpu_per_call"
     wait "$sp" || echo "sipp exit $?"
     ;;
 esac
@@ -93,53 +105,59 @@ esac
 t1=$(cpu_ticks); s1=$(date +%s.%N); rss1=$(rss_kb)
 sleep 5
 rss2=$(rss_kb)
-last=$(tail -n 1 "$work/stat.csv")
-head=$(head -n 1 "$work/stat.csv")
-python3 - "$head" "$last" "$work/rtt.csv" <<'PY' 2>/dev/null || true
-import sys, glob
-cols = sys.argv[1].split(";"); vals = sys.argv[2].split(";")
-row = dict(zip(cols, vals))
-print("SIPp: successful", row.get("SuccessfulCall(C)"), "failed", row.get("FailedCall(C)"))
-PY
-python3 - "$work" <<'PY'
-import sys, glob
+[ "$mode" = leak ] && { echo "RSS before ${rss0} kB, at the end ${rss1} kB, 5 s later ${rss2} kB"; exit 0; }
+"$bin" --config "$work/frontdesk.toml" calls list --limit 1000000 --json > "$work/rows.json"
+recordings=0
+[ -d "$work/data/recordings" ] && recordings=$(find "$work/data/recordings" -name '*.wav' | wc -l)
+python3 - "$work" "$t0" "$t1" "$s0" "$s1" "$hz" "$rss0" "$rss1" "$rss2" "$recordings" <<'PY'
+import sys, glob, json, re, collections
+work, t0, t1, s0, s1, hz, rss0, rss1, rss2, recordings = sys.argv[1:]
+t0, t1, s0, s1, hz = map(float, (t0, t1, s0, s1, hz))
+rss0, rss1, rss2, recordings = map(int, (rss0, rss1, rss2, recordings))
+read = lambda name, default="": (open(f"{work}/{name}").read().strip() if glob.glob(f"{work}/{name}") else default)
+calls = int(read("calls", "0") or 0)
+print(read("scenario"))
+stat = open(f"{work}/stat.csv").read().splitlines()
+row = dict(zip(stat[0].split(";"), stat[-1].split(";"))) if len(stat) > 1 else {}
 rtts = []
-for f in glob.glob(sys.argv[1] + "/*_rtt.csv"):
+for f in glob.glob(work + "/*_rtt.csv"):
     for line in open(f):
         parts = line.strip().split(";")
-        if len(parts) >= 2:
-            try: rtts.append(float(parts[1]))
-            except ValueError: pass
+        try: rtts.append(float(parts[1]))
+        except (IndexError, ValueError): pass
 rtts.sort()
-if rtts:
-    p = lambda q: rtts[min(len(rtts) - 1, int(q * len(rtts)))]
-    print(f"INVITE->200 ms: n={len(rtts)} p50={p(0.5):.2f} p99={p(0.99):.2f} p99.9={p(0.999):.2f} max={rtts[-1]:.2f}")
+q = lambda x: rtts[min(len(rtts) - 1, int(x * len(rtts)))] if rtts else float("nan")
+tot = collections.Counter()
+media = 0
+for line in open(f"{work}/serve.log", errors="replace"):
+    if " media" in line and "received=" in line:
+        media += 1
+        for k in ("sent", "received", "lost", "late"):
+            m = re.search(rf"\b{k}=(\d+)", line)
+            if m: tot[k] += int(m.group(1))
+rows = json.load(open(f"{work}/rows.json"))
+outcomes = collections.Counter(r["outcome"] for r in rows)
+cpu_total = (t1 - t0) / hz
+per_call_cpu = read("cpu_per_call") or (f"{cpu_total / max(1, calls) * 1000:.2f} ms CPU per call")
+rss_mid = int(read("rss_mid", "0") or 0)
+rss_per_call = f"{(rss_mid - rss0) / max(1, calls):.0f} KiB" if rss_mid else "-"
+bad = tot["lost"] + tot["late"]
+share = 100.0 * bad / max(1, tot["received"] + tot["lost"]) if media else float("nan")
+table = [
+    ("calls answered / failed (SIPp)", f"{row.get('SuccessfulCall(C)', '?')} / {row.get('FailedCall(C)', '?')}"),
+    ("INVITE->200 p50 / p99 / max", f"{q(0.5):.2f} / {q(0.99):.2f} / {rtts[-1] if rtts else float('nan'):.2f} ms (n={len(rtts)})"),
+    ("CPU per call", per_call_cpu + (" % of a core, steady state" if read("cpu_per_call") else "")),
+    ("service CPU, whole run", f"{cpu_total:.1f} s over {s1 - s0:.1f} s"),
+    ("RSS start / all up / end / 5 s later", f"{rss0} / {rss_mid or '-'} / {rss1} / {rss2} kB"),
+    ("RSS per call (all up)", rss_per_call),
+    ("packets sent / received", f"{tot['sent']} / {tot['received']} over {media} calls"),
+    ("packets lost or late", f"{bad} ({share:.4f}%)"),
+    ("rows / closed", f"{len(rows)} / {sum(1 for r in rows if r['ended_at'])} {dict(outcomes)}"),
+    ("recordings", str(recordings)),
+]
+w = max(len(k) for k, _ in table)
+print(f"| {'measure'.ljust(w)} | value |")
+print(f"|{'-' * (w + 2)}|-------|")
+for k, v in table:
+    print(f"| {k.ljust(w)} | {v} |")
 PY
-echo "service CPU $(python3 -c "import sys; print(f'{(float(sys.argv[1])-float(sys.argv[2]))/float(sys.argv[3]):.1f}')" "$t1" "$t0" "$hz") s over $(python3 -c "import sys; print(f'{float(sys.argv[1])-float(sys.argv[2]):.1f}')" "$s1" "$s0") s wall"
-echo "RSS before ${rss0} kB, at the end ${rss1} kB, 5 s later ${rss2} kB"
-"$bin" --config "$work/frontdesk.toml" calls list --limit 1000000 --json | python3 -c "
-import sys, json, collections
-rows = json.load(sys.stdin)
-c = collections.Counter(r['outcome'] for r in rows)
-print('rows', len(rows), 'closed', sum(1 for r in rows if r['ended_at']), dict(c))"
-python3 - "$work/serve.log" <<'PY'
-import re, sys
-tot = {"sent": 0, "received": 0, "lost": 0, "late": 0}
-n = 0
-for line in open(sys.argv[1], errors="replace"):
-    if " media" not in line or "received=" not in line:
-        continue
-    n += 1
-    for k in tot:
-        m = re.search(rf"\b{k}=(\d+)", line)
-        if m:
-            tot[k] += int(m.group(1))
-if n:
-    bad = tot["lost"] + tot["late"]
-    share = 100.0 * bad / max(1, tot["received"] + tot["lost"])
-    print(f"media over {n} calls: sent {tot['sent']}, received {tot['received']}, lost {tot['lost']}, late {tot['late']} ({share:.4f}% lost or late)")
-PY
-if [ "$mode" = rtp ]; then
-  find "$work/data/recordings" -name '*.wav' | head -3 | while read -r f; do soxi -D "$f" | sed "s|^|recording seconds: |"; done
-  echo "recordings: $(find "$work/data/recordings" -name '*.wav' | wc -l), $(du -sh "$work/data/recordings" | cut -f1)"
-fi
