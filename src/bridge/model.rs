@@ -26,6 +26,8 @@ struct Leg {
     /// Waiting for an agent: music between announcements.
     waiting: bool,
     released: bool,
+    /// Passing the party on: out of the bridge until the transfer's target answers or fails.
+    parked: bool,
     /// Why it ended, and in which order among the legs.
     gone: Option<(Gone, u32)>,
 }
@@ -44,6 +46,7 @@ impl Leg {
             held_by_us: false,
             waiting: false,
             released: false,
+            parked: false,
             gone: None,
         }
     }
@@ -63,6 +66,13 @@ pub struct CallbackEnd {
     pub hangup_by: &'static str,
 }
 
+/// A blind transfer under way: who asked, and the leg rung for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Transfer {
+    pub(super) by: LegId,
+    pub(super) to: LegId,
+}
+
 #[derive(Debug, Clone)]
 pub struct Bridge {
     legs: Vec<Leg>,
@@ -74,6 +84,7 @@ pub struct Bridge {
     hears: BTreeSet<(LegId, LegId)>,
     music: BTreeSet<LegId>,
     done: bool,
+    transfer: Option<Transfer>,
     out: Vec<Action>,
 }
 
@@ -87,6 +98,7 @@ impl Bridge {
             hears: BTreeSet::new(),
             music: BTreeSet::new(),
             done: false,
+            transfer: None,
             out: Vec::new(),
         }
     }
@@ -167,6 +179,7 @@ impl Bridge {
                     self.hang_up(id, why);
                 }
             }
+            Command::Transfer { by, target } => self.start_transfer(by, target),
         }
         self.finish_turn()
     }
@@ -291,7 +304,11 @@ impl Bridge {
             return;
         }
         leg.state = LegState::Up;
-        self.connect();
+        if self.transfer.is_some_and(|t| t.to == id) {
+            self.complete_transfer();
+        } else {
+            self.connect();
+        }
     }
 
     fn whispered(&mut self, id: LegId) {
@@ -305,7 +322,7 @@ impl Bridge {
 
     /// Bridges the party with the agent once both are up; a hold already in place passes on.
     fn connect(&mut self) {
-        let (Some(party), Some(agent)) = (self.party(), self.agent_leg()) else {
+        let (Some(party), Some(agent)) = (self.party(), self.talker()) else {
             return;
         };
         if self.legs[party.0].state != LegState::Up || self.legs[agent.0].state != LegState::Up {
@@ -326,6 +343,15 @@ impl Bridge {
         }
     }
 
+    /// The leg that talks (or is about to) with the party: a live agent or outside number not
+    /// passing the call on.
+    fn talker(&self) -> Option<LegId> {
+        self.ids().find(|&i| {
+            let l = &self.legs[i.0];
+            l.role.is_talker() && l.live() && !l.parked
+        })
+    }
+
     /// Whether two legs are in the bridge together (whatever holds say).
     fn connected(&self, a: LegId, b: LegId) -> bool {
         let (la, lb) = (&self.legs[a.0], &self.legs[b.0]);
@@ -334,8 +360,10 @@ impl Bridge {
             && lb.state == LegState::Up
             && la.talked
             && lb.talked
-            && (la.role.is_party() && lb.role == Role::Agent
-                || lb.role.is_party() && la.role == Role::Agent)
+            && !la.parked
+            && !lb.parked
+            && (la.role.is_party() && lb.role.is_talker()
+                || lb.role.is_party() && la.role.is_talker())
     }
 
     fn partners(&self, id: LegId) -> Vec<LegId> {
@@ -360,7 +388,7 @@ impl Bridge {
             return;
         }
         for to in self.partners(id) {
-            if self.legs[to.0].role == Role::Agent {
+            if self.legs[to.0].role.is_talker() {
                 self.out.push(Action::RelayDigit { to, digit });
             }
         }
@@ -382,6 +410,9 @@ impl Bridge {
             return;
         }
         let partners = self.partners(id);
+        let transfer = self.transfer;
+        let handed_over =
+            why == Gone::Transferred || transfer.is_some_and(|t| t.by == id && t.to != id);
         let leg = &mut self.legs[id.0];
         leg.state = LegState::Ended;
         leg.gone = Some((why, self.ends));
@@ -397,7 +428,16 @@ impl Bridge {
                 talked,
             });
         }
-        self.out.push(Action::LegGone { leg: id, role, why });
+        self.out.push(Action::LegGone {
+            leg: id,
+            role,
+            why,
+            handed_over,
+        });
+        if let Some(t) = transfer.filter(|t| t.to == id) {
+            self.transfer = None;
+            self.fail_transfer(t, why);
+        }
         // A hold the gone leg had passed on is lifted, so the one left is not stuck held.
         if held {
             for to in partners.iter().copied() {
@@ -475,5 +515,9 @@ impl Bridge {
     }
 }
 
+mod transfer;
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transfer_tests;

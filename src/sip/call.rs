@@ -361,6 +361,9 @@ struct Live {
     legs: crate::sip::legs::Legs,
     /// The offer whose agent is being rung (their URI, for the INVITE).
     ringing: Option<Offer>,
+    /// How the call joined the line and its ticket there, to put it back in the same place when
+    /// an agent transfers it back.
+    queue_ticket: Option<(crate::routing::queue::Joining, u64)>,
     /// The caller's message being recorded alongside the call.
     complaint: Option<PathBuf>,
 }

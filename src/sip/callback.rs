@@ -174,7 +174,11 @@ impl Callback {
                         }
                         self.log("answered", "the client answered; bridged with the agent");
                     }
-                    Outward::AgentGone { .. } | Outward::HoldCaller(_) => {}
+                    Outward::Dial(id, _) => {
+                        let why = Err("no transfers on a callback".to_string());
+                        pending.extend(legs.attach(id, why, &media).await);
+                    }
+                    Outward::AgentGone { .. } | Outward::HoldCaller(_) | Outward::Requeue => {}
                     Outward::Done => break 'call,
                 }
             }

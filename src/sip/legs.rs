@@ -10,7 +10,7 @@ use crate::bridge::{Action, Bridge, Command, Event, Gone, LegId, Role};
 use crate::media::prompts::Prompt;
 use crate::media::session::MediaEvent;
 use crate::media::task::{MediaCommand, MediaTask, Side};
-use crate::routing::AgentGuard;
+use crate::routing::{AgentGuard, Offer};
 use chrono::Utc;
 use futures_util::future::{FutureExt, select_all};
 use std::collections::VecDeque;
@@ -19,11 +19,17 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+mod transfer;
+
+pub use transfer::{BadRefer, ReferTo, parse_refer_to};
+
 /// What the call's owner has to do about a turn of the bridge.
 #[derive(Debug)]
 pub enum Outward {
     /// Place this leg's INVITE and hand the result to [`Legs::attach`].
     Place(LegId, Role),
+    /// Place a leg a transfer added, to whom it names; then [`Legs::attach`].
+    Dial(LegId, Dial),
     /// The agent is bridged with the call's party.
     Connected { agent: String },
     /// An agent's leg ended (already released); `answered` when they had picked up.
@@ -31,7 +37,12 @@ pub enum Outward {
         agent: String,
         answered: bool,
         why: Gone,
+        /// The agent passed the caller on (a transfer): not the end of the caller's talk.
+        handed_over: bool,
     },
+    /// The caller goes back to the queue (a transfer to it, or a transfer whose target did not
+    /// answer after the transferor left), keeping their priority and place.
+    Requeue,
     /// Pass a hold (or resume) on to the inbound caller: their dialog is the owner's.
     HoldCaller(bool),
     /// Every leg has ended.
@@ -44,9 +55,21 @@ pub enum Next {
     Tick,
 }
 
+/// Whom to ring for a leg a transfer added.
+#[derive(Debug)]
+pub enum Dial {
+    /// A roster agent, already claimed for the call (their guard is on the leg).
+    Agent { offer: Offer, by: String },
+    /// A number outside, through the outbound proxy.
+    External(String),
+}
+
 #[derive(Default)]
 struct Slot {
     leg: Option<OutboundLeg>,
+    dial: Option<Dial>,
+    /// Who the leg is for when the bridge does not know (an outside number).
+    label: Option<String>,
     guard: Option<AgentGuard>,
     whisper: Vec<Arc<Prompt>>,
     answered_at: Option<Instant>,
@@ -58,6 +81,8 @@ pub struct Legs {
     epoch: Instant,
     ctx: Arc<CallContext>,
     call_id: String,
+    /// The leg whose media is bridged in the media task now (its second side).
+    media_leg: Option<LegId>,
 }
 
 impl Legs {
@@ -95,6 +120,7 @@ impl Legs {
             epoch: Instant::now(),
             ctx,
             call_id,
+            media_leg: None,
         };
         legs.grow();
         legs
@@ -177,6 +203,9 @@ impl Legs {
     }
 
     fn name(&self, id: LegId) -> String {
+        if let Some(label) = &self.slots[id.0].label {
+            return label.clone();
+        }
         match (self.bridge.role(id), self.bridge.agent(id)) {
             (_, Some(agent)) => format!("agent {agent}"),
             (Some(role), None) => role.as_str().to_string(),
@@ -220,7 +249,10 @@ impl Legs {
         let event = match ev {
             LegEvent::Answered(m) => {
                 match self.side(id) {
-                    Side::Leg => media.send(MediaCommand::Bridge(m)),
+                    Side::Leg => {
+                        media.send(MediaCommand::Bridge(m));
+                        self.media_leg = Some(id);
+                    }
                     Side::Main => media.send(MediaCommand::Main(m)),
                 }
                 self.slots[id.0].answered_at = Some(Instant::now());
@@ -261,6 +293,7 @@ impl Legs {
             LegEvent::Media(MediaEvent::PlaybackFinished) => Event::PlaybackFinished(id),
             LegEvent::Media(MediaEvent::Digit(d)) => Event::Digit(id, d),
             LegEvent::Media(MediaEvent::RtpTimeout) => return Vec::new(),
+            LegEvent::Refer(req, handle) => return self.on_refer(id, &req, handle, media).await,
         };
         self.event(event, media).await
     }
@@ -282,10 +315,13 @@ impl Legs {
         let mut queue = VecDeque::from(actions);
         while let Some(action) = queue.pop_front() {
             match action {
-                Action::Place(id) => {
-                    let role = self.bridge.role(id).unwrap_or(Role::Agent);
-                    out.push(Outward::Place(id, role));
-                }
+                Action::Place(id) => match self.slots[id.0].dial.take() {
+                    Some(dial) => out.push(Outward::Dial(id, dial)),
+                    None => {
+                        let role = self.bridge.role(id).unwrap_or(Role::Agent);
+                        out.push(Outward::Place(id, role));
+                    }
+                },
                 Action::Whisper(id) => {
                     let whisper = std::mem::take(&mut self.slots[id.0].whisper);
                     if whisper.is_empty() {
@@ -316,9 +352,21 @@ impl Legs {
                     None => {}
                 },
                 Action::Connected { agent, .. } => {
+                    self.log(&format!("{} bridged", self.name(agent)));
                     let name = self.bridge.agent(agent).unwrap_or_default().to_string();
-                    self.log(&format!("agent {name} bridged"));
                     out.push(Outward::Connected { agent: name });
+                }
+                Action::TransferProgress { by, status } => {
+                    if status >= 200 {
+                        self.log(&format!("transfer by {}: {status}", self.name(by)));
+                    }
+                    if let Some(leg) = &self.slots[by.0].leg {
+                        leg.notify_transfer(status).await;
+                    }
+                }
+                Action::Requeue => {
+                    self.log("the caller goes back to the queue");
+                    out.push(Outward::Requeue);
                 }
                 Action::HangUp(id) => {
                     if let Some(leg) = self.slots[id.0].leg.take() {
@@ -326,14 +374,33 @@ impl Legs {
                     }
                 }
                 Action::Release { leg, talked, .. } => self.release(leg, talked).await,
-                Action::LegGone { leg, role, why } => {
+                Action::LegGone {
+                    leg,
+                    role,
+                    why,
+                    handed_over,
+                } => {
                     self.slots[leg.0].leg = None;
-                    if role == Role::Agent {
+                    if matches!(why, Gone::Us | Gone::Transferred | Gone::Shutdown)
+                        && role != Role::Caller
+                    {
+                        // Ends the far side saw were logged when they came.
+                        self.log(&format!(
+                            "{} off the call: {}",
+                            self.name(leg),
+                            why.as_str()
+                        ));
+                    }
+                    if self.media_leg == Some(leg) {
+                        self.media_leg = None;
                         media.send(MediaCommand::Unbridge);
+                    }
+                    if role == Role::Agent {
                         out.push(Outward::AgentGone {
                             agent: self.bridge.agent(leg).unwrap_or_default().to_string(),
                             answered: self.slots[leg.0].answered_at.is_some(),
                             why,
+                            handed_over,
                         });
                     }
                 }

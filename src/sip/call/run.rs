@@ -86,6 +86,7 @@ impl Call {
             offers: None,
             legs: crate::sip::legs::Legs::inbound(self.ctx.clone(), self.call_id.clone()),
             ringing: None,
+            queue_ticket: None,
             complaint: None,
         };
         self.drive(&mut live, Event::Answered).await;

@@ -1,0 +1,69 @@
+//! `[features]`: what an agent can do from their phone during a call — pass it on (SIP REFER or
+//! keys) and pause the recording — with key codes as Asterisk's `features.conf` has them.
+
+use super::ConfigError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Features {
+    /// Keys an agent presses to pass the caller on (blind transfer), then the target's digits
+    /// and `#` (or a pause of `digit_timeout_ms`). Asterisk's `blindxfer`.
+    pub blind_transfer: String,
+    /// How long to wait for the next key of a target before taking what was typed.
+    pub digit_timeout_ms: u64,
+    /// Targets (a REFER's user part, or typed digits) meaning "back to the queue", keeping the
+    /// caller's priority and place.
+    pub queue_targets: Vec<String>,
+}
+
+impl Default for Features {
+    fn default() -> Features {
+        Features {
+            blind_transfer: "#1".into(),
+            digit_timeout_ms: 3_000,
+            queue_targets: vec!["queue".into(), "0".into()],
+        }
+    }
+}
+
+/// Keys an agent's phone can send (RFC 4733 events 0–15).
+fn is_key(c: char) -> bool {
+    c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D')
+}
+
+impl Features {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let code = &self.blind_transfer;
+        if !code.is_empty() && (code.len() > 8 || !code.chars().all(is_key)) {
+            return Err(ConfigError::Key {
+                key: "features.blind_transfer",
+                message: format!("{code:?}: up to 8 keys of 0-9 * # A-D, or empty to turn it off"),
+            });
+        }
+        if !(500..=30_000).contains(&self.digit_timeout_ms) {
+            return Err(ConfigError::Key {
+                key: "features.digit_timeout_ms",
+                message: "must be between 500 and 30000".into(),
+            });
+        }
+        if self
+            .queue_targets
+            .iter()
+            .any(|t| t.is_empty() || t.len() > 64)
+        {
+            return Err(ConfigError::Key {
+                key: "features.queue_targets",
+                message: "each must be 1 to 64 characters".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `user` (a REFER's user part or typed digits) names the queue.
+    pub fn is_queue(&self, user: &str) -> bool {
+        self.queue_targets
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(user))
+    }
+}
