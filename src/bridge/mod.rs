@@ -12,8 +12,10 @@
 //! parties (the call's party and one agent); a supervisor's listen/whisper/barge and a consult are
 //! further rows of the same matrix.
 
+pub mod keys;
 mod model;
 
+pub use keys::{Feature, Keys};
 pub use model::{Bridge, CallbackEnd, WHISPER_MAX_MS};
 
 use crate::dispatch::DialResult;
@@ -216,6 +218,9 @@ pub enum Action {
     TransferProgress { by: LegId, status: u16 },
     /// The party goes back to the queue, keeping its priority and place.
     Requeue,
+    /// The agent on `leg` keyed a feature code (a transfer with its target, pausing the
+    /// recording).
+    Feature { leg: LegId, feature: Feature },
     /// Every leg has ended (callbacks end here; an inbound call ends with its caller).
     Done,
 }

@@ -2,7 +2,7 @@
 //! `Release` (whatever ends it), `Place` once per leg, `HangUp` only for a leg not yet ended, and
 //! `Done` once, after every leg has ended.
 
-use super::{Action, Command, Event, Gone, LegId, LegState, Role};
+use super::{Action, Command, Event, Gone, Keys, LegId, LegState, Role};
 use crate::dispatch::DialResult;
 use std::collections::BTreeSet;
 
@@ -85,6 +85,9 @@ pub struct Bridge {
     music: BTreeSet<LegId>,
     done: bool,
     transfer: Option<Transfer>,
+    /// Feature codes (none until the owner sets them), and the agent leg they are reading.
+    keys: Option<Keys>,
+    keys_state: Option<(LegId, Keys)>,
     out: Vec<Action>,
 }
 
@@ -99,6 +102,8 @@ impl Bridge {
             music: BTreeSet::new(),
             done: false,
             transfer: None,
+            keys: None,
+            keys_state: None,
             out: Vec::new(),
         }
     }
@@ -119,6 +124,11 @@ impl Bridge {
         b.ring_agent(agent, true);
         let out = std::mem::take(&mut b.out);
         (b, out)
+    }
+
+    /// The feature codes the bridged agent may key (see [`Keys`]).
+    pub fn set_keys(&mut self, keys: Keys) {
+        self.keys = Some(keys);
     }
 
     pub fn role(&self, id: LegId) -> Option<Role> {
@@ -156,11 +166,13 @@ impl Bridge {
 
     /// When to send [`Event::Tick`] next, if anything waits on time.
     pub fn deadline(&self) -> Option<u64> {
+        let keys = self.keys_state.as_ref().and_then(|(_, k)| k.deadline());
         self.legs
             .iter()
             .filter(|l| l.state == LegState::Whisper)
             .filter_map(|l| l.whisper_since)
             .map(|t| t + WHISPER_MAX_MS)
+            .chain(keys)
             .min()
     }
 
@@ -208,6 +220,12 @@ impl Bridge {
                     .collect();
                 for id in due {
                     self.whispered(id);
+                }
+                if let Some((leg, keys)) = &mut self.keys_state
+                    && let Some(feature) = keys.tick(now)
+                {
+                    let leg = *leg;
+                    self.out.push(Action::Feature { leg, feature });
                 }
             }
         }
@@ -384,13 +402,39 @@ impl Bridge {
     }
 
     fn digit(&mut self, id: LegId, digit: char) {
-        if !self.legs.get(id.0).is_some_and(|l| l.role.is_party()) {
+        let Some(leg) = self.legs.get(id.0) else {
+            return;
+        };
+        if leg.role == Role::Agent {
+            self.agent_key(id, digit);
+            return;
+        }
+        if !leg.role.is_party() {
             return;
         }
         for to in self.partners(id) {
             if self.legs[to.0].role.is_talker() {
                 self.out.push(Action::RelayDigit { to, digit });
             }
+        }
+    }
+
+    /// A key from an agent bridged with the party: read for feature codes, never relayed.
+    fn agent_key(&mut self, id: LegId, digit: char) {
+        let bridged = self.party().is_some_and(|p| self.connected(id, p));
+        let Some(template) = &self.keys else {
+            return;
+        };
+        if !bridged {
+            return;
+        }
+        if self.keys_state.as_ref().is_none_or(|(leg, _)| *leg != id) {
+            self.keys_state = Some((id, template.clone()));
+        }
+        if let Some((_, keys)) = &mut self.keys_state
+            && let Some(feature) = keys.key(self.now, digit)
+        {
+            self.out.push(Action::Feature { leg: id, feature });
         }
     }
 

@@ -178,7 +178,10 @@ impl Callback {
                         let why = Err("no transfers on a callback".to_string());
                         pending.extend(legs.attach(id, why, &media).await);
                     }
-                    Outward::AgentGone { .. } | Outward::HoldCaller(_) | Outward::Requeue => {}
+                    Outward::AgentGone { .. }
+                    | Outward::HoldCaller(_)
+                    | Outward::Requeue
+                    | Outward::Feature(..) => {}
                     Outward::Done => break 'call,
                 }
             }

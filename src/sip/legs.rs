@@ -6,7 +6,8 @@
 
 use super::call::CallContext;
 use super::leg::{LegEvent, OutboundLeg};
-use crate::bridge::{Action, Bridge, Command, Event, Gone, LegId, Role};
+use crate::bridge::keys::{Code, Kind};
+use crate::bridge::{Action, Bridge, Command, Event, Feature, Gone, Keys, LegId, Role};
 use crate::media::prompts::Prompt;
 use crate::media::session::MediaEvent;
 use crate::media::task::{MediaCommand, MediaTask, Side};
@@ -45,6 +46,8 @@ pub enum Outward {
     Requeue,
     /// Pass a hold (or resume) on to the inbound caller: their dialog is the owner's.
     HoldCaller(bool),
+    /// The agent on this leg keyed a feature code: hand it back to [`Legs::on_feature`].
+    Feature(LegId, Feature),
     /// Every leg has ended.
     Done,
 }
@@ -83,12 +86,22 @@ pub struct Legs {
     call_id: String,
     /// The leg whose media is bridged in the media task now (its second side).
     media_leg: Option<LegId>,
+    /// The leg whose REFER started the transfer under way: it gets the NOTIFYs (a transfer keyed
+    /// on the phone has no subscription to notify).
+    refer_by: Option<LegId>,
 }
 
 impl Legs {
     /// An answered inbound call: the caller is leg 0.
     pub fn inbound(ctx: Arc<CallContext>, call_id: String) -> Legs {
-        Legs::with(Bridge::inbound(), ctx, call_id)
+        let mut bridge = Bridge::inbound();
+        let features = &ctx.config.features;
+        let codes = vec![Code {
+            keys: features.blind_transfer.clone(),
+            kind: Kind::Transfer,
+        }];
+        bridge.set_keys(Keys::new(codes, features.digit_timeout_ms));
+        Legs::with(bridge, ctx, call_id)
     }
 
     /// A callback: the agent (held by `guard`) is leg 0 and hears `whisper` once they answer;
@@ -121,6 +134,7 @@ impl Legs {
             ctx,
             call_id,
             media_leg: None,
+            refer_by: None,
         };
         legs.grow();
         legs
@@ -356,14 +370,8 @@ impl Legs {
                     let name = self.bridge.agent(agent).unwrap_or_default().to_string();
                     out.push(Outward::Connected { agent: name });
                 }
-                Action::TransferProgress { by, status } => {
-                    if status >= 200 {
-                        self.log(&format!("transfer by {}: {status}", self.name(by)));
-                    }
-                    if let Some(leg) = &self.slots[by.0].leg {
-                        leg.notify_transfer(status).await;
-                    }
-                }
+                Action::TransferProgress { by, status } => self.progress(by, status).await,
+                Action::Feature { leg, feature } => out.push(Outward::Feature(leg, feature)),
                 Action::Requeue => {
                     self.log("the caller goes back to the queue");
                     out.push(Outward::Requeue);

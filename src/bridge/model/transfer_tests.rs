@@ -284,3 +284,71 @@ fn a_hold_the_transferor_placed_is_lifted_for_the_target() {
     )));
     assert!(b.hears(CALLER, BOB) && !b.music(CALLER));
 }
+
+fn with_keys(mut b: Bridge) -> Bridge {
+    use crate::bridge::keys::{Code, Kind};
+    let code = Code {
+        keys: "#1".into(),
+        kind: Kind::Transfer,
+    };
+    b.set_keys(crate::bridge::Keys::new(vec![code], 3_000));
+    b
+}
+
+#[test]
+fn the_bridged_agents_keys_are_read_for_a_transfer_code_and_never_relayed() {
+    use crate::bridge::Feature;
+    let mut b = with_keys(talking());
+    let mut got = Vec::new();
+    for (i, k) in "#1204#".chars().enumerate() {
+        got.extend(b.handle(2_000 + 100 * i as u64, E::Digit(ANNA, k)));
+    }
+    assert_eq!(
+        got,
+        [A::Feature {
+            leg: ANNA,
+            feature: Feature::Transfer("204".into())
+        }]
+    );
+    // The caller's keys go to the agent as before and are not read as codes.
+    let out = b.handle(3_000, E::Digit(CALLER, '#'));
+    assert_eq!(
+        out,
+        [A::RelayDigit {
+            to: ANNA,
+            digit: '#'
+        }]
+    );
+    // A target keyed and left is taken when its time comes.
+    b.handle(4_000, E::Digit(ANNA, '#'));
+    b.handle(4_100, E::Digit(ANNA, '1'));
+    b.handle(4_200, E::Digit(ANNA, '0'));
+    assert_eq!(b.deadline(), Some(7_200));
+    assert_eq!(
+        b.handle(7_200, E::Tick),
+        [A::Feature {
+            leg: ANNA,
+            feature: Feature::Transfer("0".into())
+        }]
+    );
+}
+
+#[test]
+fn keys_of_an_agent_not_bridged_are_ignored() {
+    let mut b = with_keys(Bridge::inbound());
+    b.command(
+        0,
+        C::RingAgent {
+            agent: "anna".into(),
+            whisper: false,
+        },
+    );
+    for k in "#1204#".chars() {
+        assert!(b.handle(100, E::Digit(ANNA, k)).is_empty(), "still ringing");
+    }
+    b.handle(1_000, E::Answered(ANNA));
+    to_bob(&mut b);
+    for k in "#1204#".chars() {
+        assert!(b.handle(6_000, E::Digit(ANNA, k)).is_empty(), "parked");
+    }
+}

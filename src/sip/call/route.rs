@@ -147,6 +147,9 @@ impl Call {
                     let placed = self.dial_out(live, &number).await;
                     pending.extend(live.legs.attach(id, placed, &live.media).await);
                 }
+                Outward::Feature(id, feature) => {
+                    pending.extend(live.legs.on_feature(id, feature, &live.media).await);
+                }
                 Outward::Requeue => {
                     self.rejoin_queue(live).await;
                     event = Some(Event::BackToQueue);

@@ -4,7 +4,7 @@
 //! agent claimed whatever their presence, and the bridge told.
 
 use super::{Dial, Legs, Outward};
-use crate::bridge::{Command, LegId, Target};
+use crate::bridge::{Command, Feature, LegId, Target};
 use crate::media::task::MediaTask;
 use crate::routing::{AgentGuard, Offer};
 use chrono::Utc;
@@ -144,7 +144,51 @@ impl Legs {
         };
         let resolved = self.resolve(&target).await;
         self.answer_refer(by, handle, 202).await;
+        self.refer_by = Some(by);
         self.transfer(by, resolved, media).await
+    }
+
+    /// A feature code the agent keyed (see `[features]`).
+    pub async fn on_feature(
+        &mut self,
+        by: LegId,
+        feature: Feature,
+        media: &MediaTask,
+    ) -> Vec<Outward> {
+        let who = self.name(by);
+        match feature {
+            Feature::Transfer(keyed) => {
+                if let Err(refusal) = self.bridge.may_transfer(by) {
+                    self.log(&format!("keyed transfer by {who} refused: {refusal:?}"));
+                    return Vec::new();
+                }
+                let target = ReferTo {
+                    addr: String::new(),
+                    user: keyed,
+                };
+                let resolved = self.resolve(&target).await;
+                self.refer_by = None;
+                self.transfer(by, resolved, media).await
+            }
+            Feature::ToggleRecording => Vec::new(),
+        }
+    }
+
+    /// A transfer's progress: on the timeline when final, and to the transferor's phone when it
+    /// asked by REFER.
+    pub(super) async fn progress(&mut self, by: LegId, status: u16) {
+        if status >= 200 {
+            self.log(&format!("transfer by {}: {status}", self.name(by)));
+        }
+        if self.refer_by != Some(by) {
+            return;
+        }
+        if status >= 200 {
+            self.refer_by = None;
+        }
+        if let Some(leg) = &self.slots[by.0].leg {
+            leg.notify_transfer(status).await;
+        }
     }
 
     /// Finds what `target` names: an agent by URI, then by id; a queue name; else a number
@@ -207,10 +251,8 @@ impl Legs {
                         warn!(error = %e, "cannot claim the transfer's agent");
                     }
                     self.log(&format!("{who} transfers the caller to agent {id}: busy"));
-                    if let Some(leg) = &self.slots[by.0].leg {
-                        leg.notify_transfer(100).await;
-                        leg.notify_transfer(486).await;
-                    }
+                    self.progress(by, 100).await;
+                    self.progress(by, 486).await;
                     return Vec::new();
                 }
                 self.log(&format!("{who} transfers the caller to agent {id}"));
