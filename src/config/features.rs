@@ -15,6 +15,12 @@ pub struct Features {
     /// Targets (a REFER's user part, or typed digits) meaning "back to the queue", keeping the
     /// caller's priority and place.
     pub queue_targets: Vec<String>,
+    /// Keys that pause the call's recording, and resume it when pressed again (Asterisk's
+    /// `automon` key).
+    pub pause_recording: String,
+    /// A pause longer than this ends by itself (a forgotten pause must not leave the rest of a
+    /// call unrecorded).
+    pub max_pause_seconds: u64,
 }
 
 impl Default for Features {
@@ -23,6 +29,8 @@ impl Default for Features {
             blind_transfer: "#1".into(),
             digit_timeout_ms: 3_000,
             queue_targets: vec!["queue".into(), "0".into()],
+            pause_recording: "*1".into(),
+            max_pause_seconds: 180,
         }
     }
 }
@@ -34,11 +42,33 @@ fn is_key(c: char) -> bool {
 
 impl Features {
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let code = &self.blind_transfer;
-        if !code.is_empty() && (code.len() > 8 || !code.chars().all(is_key)) {
+        for (key, code) in [
+            ("features.blind_transfer", &self.blind_transfer),
+            ("features.pause_recording", &self.pause_recording),
+        ] {
+            if !code.is_empty() && (code.len() > 8 || !code.chars().all(is_key)) {
+                return Err(ConfigError::Key {
+                    key,
+                    message: format!(
+                        "{code:?}: up to 8 keys of 0-9 * # A-D, or empty to turn it off"
+                    ),
+                });
+            }
+        }
+        let (a, b) = (&self.blind_transfer, &self.pause_recording);
+        if !a.is_empty()
+            && !b.is_empty()
+            && (a.starts_with(b.as_str()) || b.starts_with(a.as_str()))
+        {
             return Err(ConfigError::Key {
-                key: "features.blind_transfer",
-                message: format!("{code:?}: up to 8 keys of 0-9 * # A-D, or empty to turn it off"),
+                key: "features.pause_recording",
+                message: format!("{b:?} and blind_transfer {a:?}: one must not start the other"),
+            });
+        }
+        if !(1..=3600).contains(&self.max_pause_seconds) {
+            return Err(ConfigError::Key {
+                key: "features.max_pause_seconds",
+                message: "must be between 1 and 3600".into(),
             });
         }
         if !(500..=30_000).contains(&self.digit_timeout_ms) {

@@ -57,6 +57,8 @@ pub struct CallContext {
     pub events: EventBus,
     /// Every call's timeline, written in batches.
     pub timeline: TimelineWriter,
+    /// The calls running here, for the API's requests to a live call.
+    pub live: control::LiveCalls,
 }
 
 /// A call row written slower than this means the store is backlogged (admission refuses calls).
@@ -80,6 +82,7 @@ impl CallContext {
             planner: Planner::from_config(&config),
             router: Router::new(store.clone(), node.clone(), config.routing.clone()),
             timeline: TimelineWriter::start(store.clone()).0,
+            live: control::LiveCalls::default(),
             allowed_sources: allowed_sources(&config.pbx),
             identity: identity_policy(&config),
             max_calls: config.calls.max_concurrent,
@@ -369,6 +372,7 @@ struct Live {
 }
 
 mod agent;
+pub mod control;
 mod events;
 mod route;
 mod run;

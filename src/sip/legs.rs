@@ -20,7 +20,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+mod recording;
 mod transfer;
+
+pub use recording::NotRecording;
 
 pub use transfer::{BadRefer, ReferTo, parse_refer_to};
 
@@ -89,6 +92,8 @@ pub struct Legs {
     /// The leg whose REFER started the transfer under way: it gets the NOTIFYs (a transfer keyed
     /// on the phone has no subscription to notify).
     refer_by: Option<LegId>,
+    /// The call's recording, once started, and its pause.
+    recording: Option<recording::Recording>,
 }
 
 impl Legs {
@@ -96,10 +101,16 @@ impl Legs {
     pub fn inbound(ctx: Arc<CallContext>, call_id: String) -> Legs {
         let mut bridge = Bridge::inbound();
         let features = &ctx.config.features;
-        let codes = vec![Code {
-            keys: features.blind_transfer.clone(),
-            kind: Kind::Transfer,
-        }];
+        let codes = vec![
+            Code {
+                keys: features.blind_transfer.clone(),
+                kind: Kind::Transfer,
+            },
+            Code {
+                keys: features.pause_recording.clone(),
+                kind: Kind::ToggleRecording,
+            },
+        ];
         bridge.set_keys(Keys::new(codes, features.digit_timeout_ms));
         Legs::with(bridge, ctx, call_id)
     }
@@ -135,6 +146,7 @@ impl Legs {
             call_id,
             media_leg: None,
             refer_by: None,
+            recording: None,
         };
         legs.grow();
         legs
@@ -230,9 +242,10 @@ impl Legs {
     /// The next thing the legs or the bridge's clock have to say.
     pub async fn next(&mut self) -> Next {
         let media_ip = self.ctx.media_ip;
-        let deadline = self
-            .bridge
-            .deadline()
+        let deadline = [self.bridge.deadline(), self.pause_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|ms| self.epoch + Duration::from_millis(ms));
         let waits: Vec<_> = self
             .slots
@@ -257,7 +270,10 @@ impl Legs {
     /// Carries out what `next` returned.
     pub async fn on_next(&mut self, next: Next, media: &MediaTask) -> Vec<Outward> {
         let (id, ev) = match next {
-            Next::Tick => return self.event(Event::Tick, media).await,
+            Next::Tick => {
+                self.pause_tick();
+                return self.event(Event::Tick, media).await;
+            }
             Next::Leg(id, ev) => (id, ev),
         };
         let event = match ev {

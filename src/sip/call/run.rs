@@ -89,6 +89,7 @@ impl Call {
             queue_ticket: None,
             complaint: None,
         };
+        let (_registration, mut controls) = self.ctx.live.register(&self.call_id);
         self.drive(&mut live, Event::Answered).await;
         while !live.flow.is_finished() || live.hangup_by.is_none() {
             let timer = live.timer;
@@ -111,6 +112,10 @@ impl Call {
                     self.on_offer(&mut live, offer).await
                 }
                 next = live.legs.next() => self.on_legs(&mut live, next).await,
+                Some(control) = controls.recv() => {
+                    on_control(&mut live, control);
+                    None
+                }
                 _ = sleep_until(timer) => {
                     live.timer = None;
                     Some(Event::TimerFired)
@@ -174,6 +179,7 @@ impl Call {
             Action::StartRecording => {
                 let path = self.recording_path();
                 if let Some(handle) = self.ctx.open_recording(&self.call_id, &path).await {
+                    live.legs.recording_started(handle.pause_switch());
                     // The media task pushes frames and hands the handle back at the end.
                     live.media.send(MediaCommand::Record(handle));
                     live.recording = Some(path);
@@ -269,6 +275,20 @@ impl Call {
             }
         }
         None
+    }
+}
+
+/// What the API asks of the call.
+fn on_control(live: &mut Live, control: super::control::Control) {
+    use super::control::{Control, ControlError};
+    match control {
+        Control::Recording { paused, by, reply } => {
+            let done = live
+                .legs
+                .pause_recording(paused, &by)
+                .map_err(|_| ControlError::NotRecording);
+            let _ = reply.send(done);
+        }
     }
 }
 

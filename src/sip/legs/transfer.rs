@@ -170,7 +170,15 @@ impl Legs {
                 self.refer_by = None;
                 self.transfer(by, resolved, media).await
             }
-            Feature::ToggleRecording => Vec::new(),
+            Feature::ToggleRecording => {
+                let paused = self.recording_paused().unwrap_or(false);
+                if self.pause_recording(!paused, &who).is_err() {
+                    self.log(&format!(
+                        "{who} keyed a pause, but the call is not recorded"
+                    ));
+                }
+                Vec::new()
+            }
         }
     }
 
