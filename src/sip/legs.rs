@@ -100,18 +100,7 @@ impl Legs {
     /// An answered inbound call: the caller is leg 0.
     pub fn inbound(ctx: Arc<CallContext>, call_id: String) -> Legs {
         let mut bridge = Bridge::inbound();
-        let features = &ctx.config.features;
-        let codes = vec![
-            Code {
-                keys: features.blind_transfer.clone(),
-                kind: Kind::Transfer,
-            },
-            Code {
-                keys: features.pause_recording.clone(),
-                kind: Kind::ToggleRecording,
-            },
-        ];
-        bridge.set_keys(Keys::new(codes, features.digit_timeout_ms));
+        bridge.set_keys(feature_keys(&ctx.config.features, true));
         Legs::with(bridge, ctx, call_id)
     }
 
@@ -123,7 +112,9 @@ impl Legs {
         guard: AgentGuard,
         whisper: Vec<Arc<Prompt>>,
     ) -> (Legs, Vec<Outward>) {
-        let (bridge, actions) = Bridge::callback(guard.agent().to_string(), 0);
+        let (mut bridge, actions) = Bridge::callback(guard.agent().to_string(), 0);
+        // A callback's client is not transferred; its recording may be paused.
+        bridge.set_keys(feature_keys(&ctx.config.features, false));
         let mut legs = Legs::with(bridge, ctx, call_id);
         legs.slots[0].guard = Some(guard);
         legs.slots[0].whisper = whisper;
@@ -450,6 +441,21 @@ impl Legs {
         };
         guard.release(until).await;
     }
+}
+
+/// The codes an agent may key: pausing the recording, and transfers where they are allowed.
+fn feature_keys(features: &crate::config::Features, transfers: bool) -> Keys {
+    let mut codes = vec![Code {
+        keys: features.pause_recording.clone(),
+        kind: Kind::ToggleRecording,
+    }];
+    if transfers {
+        codes.push(Code {
+            keys: features.blind_transfer.clone(),
+            kind: Kind::Transfer,
+        });
+    }
+    Keys::new(codes, features.digit_timeout_ms)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

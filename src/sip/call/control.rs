@@ -20,6 +20,20 @@ pub enum Control {
     },
 }
 
+impl Control {
+    /// Carries the request out on the call's legs and answers it.
+    pub fn serve(self, legs: &mut crate::sip::legs::Legs) {
+        match self {
+            Control::Recording { paused, by, reply } => {
+                let done = legs
+                    .pause_recording(paused, &by)
+                    .map_err(|_| ControlError::NotRecording);
+                let _ = reply.send(done);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ControlError {
     #[error("the call is not in progress on this node")]

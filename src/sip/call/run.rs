@@ -113,7 +113,7 @@ impl Call {
                 }
                 next = live.legs.next() => self.on_legs(&mut live, next).await,
                 Some(control) = controls.recv() => {
-                    on_control(&mut live, control);
+                    control.serve(&mut live.legs);
                     None
                 }
                 _ = sleep_until(timer) => {
@@ -275,20 +275,6 @@ impl Call {
             }
         }
         None
-    }
-}
-
-/// What the API asks of the call.
-fn on_control(live: &mut Live, control: super::control::Control) {
-    use super::control::{Control, ControlError};
-    match control {
-        Control::Recording { paused, by, reply } => {
-            let done = live
-                .legs
-                .pause_recording(paused, &by)
-                .map_err(|_| ControlError::NotRecording);
-            let _ = reply.send(done);
-        }
     }
 }
 
