@@ -97,3 +97,50 @@ impl Features {
             .any(|t| t.eq_ignore_ascii_case(user))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(f: Features) -> String {
+        f.validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn codes_and_limits_are_checked_naming_the_key() {
+        assert!(Features::default().validate().is_ok());
+        let e = error(Features {
+            blind_transfer: "#x".into(),
+            ..Features::default()
+        });
+        assert!(e.contains("features.blind_transfer"), "{e}");
+        let e = error(Features {
+            pause_recording: "#1".into(),
+            ..Features::default()
+        });
+        assert!(e.contains("must not start the other"), "{e}");
+        let e = error(Features {
+            pause_recording: "123456789".into(),
+            ..Features::default()
+        });
+        assert!(e.contains("features.pause_recording"), "{e}");
+        let e = error(Features {
+            max_pause_seconds: 0,
+            ..Features::default()
+        });
+        assert!(e.contains("features.max_pause_seconds"), "{e}");
+        let e = error(Features {
+            queue_targets: vec![String::new()],
+            ..Features::default()
+        });
+        assert!(e.contains("features.queue_targets"), "{e}");
+        // Empty codes turn a feature off.
+        let off = Features {
+            blind_transfer: String::new(),
+            pause_recording: String::new(),
+            ..Features::default()
+        };
+        assert!(off.validate().is_ok());
+        assert!(Features::default().is_queue("QUEUE") && !Features::default().is_queue("bob"));
+    }
+}
