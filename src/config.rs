@@ -16,10 +16,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+mod features;
 mod http;
 mod media;
 mod retention;
 mod sip;
+pub use features::Features;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
 pub use retention::Retention;
@@ -45,6 +47,7 @@ const ENV_KEYS: &[&str] = &[
     "http",
     "retention",
     "media",
+    "features",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +106,8 @@ pub struct Config {
     /// How long call data, recordings and the audit log are kept (default: for ever).
     pub retention: Retention,
     pub media: Media,
+    /// Transfer and recording keys an agent uses from their phone.
+    pub features: Features,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -351,6 +356,7 @@ impl Default for Config {
             http: Http::default(),
             retention: Retention::default(),
             media: Media::default(),
+            features: Features::default(),
         }
     }
 }
@@ -442,6 +448,7 @@ impl Config {
         }
         self.sip.validate()?;
         self.retention.validate()?;
+        self.features.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {
                 key: "routing.ring_timeout_seconds",

@@ -196,6 +196,8 @@ async fn scenario(api: Api) {
             "/api/v1/calls/{id}",
             "/api/v1/calls/{id}/notes",
             "/api/v1/calls/{id}/recording",
+            "/api/v1/calls/{id}/recording/pause",
+            "/api/v1/calls/{id}/recording/resume",
             "/api/v1/clients/{phone}",
             "/api/v1/clients/{phone}/erase",
             "/api/v1/complaints",

@@ -12,8 +12,10 @@
 //! parties (the call's party and one agent); a supervisor's listen/whisper/barge and a consult are
 //! further rows of the same matrix.
 
+pub mod keys;
 mod model;
 
+pub use keys::{Feature, Keys};
 pub use model::{Bridge, CallbackEnd, WHISPER_MAX_MS};
 
 use crate::dispatch::DialResult;
@@ -35,6 +37,8 @@ pub enum Role {
     Supervisor,
     /// The target of an attended transfer (not yet used).
     Consult,
+    /// A number outside, dialled through the outbound proxy: a transfer's target.
+    External,
 }
 
 impl Role {
@@ -45,7 +49,14 @@ impl Role {
             Role::Client => "client",
             Role::Supervisor => "supervisor",
             Role::Consult => "consult",
+            Role::External => "external",
         }
+    }
+
+    /// Who talks with the call's party in the bridge: an agent, or an outside number the call
+    /// was transferred to.
+    fn is_talker(self) -> bool {
+        matches!(self, Role::Agent | Role::External)
     }
 
     /// The call's own party: the one an agent talks to.
@@ -77,7 +88,55 @@ pub enum Gone {
     NotAnswered(DialResult),
     /// We hung it up (the other side left, the call ended).
     Us,
+    /// An agent who passed the call on: hung up by us once the transfer's target answered (or
+    /// the party went back to the queue).
+    Transferred,
     Shutdown,
+}
+
+impl Gone {
+    /// For the timeline.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gone::Far => "hung up",
+            Gone::Timeout => "no RTP",
+            Gone::NotAnswered(r) => r.as_str(),
+            Gone::Us => "hung up by us",
+            Gone::Transferred => "transferred the call",
+            Gone::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// Where a blind transfer sends the call's party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A roster agent, rung whether or not they take queue calls now.
+    Agent(String),
+    /// Back to the queue, keeping the party's priority and place.
+    Queue,
+    /// A number outside, through the outbound proxy.
+    External(String),
+}
+
+/// Why a transfer is refused: the REFER's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Only the agent bridged with the party may pass the call on (403).
+    NotBridged,
+    /// One transfer at a time per call (491 Request Pending).
+    InProgress,
+    /// A callback's client is not transferred (403).
+    Callback,
+}
+
+impl Refusal {
+    pub fn status(self) -> u16 {
+        match self {
+            Refusal::NotBridged | Refusal::Callback => 403,
+            Refusal::InProgress => 491,
+        }
+    }
 }
 
 /// Everything the SIP and media layers tell the bridge.
@@ -109,6 +168,11 @@ pub enum Command {
     HangUp(LegId, Gone),
     /// End the call: every leg still up is hung up.
     HangUpAll(Gone),
+    /// The bridged agent on leg `by` passes the party on (blind): the party hears music until
+    /// the target answers, then `by` is hung up; if the target does not answer, the party is
+    /// back with `by` (or, when `by` has left meanwhile, back in the queue). Ignored unless
+    /// [`Bridge::may_transfer`] allows it.
+    Transfer { by: LegId, target: Target },
 }
 
 /// What the bridge asks of the SIP and media layers, in order.
@@ -142,8 +206,21 @@ pub enum Action {
         talked: bool,
     },
     /// A leg is gone; the owner learns who and why (an agent hanging up sends the caller to the
-    /// survey).
-    LegGone { leg: LegId, role: Role, why: Gone },
+    /// survey, unless `handed_over`: the party is being passed on by a transfer).
+    LegGone {
+        leg: LegId,
+        role: Role,
+        why: Gone,
+        handed_over: bool,
+    },
+    /// How the transfer asked by leg `by` goes, as a SIP status (100 accepted, 200 the target
+    /// answered or the queue took the party, 486/480/503 it failed): a NOTIFY with a sipfrag.
+    TransferProgress { by: LegId, status: u16 },
+    /// The party goes back to the queue, keeping its priority and place.
+    Requeue,
+    /// The agent on `leg` keyed a feature code (a transfer with its target, pausing the
+    /// recording).
+    Feature { leg: LegId, feature: Feature },
     /// Every leg has ended (callbacks end here; an inbound call ends with its caller).
     Done,
 }

@@ -2,7 +2,7 @@
 //! `Release` (whatever ends it), `Place` once per leg, `HangUp` only for a leg not yet ended, and
 //! `Done` once, after every leg has ended.
 
-use super::{Action, Command, Event, Gone, LegId, LegState, Role};
+use super::{Action, Command, Event, Gone, Keys, LegId, LegState, Role};
 use crate::dispatch::DialResult;
 use std::collections::BTreeSet;
 
@@ -26,6 +26,8 @@ struct Leg {
     /// Waiting for an agent: music between announcements.
     waiting: bool,
     released: bool,
+    /// Passing the party on: out of the bridge until the transfer's target answers or fails.
+    parked: bool,
     /// Why it ended, and in which order among the legs.
     gone: Option<(Gone, u32)>,
 }
@@ -44,6 +46,7 @@ impl Leg {
             held_by_us: false,
             waiting: false,
             released: false,
+            parked: false,
             gone: None,
         }
     }
@@ -63,6 +66,13 @@ pub struct CallbackEnd {
     pub hangup_by: &'static str,
 }
 
+/// A blind transfer under way: who asked, and the leg rung for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Transfer {
+    pub(super) by: LegId,
+    pub(super) to: LegId,
+}
+
 #[derive(Debug, Clone)]
 pub struct Bridge {
     legs: Vec<Leg>,
@@ -74,6 +84,10 @@ pub struct Bridge {
     hears: BTreeSet<(LegId, LegId)>,
     music: BTreeSet<LegId>,
     done: bool,
+    transfer: Option<Transfer>,
+    /// Feature codes (none until the owner sets them), and the agent leg they are reading.
+    keys: Option<Keys>,
+    keys_state: Option<(LegId, Keys)>,
     out: Vec<Action>,
 }
 
@@ -87,6 +101,9 @@ impl Bridge {
             hears: BTreeSet::new(),
             music: BTreeSet::new(),
             done: false,
+            transfer: None,
+            keys: None,
+            keys_state: None,
             out: Vec::new(),
         }
     }
@@ -107,6 +124,11 @@ impl Bridge {
         b.ring_agent(agent, true);
         let out = std::mem::take(&mut b.out);
         (b, out)
+    }
+
+    /// The feature codes the bridged agent may key (see [`Keys`]).
+    pub fn set_keys(&mut self, keys: Keys) {
+        self.keys = Some(keys);
     }
 
     pub fn role(&self, id: LegId) -> Option<Role> {
@@ -144,11 +166,13 @@ impl Bridge {
 
     /// When to send [`Event::Tick`] next, if anything waits on time.
     pub fn deadline(&self) -> Option<u64> {
+        let keys = self.keys_state.as_ref().and_then(|(_, k)| k.deadline());
         self.legs
             .iter()
             .filter(|l| l.state == LegState::Whisper)
             .filter_map(|l| l.whisper_since)
             .map(|t| t + WHISPER_MAX_MS)
+            .chain(keys)
             .min()
     }
 
@@ -167,6 +191,7 @@ impl Bridge {
                     self.hang_up(id, why);
                 }
             }
+            Command::Transfer { by, target } => self.start_transfer(by, target),
         }
         self.finish_turn()
     }
@@ -196,62 +221,15 @@ impl Bridge {
                 for id in due {
                     self.whispered(id);
                 }
+                if let Some((leg, keys)) = &mut self.keys_state
+                    && let Some(feature) = keys.tick(now)
+                {
+                    let leg = *leg;
+                    self.out.push(Action::Feature { leg, feature });
+                }
             }
         }
         self.finish_turn()
-    }
-
-    /// How a callback ended: what the request and the call row record.
-    pub fn callback_end(&self) -> CallbackEnd {
-        let not_dialled = |label, hangup_by| CallbackEnd {
-            dialled: None,
-            label,
-            hangup_by,
-        };
-        let Some(agent) = self.legs.first() else {
-            return not_dialled("no-agent", "frontdesk");
-        };
-        let agent_gone = agent.gone.map(|g| g.0);
-        let Some(client) = self.legs.iter().find(|l| l.role == Role::Client) else {
-            return match agent_gone {
-                Some(Gone::Shutdown) => not_dialled("shutdown", "shutdown"),
-                _ if agent.answered => not_dialled("agent-left", "agent"),
-                Some(Gone::Us) => not_dialled("no-agent", "frontdesk"),
-                _ => not_dialled("no-agent", "agent"),
-            };
-        };
-        if !client.answered {
-            let dialled = |r: DialResult, label, by| CallbackEnd {
-                dialled: Some(r),
-                label,
-                hangup_by: by,
-            };
-            return match (client.gone.map(|g| g.0), agent_gone) {
-                (Some(Gone::NotAnswered(r)), _) => dialled(r, r.as_str(), "client"),
-                (Some(Gone::Shutdown), _) => not_dialled("shutdown", "shutdown"),
-                (_, Some(Gone::Far | Gone::Timeout)) => {
-                    dialled(DialResult::Failed, "agent-left", "agent")
-                }
-                _ => dialled(DialResult::Failed, "failed", "frontdesk"),
-            };
-        }
-        // The first leg to go decides who hung up.
-        let first = self
-            .legs
-            .iter()
-            .filter_map(|l| l.gone.map(|(why, n)| (n, why, l.role)))
-            .min_by_key(|g| g.0);
-        let hangup_by = match first {
-            Some((_, Gone::Far, role)) => role.as_str(),
-            Some((_, Gone::Timeout, _)) => "timeout",
-            Some((_, Gone::Shutdown, _)) => "shutdown",
-            _ => "frontdesk",
-        };
-        CallbackEnd {
-            dialled: Some(DialResult::Answered),
-            label: "answered",
-            hangup_by,
-        }
     }
 
     fn ids(&self) -> impl Iterator<Item = LegId> + use<> {
@@ -291,7 +269,11 @@ impl Bridge {
             return;
         }
         leg.state = LegState::Up;
-        self.connect();
+        if self.transfer.is_some_and(|t| t.to == id) {
+            self.complete_transfer();
+        } else {
+            self.connect();
+        }
     }
 
     fn whispered(&mut self, id: LegId) {
@@ -305,7 +287,7 @@ impl Bridge {
 
     /// Bridges the party with the agent once both are up; a hold already in place passes on.
     fn connect(&mut self) {
-        let (Some(party), Some(agent)) = (self.party(), self.agent_leg()) else {
+        let (Some(party), Some(agent)) = (self.party(), self.talker()) else {
             return;
         };
         if self.legs[party.0].state != LegState::Up || self.legs[agent.0].state != LegState::Up {
@@ -326,6 +308,15 @@ impl Bridge {
         }
     }
 
+    /// The leg that talks (or is about to) with the party: a live agent or outside number not
+    /// passing the call on.
+    fn talker(&self) -> Option<LegId> {
+        self.ids().find(|&i| {
+            let l = &self.legs[i.0];
+            l.role.is_talker() && l.live() && !l.parked
+        })
+    }
+
     /// Whether two legs are in the bridge together (whatever holds say).
     fn connected(&self, a: LegId, b: LegId) -> bool {
         let (la, lb) = (&self.legs[a.0], &self.legs[b.0]);
@@ -334,8 +325,10 @@ impl Bridge {
             && lb.state == LegState::Up
             && la.talked
             && lb.talked
-            && (la.role.is_party() && lb.role == Role::Agent
-                || lb.role.is_party() && la.role == Role::Agent)
+            && !la.parked
+            && !lb.parked
+            && (la.role.is_party() && lb.role.is_talker()
+                || lb.role.is_party() && la.role.is_talker())
     }
 
     fn partners(&self, id: LegId) -> Vec<LegId> {
@@ -356,13 +349,39 @@ impl Bridge {
     }
 
     fn digit(&mut self, id: LegId, digit: char) {
-        if !self.legs.get(id.0).is_some_and(|l| l.role.is_party()) {
+        let Some(leg) = self.legs.get(id.0) else {
+            return;
+        };
+        if leg.role == Role::Agent {
+            self.agent_key(id, digit);
+            return;
+        }
+        if !leg.role.is_party() {
             return;
         }
         for to in self.partners(id) {
-            if self.legs[to.0].role == Role::Agent {
+            if self.legs[to.0].role.is_talker() {
                 self.out.push(Action::RelayDigit { to, digit });
             }
+        }
+    }
+
+    /// A key from an agent bridged with the party: read for feature codes, never relayed.
+    fn agent_key(&mut self, id: LegId, digit: char) {
+        let bridged = self.party().is_some_and(|p| self.connected(id, p));
+        let Some(template) = &self.keys else {
+            return;
+        };
+        if !bridged {
+            return;
+        }
+        if self.keys_state.as_ref().is_none_or(|(leg, _)| *leg != id) {
+            self.keys_state = Some((id, template.clone()));
+        }
+        if let Some((_, keys)) = &mut self.keys_state
+            && let Some(feature) = keys.key(self.now, digit)
+        {
+            self.out.push(Action::Feature { leg: id, feature });
         }
     }
 
@@ -382,6 +401,9 @@ impl Bridge {
             return;
         }
         let partners = self.partners(id);
+        let transfer = self.transfer;
+        let handed_over =
+            why == Gone::Transferred || transfer.is_some_and(|t| t.by == id && t.to != id);
         let leg = &mut self.legs[id.0];
         leg.state = LegState::Ended;
         leg.gone = Some((why, self.ends));
@@ -397,7 +419,16 @@ impl Bridge {
                 talked,
             });
         }
-        self.out.push(Action::LegGone { leg: id, role, why });
+        self.out.push(Action::LegGone {
+            leg: id,
+            role,
+            why,
+            handed_over,
+        });
+        if let Some(t) = transfer.filter(|t| t.to == id) {
+            self.transfer = None;
+            self.fail_transfer(t, why);
+        }
         // A hold the gone leg had passed on is lifted, so the one left is not stuck held.
         if held {
             for to in partners.iter().copied() {
@@ -475,5 +506,10 @@ impl Bridge {
     }
 }
 
+mod callback_end;
+mod transfer;
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transfer_tests;

@@ -168,6 +168,7 @@ impl Flow {
             } => self.on_queue_status(position, wait_secs),
             Event::AgentAnswered { agent } => self.on_agent_answered(&agent),
             Event::AgentHungUp => self.on_agent_hung_up(),
+            Event::BackToQueue => self.on_back_to_queue(),
         }
         std::mem::take(&mut self.out)
     }

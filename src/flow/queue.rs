@@ -185,6 +185,16 @@ impl Flow {
         self.set_outcome(Outcome::AnsweredByAgent);
     }
 
+    /// Transferred back by the agent: the caller waits again, told where they stand at once.
+    pub(super) fn on_back_to_queue(&mut self) {
+        if self.state != State::Bridged {
+            return;
+        }
+        self.log("route", "transferred back to the queue");
+        self.announced = None;
+        self.ask_queue();
+    }
+
     pub(super) fn on_agent_hung_up(&mut self) {
         if self.state != State::Bridged {
             return;

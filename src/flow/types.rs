@@ -161,6 +161,8 @@ pub enum Event {
     },
     /// The bridged agent hung up; the caller is still on the line.
     AgentHungUp,
+    /// The agent transferred the caller back to the queue: waiting (and announcements) again.
+    BackToQueue,
     Hangup,
 }
 

@@ -166,3 +166,67 @@ pub async fn detail(
         .collect();
     Ok(Json(CallDetail { call, events }))
 }
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordingState {
+    /// Whether the call's recording is paused now.
+    paused: bool,
+}
+
+/// Pauses or resumes a live call's recording for its agent or a supervisor.
+async fn set_paused(
+    state: &HttpState,
+    caller: &Caller,
+    id: &str,
+    paused: bool,
+) -> Result<Json<RecordingState>, ApiError> {
+    let call = visible_call(state, caller, id).await?;
+    if call.ended_at.is_some() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "not_live",
+            "the call has ended",
+        ));
+    }
+    let by = match caller.role {
+        Role::Agent => format!(
+            "agent {}",
+            caller.agent_id.as_deref().unwrap_or(&caller.name)
+        ),
+        _ => format!("{} (API)", caller.name),
+    };
+    use crate::sip::call::control::ControlError;
+    match state.live.pause_recording(id, paused, &by).await {
+        Ok(paused) => Ok(Json(RecordingState { paused })),
+        Err(e @ (ControlError::NotLive | ControlError::NotRecording)) => Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "not_live",
+            e.to_string(),
+        )),
+        Err(e @ ControlError::Busy) => Err(ApiError::too_many("busy", e.to_string(), 1)),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/calls/{id}/recording/pause", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),
+    responses((status = 200, body = RecordingState), (status = 404, body = ErrorBody), (status = 409, description = "the call is not in progress on this node, or not recorded", body = ErrorBody), (status = 429, description = "too many requests waiting for the call", body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "neither the call's agent nor a supervisor", body = ErrorBody)))]
+/// The call's agent or a supervisor pauses its recording (a card number read out): silence in
+/// both channels from the next frame, until resumed or `[features] max_pause_seconds`; both ends
+/// are on the call's timeline.
+pub async fn pause_recording(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RecordingState>, ApiError> {
+    set_paused(&state, &caller, &id, true).await
+}
+
+#[utoipa::path(post, path = "/api/v1/calls/{id}/recording/resume", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),
+    responses((status = 200, body = RecordingState), (status = 404, body = ErrorBody), (status = 409, description = "the call is not in progress on this node, or not recorded", body = ErrorBody), (status = 429, description = "too many requests waiting for the call", body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "neither the call's agent nor a supervisor", body = ErrorBody)))]
+/// Resumes a paused recording.
+pub async fn resume_recording(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RecordingState>, ApiError> {
+    set_paused(&state, &caller, &id, false).await
+}

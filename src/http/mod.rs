@@ -56,6 +56,8 @@ pub struct HttpState {
     pub recording_limits: Arc<limits::PerUser>,
     /// How long console sessions live.
     pub sessions: crate::auth::session::Lifetime,
+    /// The calls in progress on this node (pausing a recording).
+    pub live: crate::sip::call::control::LiveCalls,
 }
 
 impl HttpState {
@@ -84,6 +86,7 @@ impl HttpState {
                 RECORDING_LIMIT_KEYS,
             )),
             sessions: config.http.session_lifetime(),
+            live: Default::default(),
         }
     }
 }
@@ -122,6 +125,8 @@ pub fn router(state: HttpState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(calls::list))
         .routes(routes!(calls::detail))
+        .routes(routes!(calls::pause_recording))
+        .routes(routes!(calls::resume_recording))
         .routes(routes!(recordings::recording))
         .routes(routes!(recordings::audit))
         .routes(routes!(cards::card, cards::put_card))

@@ -2,6 +2,7 @@
 //! caller hears), written on a dedicated thread so the packet path never waits
 //! on the disk, plus header repair for files cut short by a crash.
 
+pub mod pause;
 mod repair;
 mod writer;
 

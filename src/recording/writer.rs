@@ -80,6 +80,8 @@ pub struct RecordingHandle {
     dropped: AtomicU64,
     warned: AtomicBool,
     done: bool,
+    /// While set, pushed frames are written as silence (a paused recording).
+    paused: super::pause::PauseSwitch,
 }
 
 impl Recorder {
@@ -123,6 +125,7 @@ impl Recorder {
             dropped: AtomicU64::new(0),
             warned: AtomicBool::new(false),
             done: false,
+            paused: super::pause::PauseSwitch::default(),
         })
     }
 
@@ -164,9 +167,13 @@ impl RecordingHandle {
             return true;
         }
         let mut samples = Vec::with_capacity(frames * 2);
-        for i in 0..frames {
-            samples.push(left.get(i).copied().unwrap_or(0));
-            samples.push(right.get(i).copied().unwrap_or(0));
+        if self.paused.is_paused() {
+            samples.resize(frames * 2, 0);
+        } else {
+            for i in 0..frames {
+                samples.push(left.get(i).copied().unwrap_or(0));
+                samples.push(right.get(i).copied().unwrap_or(0));
+            }
         }
         match self.data.try_send(Msg::Push {
             id: self.id,
@@ -188,6 +195,11 @@ impl RecordingHandle {
                 false
             }
         }
+    }
+
+    /// The switch that pauses this recording (silence in both channels from the next frame on).
+    pub fn pause_switch(&self) -> super::pause::PauseSwitch {
+        self.paused.clone()
     }
 
     /// Finalises the file (header sizes), computes SHA-256, and reports.

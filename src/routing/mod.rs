@@ -97,6 +97,24 @@ impl Router {
         (position, rx)
     }
 
+    /// The call's ticket in the line (see [`Queue::ticket`]).
+    pub fn ticket(&self, call: &str) -> Option<u64> {
+        self.lock().queue.ticket(call)
+    }
+
+    /// Puts a call back in the line with its ticket (a transfer to the queue); offers arrive on
+    /// the receiver as after [`Router::join`].
+    pub fn rejoin(&self, j: Joining, ticket: u64) -> (u32, mpsc::UnboundedReceiver<Offer>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let position = {
+            let mut inner = self.lock();
+            inner.offers.insert(j.call.clone(), tx);
+            inner.queue.rejoin(j, ticket)
+        };
+        self.wake.notify_one();
+        (position, rx)
+    }
+
     /// Takes the call out of the line; returns the place it had.
     pub fn leave(&self, call: &str) -> Option<u32> {
         let mut inner = self.lock();

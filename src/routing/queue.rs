@@ -81,6 +81,32 @@ impl Queue {
         self.position(&j.call).unwrap_or(0)
     }
 
+    /// The caller's ticket: their arrival order, kept to put them back in the same place.
+    pub fn ticket(&self, call: &str) -> Option<u64> {
+        self.entries.iter().find(|e| e.call == call).map(|e| e.seq)
+    }
+
+    /// Puts a caller back (a transfer to the queue) with the ticket they had: the same place
+    /// among callers of their priority as when they first joined. Their VIP consultant had their
+    /// window already: any agent may take them now.
+    pub fn rejoin(&mut self, j: Joining, ticket: u64) -> u32 {
+        self.entries.retain(|e| e.call != j.call);
+        self.entries.push(Entry {
+            call: j.call.clone(),
+            priority: j.priority,
+            language: j.language,
+            vip_agent: j.vip_agent,
+            vip_until: 0,
+            seq: ticket,
+            ringing: false,
+            tried: Vec::new(),
+            retry_at: 0,
+        });
+        self.entries
+            .sort_by(|a, b| b.priority.cmp(&a.priority).then(a.seq.cmp(&b.seq)));
+        self.position(&j.call).unwrap_or(0)
+    }
+
     /// Takes the caller out; returns the position they had.
     pub fn leave(&mut self, call: &str) -> Option<u32> {
         let pos = self.position(call);

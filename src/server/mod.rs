@@ -157,13 +157,15 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     // One bus per node: the HTTP handlers publish to it and the console's live stream reads it.
     let events = EventBus::new();
     let call_events = events.clone();
-    let app = http::router(HttpState::new(
+    let http_state = HttpState::new(
         store.clone(),
         metrics.clone(),
         &config,
         events.clone(),
         http_addr,
-    ));
+    );
+    let live = http_state.live.clone();
+    let app = http::router(http_state);
     let token = shutdown.child_token();
     let limits = http::serve::limits(&config.http);
     tasks.spawn(async move {
@@ -184,7 +186,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
 
     let ports = PortPool::new(config.sip_listen.ip(), config.rtp_ports);
     let flow = config.flow.clone();
-    let ctx = Arc::new(CallContext::new(
+    let mut ctx = CallContext::new(
         Arc::new(config),
         store.clone(),
         prompts,
@@ -195,7 +197,9 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         sip_addr.ip(),
         metrics,
         call_events,
-    ));
+    );
+    ctx.live = live;
+    let ctx = Arc::new(ctx);
     let router = ctx.router.clone();
     let token = shutdown.child_token();
     tasks.spawn(async move {

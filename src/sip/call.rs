@@ -58,6 +58,8 @@ pub struct CallContext {
     pub events: EventBus,
     /// Every call's timeline, written in batches.
     pub timeline: TimelineWriter,
+    /// The calls running here, for the API's requests to a live call.
+    pub live: control::LiveCalls,
 }
 
 /// A call row written slower than this means the store is backlogged (admission refuses calls).
@@ -81,6 +83,7 @@ impl CallContext {
             planner: Planner::from_config(&config),
             router: Router::new(store.clone(), node.clone(), config.routing.clone()),
             timeline: TimelineWriter::start(store.clone()).0,
+            live: control::LiveCalls::default(),
             allowed_sources: allowed_sources(&config.pbx),
             identity: identity_policy(&config),
             max_calls: config.calls.max_concurrent,
@@ -362,11 +365,15 @@ struct Live {
     legs: crate::sip::legs::Legs,
     /// The offer whose agent is being rung (their URI, for the INVITE).
     ringing: Option<Offer>,
+    /// How the call joined the line and its ticket there, to put it back in the same place when
+    /// an agent transfers it back.
+    queue_ticket: Option<(crate::routing::queue::Joining, u64)>,
     /// The caller's message being recorded alongside the call.
     complaint: Option<PathBuf>,
 }
 
 mod agent;
+pub mod control;
 mod events;
 mod route;
 mod run;

@@ -143,6 +143,8 @@ impl Callback {
         let (mut legs, first) =
             Legs::callback(self.ctx.clone(), self.job.call_id.clone(), guard, whisper);
         let mut pending = VecDeque::from(first);
+        // The API reaches the callback's recording like an inbound call's.
+        let (_registration, mut controls) = self.ctx.live.register(&self.job.call_id);
         let mut talking = false;
         let mut notice_done = false;
         let mut stopping = false;
@@ -171,11 +173,18 @@ impl Callback {
                         notice_done = intro.is_empty();
                         media.send(MediaCommand::Play(intro));
                         if notice_done {
-                            self.start_recording(&media).await;
+                            self.start_recording(&media, &mut legs).await;
                         }
                         self.log("answered", "the client answered; bridged with the agent");
                     }
-                    Outward::AgentGone { .. } | Outward::HoldCaller(_) => {}
+                    Outward::Dial(id, _) => {
+                        let why = Err("no transfers on a callback".to_string());
+                        pending.extend(legs.attach(id, why, &media).await);
+                    }
+                    Outward::Feature(id, feature) => {
+                        pending.extend(legs.on_feature(id, feature, &media).await);
+                    }
+                    Outward::AgentGone { .. } | Outward::HoldCaller(_) | Outward::Requeue => {}
                     Outward::Done => break 'call,
                 }
             }
@@ -187,7 +196,7 @@ impl Callback {
                     match ev {
                         MediaEvent::PlaybackFinished if talking && !notice_done => {
                             notice_done = true;
-                            self.start_recording(&media).await;
+                            self.start_recording(&media, &mut legs).await;
                         }
                         MediaEvent::PlaybackFinished => {}
                         MediaEvent::Digit(d) => {
@@ -200,6 +209,7 @@ impl Callback {
                         }
                     }
                 }
+                Some(control) = controls.recv() => control.serve(&mut legs),
                 _ = self.token.cancelled(), if !stopping => {
                     stopping = true;
                     pending.extend(legs.command(Command::HangUpAll(Gone::Shutdown), &media).await);
@@ -328,9 +338,10 @@ impl Callback {
         )
     }
 
-    async fn start_recording(&self, media: &MediaTask) {
+    async fn start_recording(&self, media: &MediaTask, legs: &mut Legs) {
         let path = self.ctx.recording_path(&self.job.call_id);
         if let Some(handle) = self.ctx.open_recording(&self.job.call_id, &path).await {
+            legs.recording_started(handle.pause_switch());
             media.send(MediaCommand::Record(handle));
         }
     }

@@ -10,11 +10,11 @@ use crate::media::session::{MediaEvent, MediaParams, MediaSession};
 use crate::media::srtp::SrtpPolicy;
 use crate::media::task::{Leg, RemoteUpdate};
 use rsipstack::dialog::DialogId;
-use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TransactionHandle};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
-use rsipstack::sip::{Header, Response, StatusCode, Uri};
+use rsipstack::sip::{Header, Request, Response, StatusCode, Uri};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +73,8 @@ pub struct OutboundLeg {
     pub info_dtmf: bool,
     dialogs: Arc<DialogLayer>,
     done: bool,
+    /// Dialog news that came while a REFER's answer was awaited.
+    backlog: std::collections::VecDeque<DialogState>,
 }
 
 pub enum LegEvent {
@@ -85,8 +87,11 @@ pub enum LegEvent {
     /// The far end held (`true`) or resumed the call by re-INVITE; already answered, with the
     /// direction mirrored (RFC 3264 §6.1).
     Hold(bool),
-    /// From the leg's media: its playback finished (the whisper), or a key it pressed.
+    /// From the leg's media: its playback finished (the whisper), or a key it pressed (RFC 4733,
+    /// or SIP INFO, already answered).
     Media(MediaEvent),
+    /// The far end asks to transfer the call (RFC 3515); `handle` must be answered.
+    Refer(Box<Request>, TransactionHandle),
 }
 
 /// Sends the INVITE. `Err` when the leg could not even start (no port, bad URI).
@@ -137,6 +142,7 @@ pub fn place(
         info_dtmf: false,
         dialogs: host.dialogs.clone(),
         done: false,
+        backlog: std::collections::VecDeque::new(),
     })
 }
 
@@ -164,7 +170,7 @@ impl OutboundLeg {
                         }
                     }
                 }
-                state = self.state_rx.recv() => match state {
+                state = next_state(&mut self.backlog, &mut self.state_rx) => match state {
                     Some(DialogState::Terminated(..)) | None if !ringing => {
                         self.done = true;
                         return LegEvent::Ended("far end");
@@ -199,8 +205,19 @@ impl OutboundLeg {
                             return LegEvent::Hold(o.is_hold());
                         }
                     }
-                    Some(DialogState::Info(_, _, handle)) | Some(DialogState::Options(_, _, handle)) => {
+                    Some(DialogState::Info(_, req, handle)) => {
+                        let ct = super::request::content_type(&req).unwrap_or_default();
+                        let digit = crate::media::dtmf::info_digit(&ct, &req.body);
                         let _ = handle.reply(StatusCode::OK).await;
+                        if let Some(d) = digit {
+                            return LegEvent::Media(MediaEvent::Digit(d));
+                        }
+                    }
+                    Some(DialogState::Options(_, _, handle)) => {
+                        let _ = handle.reply(StatusCode::OK).await;
+                    }
+                    Some(DialogState::Refer(_, req, handle)) if !ringing => {
+                        return LegEvent::Refer(Box::new(req), handle);
                     }
                     Some(DialogState::Refer(_, _, handle))
                     | Some(DialogState::Notify(_, _, handle))
@@ -316,6 +333,57 @@ impl OutboundLeg {
         });
     }
 
+    /// Answers the far end's REFER and waits (a second at most) until the stack has sent the
+    /// answer — it then reports the dialog confirmed again — so the NOTIFYs that follow cannot
+    /// overtake a 202 on the wire. Other dialog news meanwhile is kept for [`next`](Self::next).
+    pub async fn answer_refer(&mut self, handle: TransactionHandle, status: u16) {
+        if handle.reply(StatusCode::from(status)).await.is_err() {
+            warn!(status, "the REFER's transaction was gone before its answer");
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            tokio::select! {
+                state = self.state_rx.recv() => match state {
+                    Some(DialogState::Confirmed(..)) => break,
+                    Some(other) => self.backlog.push_back(other),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+    }
+
+    /// Reports a transfer's progress to the far end that asked for it (RFC 3515 §2.4.5): a
+    /// NOTIFY in the REFER's implicit subscription with a `message/sipfrag` status line. Waits a
+    /// moment for the answer so the NOTIFYs and a BYE after them go out in order; a phone that
+    /// does not answer never stalls the call for longer.
+    pub async fn notify_transfer(&self, status: u16) {
+        let code = StatusCode::from(status);
+        let reason = code.text();
+        let state = if status >= 200 {
+            "terminated;reason=noresource"
+        } else {
+            "active;expires=60"
+        };
+        let headers = vec![
+            Header::Event("refer".into()),
+            Header::SubscriptionState(state.into()),
+            Header::ContentType("message/sipfrag;version=2.0".into()),
+        ];
+        let body = format!("SIP/2.0 {status} {reason}\r\n").into_bytes();
+        let sent = tokio::time::timeout(
+            Duration::from_secs(2),
+            self.dialog.notify(Some(headers), Some(body)),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => warn!(error = %e, status, "the transfer NOTIFY failed"),
+            Err(_) => warn!(status, "no answer to the transfer NOTIFY in 2 s"),
+        }
+    }
+
     /// Relays a key by SIP INFO (`application/dtmf-relay`).
     pub async fn info_digit(&self, digit: char) {
         let body = format!("Signal={digit}\r\nDuration=160\r\n").into_bytes();
@@ -396,6 +464,16 @@ async fn wait_invite(invite: &mut Option<JoinHandle<InviteResult>>) -> Option<In
     match invite {
         Some(h) => h.await.ok(),
         None => std::future::pending().await,
+    }
+}
+
+async fn next_state(
+    backlog: &mut std::collections::VecDeque<DialogState>,
+    rx: &mut DialogStateReceiver,
+) -> Option<DialogState> {
+    match backlog.pop_front() {
+        Some(s) => Some(s),
+        None => rx.recv().await,
     }
 }
 

@@ -6,11 +6,12 @@
 
 use super::call::CallContext;
 use super::leg::{LegEvent, OutboundLeg};
-use crate::bridge::{Action, Bridge, Command, Event, Gone, LegId, Role};
+use crate::bridge::keys::{Code, Kind};
+use crate::bridge::{Action, Bridge, Command, Event, Feature, Gone, Keys, LegId, Role};
 use crate::media::prompts::Prompt;
 use crate::media::session::MediaEvent;
 use crate::media::task::{MediaCommand, MediaTask, Side};
-use crate::routing::AgentGuard;
+use crate::routing::{AgentGuard, Offer};
 use chrono::Utc;
 use futures_util::future::{FutureExt, select_all};
 use std::collections::VecDeque;
@@ -19,11 +20,20 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+mod recording;
+mod transfer;
+
+pub use recording::NotRecording;
+
+pub use transfer::{BadRefer, ReferTo, parse_refer_to};
+
 /// What the call's owner has to do about a turn of the bridge.
 #[derive(Debug)]
 pub enum Outward {
     /// Place this leg's INVITE and hand the result to [`Legs::attach`].
     Place(LegId, Role),
+    /// Place a leg a transfer added, to whom it names; then [`Legs::attach`].
+    Dial(LegId, Dial),
     /// The agent is bridged with the call's party.
     Connected { agent: String },
     /// An agent's leg ended (already released); `answered` when they had picked up.
@@ -31,9 +41,16 @@ pub enum Outward {
         agent: String,
         answered: bool,
         why: Gone,
+        /// The agent passed the caller on (a transfer): not the end of the caller's talk.
+        handed_over: bool,
     },
+    /// The caller goes back to the queue (a transfer to it, or a transfer whose target did not
+    /// answer after the transferor left), keeping their priority and place.
+    Requeue,
     /// Pass a hold (or resume) on to the inbound caller: their dialog is the owner's.
     HoldCaller(bool),
+    /// The agent on this leg keyed a feature code: hand it back to [`Legs::on_feature`].
+    Feature(LegId, Feature),
     /// Every leg has ended.
     Done,
 }
@@ -44,9 +61,21 @@ pub enum Next {
     Tick,
 }
 
+/// Whom to ring for a leg a transfer added.
+#[derive(Debug)]
+pub enum Dial {
+    /// A roster agent, already claimed for the call (their guard is on the leg).
+    Agent { offer: Offer, by: String },
+    /// A number outside, through the outbound proxy.
+    External(String),
+}
+
 #[derive(Default)]
 struct Slot {
     leg: Option<OutboundLeg>,
+    dial: Option<Dial>,
+    /// Who the leg is for when the bridge does not know (an outside number).
+    label: Option<String>,
     guard: Option<AgentGuard>,
     whisper: Vec<Arc<Prompt>>,
     answered_at: Option<Instant>,
@@ -58,12 +87,21 @@ pub struct Legs {
     epoch: Instant,
     ctx: Arc<CallContext>,
     call_id: String,
+    /// The leg whose media is bridged in the media task now (its second side).
+    media_leg: Option<LegId>,
+    /// The leg whose REFER started the transfer under way: it gets the NOTIFYs (a transfer keyed
+    /// on the phone has no subscription to notify).
+    refer_by: Option<LegId>,
+    /// The call's recording, once started, and its pause.
+    recording: Option<recording::Recording>,
 }
 
 impl Legs {
     /// An answered inbound call: the caller is leg 0.
     pub fn inbound(ctx: Arc<CallContext>, call_id: String) -> Legs {
-        Legs::with(Bridge::inbound(), ctx, call_id)
+        let mut bridge = Bridge::inbound();
+        bridge.set_keys(feature_keys(&ctx.config.features, true));
+        Legs::with(bridge, ctx, call_id)
     }
 
     /// A callback: the agent (held by `guard`) is leg 0 and hears `whisper` once they answer;
@@ -74,7 +112,9 @@ impl Legs {
         guard: AgentGuard,
         whisper: Vec<Arc<Prompt>>,
     ) -> (Legs, Vec<Outward>) {
-        let (bridge, actions) = Bridge::callback(guard.agent().to_string(), 0);
+        let (mut bridge, actions) = Bridge::callback(guard.agent().to_string(), 0);
+        // A callback's client is not transferred; its recording may be paused.
+        bridge.set_keys(feature_keys(&ctx.config.features, false));
         let mut legs = Legs::with(bridge, ctx, call_id);
         legs.slots[0].guard = Some(guard);
         legs.slots[0].whisper = whisper;
@@ -95,6 +135,9 @@ impl Legs {
             epoch: Instant::now(),
             ctx,
             call_id,
+            media_leg: None,
+            refer_by: None,
+            recording: None,
         };
         legs.grow();
         legs
@@ -177,6 +220,9 @@ impl Legs {
     }
 
     fn name(&self, id: LegId) -> String {
+        if let Some(label) = &self.slots[id.0].label {
+            return label.clone();
+        }
         match (self.bridge.role(id), self.bridge.agent(id)) {
             (_, Some(agent)) => format!("agent {agent}"),
             (Some(role), None) => role.as_str().to_string(),
@@ -187,9 +233,10 @@ impl Legs {
     /// The next thing the legs or the bridge's clock have to say.
     pub async fn next(&mut self) -> Next {
         let media_ip = self.ctx.media_ip;
-        let deadline = self
-            .bridge
-            .deadline()
+        let deadline = [self.bridge.deadline(), self.pause_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|ms| self.epoch + Duration::from_millis(ms));
         let waits: Vec<_> = self
             .slots
@@ -214,13 +261,19 @@ impl Legs {
     /// Carries out what `next` returned.
     pub async fn on_next(&mut self, next: Next, media: &MediaTask) -> Vec<Outward> {
         let (id, ev) = match next {
-            Next::Tick => return self.event(Event::Tick, media).await,
+            Next::Tick => {
+                self.pause_tick();
+                return self.event(Event::Tick, media).await;
+            }
             Next::Leg(id, ev) => (id, ev),
         };
         let event = match ev {
             LegEvent::Answered(m) => {
                 match self.side(id) {
-                    Side::Leg => media.send(MediaCommand::Bridge(m)),
+                    Side::Leg => {
+                        media.send(MediaCommand::Bridge(m));
+                        self.media_leg = Some(id);
+                    }
                     Side::Main => media.send(MediaCommand::Main(m)),
                 }
                 self.slots[id.0].answered_at = Some(Instant::now());
@@ -261,6 +314,7 @@ impl Legs {
             LegEvent::Media(MediaEvent::PlaybackFinished) => Event::PlaybackFinished(id),
             LegEvent::Media(MediaEvent::Digit(d)) => Event::Digit(id, d),
             LegEvent::Media(MediaEvent::RtpTimeout) => return Vec::new(),
+            LegEvent::Refer(req, handle) => return self.on_refer(id, &req, handle, media).await,
         };
         self.event(event, media).await
     }
@@ -282,10 +336,13 @@ impl Legs {
         let mut queue = VecDeque::from(actions);
         while let Some(action) = queue.pop_front() {
             match action {
-                Action::Place(id) => {
-                    let role = self.bridge.role(id).unwrap_or(Role::Agent);
-                    out.push(Outward::Place(id, role));
-                }
+                Action::Place(id) => match self.slots[id.0].dial.take() {
+                    Some(dial) => out.push(Outward::Dial(id, dial)),
+                    None => {
+                        let role = self.bridge.role(id).unwrap_or(Role::Agent);
+                        out.push(Outward::Place(id, role));
+                    }
+                },
                 Action::Whisper(id) => {
                     let whisper = std::mem::take(&mut self.slots[id.0].whisper);
                     if whisper.is_empty() {
@@ -316,9 +373,15 @@ impl Legs {
                     None => {}
                 },
                 Action::Connected { agent, .. } => {
+                    self.log(&format!("{} bridged", self.name(agent)));
                     let name = self.bridge.agent(agent).unwrap_or_default().to_string();
-                    self.log(&format!("agent {name} bridged"));
                     out.push(Outward::Connected { agent: name });
+                }
+                Action::TransferProgress { by, status } => self.progress(by, status).await,
+                Action::Feature { leg, feature } => out.push(Outward::Feature(leg, feature)),
+                Action::Requeue => {
+                    self.log("the caller goes back to the queue");
+                    out.push(Outward::Requeue);
                 }
                 Action::HangUp(id) => {
                     if let Some(leg) = self.slots[id.0].leg.take() {
@@ -326,14 +389,33 @@ impl Legs {
                     }
                 }
                 Action::Release { leg, talked, .. } => self.release(leg, talked).await,
-                Action::LegGone { leg, role, why } => {
+                Action::LegGone {
+                    leg,
+                    role,
+                    why,
+                    handed_over,
+                } => {
                     self.slots[leg.0].leg = None;
-                    if role == Role::Agent {
+                    if matches!(why, Gone::Us | Gone::Transferred | Gone::Shutdown)
+                        && role != Role::Caller
+                    {
+                        // Ends the far side saw were logged when they came.
+                        self.log(&format!(
+                            "{} off the call: {}",
+                            self.name(leg),
+                            why.as_str()
+                        ));
+                    }
+                    if self.media_leg == Some(leg) {
+                        self.media_leg = None;
                         media.send(MediaCommand::Unbridge);
+                    }
+                    if role == Role::Agent {
                         out.push(Outward::AgentGone {
                             agent: self.bridge.agent(leg).unwrap_or_default().to_string(),
                             answered: self.slots[leg.0].answered_at.is_some(),
                             why,
+                            handed_over,
                         });
                     }
                 }
@@ -359,6 +441,21 @@ impl Legs {
         };
         guard.release(until).await;
     }
+}
+
+/// The codes an agent may key: pausing the recording, and transfers where they are allowed.
+fn feature_keys(features: &crate::config::Features, transfers: bool) -> Keys {
+    let mut codes = vec![Code {
+        keys: features.pause_recording.clone(),
+        kind: Kind::ToggleRecording,
+    }];
+    if transfers {
+        codes.push(Code {
+            keys: features.blind_transfer.clone(),
+            kind: Kind::Transfer,
+        });
+    }
+    Keys::new(codes, features.digit_timeout_ms)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

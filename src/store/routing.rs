@@ -87,6 +87,32 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Rings `agent` for a call passed on to them by name (a transfer): like [`claim_agent`], but
+    /// whether or not they take queue calls now, and during wrap-up. False when they are on
+    /// another call, ringing, or off the roster.
+    ///
+    /// [`claim_agent`]: Store::claim_agent
+    pub async fn claim_agent_by_name(
+        &self,
+        agent: &str,
+        call: &str,
+        node: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE agents SET line = 'ringing', line_call = $1, line_node = $2, line_at = $3, \
+               line_until = NULL \
+             WHERE id = $4 AND removed_at IS NULL AND line IN ('idle', 'wrap_up')",
+        )
+        .bind(call)
+        .bind(node)
+        .bind(to_ms(now))
+        .bind(agent)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The agent answered: in call, and the call row names them.
     pub async fn agent_answered(
         &self,

@@ -114,7 +114,8 @@ fn an_inbound_agent_is_released_once_on_every_path() {
     assert!(out.contains(&A::LegGone {
         leg: AGENT_IN,
         role: Role::Agent,
-        why: Gone::Far
+        why: Gone::Far,
+        handed_over: false,
     }));
     assert!(!b.hears(CALLER, AGENT_IN));
     let later = b.handle(12_000, E::Ended(CALLER, Gone::Far));

@@ -46,6 +46,7 @@ fn event() -> impl Strategy<Value = Event> {
         2 => (0u32..5, prop::option::of(0u32..400)).prop_map(|(position, wait_secs)| Event::QueueStatus { position, wait_secs }),
         1 => Just(Event::AgentAnswered { agent: "anna".into() }),
         1 => Just(Event::AgentHungUp),
+        1 => Just(Event::BackToQueue),
         1 => Just(Event::Hangup),
     ]
 }

@@ -225,3 +225,23 @@ fn hanging_up_in_the_queue_is_abandoned_and_asks_for_the_callback() {
     call.send(Event::Hangup);
     assert_eq!(call.outcomes(), [Outcome::AnsweredByAgent]);
 }
+
+#[test]
+fn a_caller_transferred_back_to_the_queue_waits_and_is_told_where_they_stand() {
+    let mut call = queued(card(Lang::En));
+    call.send(status(1, None));
+    call.send(Event::PromptFinished);
+    call.send(Event::AgentAnswered { agent: "a".into() });
+    assert_eq!(quiet(call.send(Event::BackToQueue)), [Action::QueryQueue]);
+    // The same figures as before are said again: the caller has not heard them since.
+    assert_eq!(
+        prompts(&call.send(status(1, None))),
+        ["queue_position", "number_1", "queue_position_suffix"]
+    );
+    call.send(Event::PromptFinished);
+    call.send(Event::AgentAnswered { agent: "b".into() });
+    assert_eq!(call.outcomes(), [Outcome::AnsweredByAgent]);
+    // Outside a talk it means nothing.
+    let mut call = queued(card(Lang::En));
+    assert!(quiet(call.send(Event::BackToQueue)).is_empty());
+}

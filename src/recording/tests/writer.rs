@@ -368,3 +368,36 @@ fn handles_can_be_shared_across_tasks() {
     shareable::<super::super::RecordingHandle>();
     shareable::<RecordingError>();
 }
+
+/// A pause takes effect at the next frame pushed: that span is silence in both channels, the
+/// file keeps its length, and the audio after it is intact.
+#[test]
+fn a_paused_span_is_silence_in_both_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paused.wav");
+    let (recorder, thread) = Recorder::start(4096).unwrap();
+    let second = SAMPLE_RATE as usize;
+    let left = tone(440.0, 12_000.0, 3 * second);
+    let right = tone(1000.0, 3_000.0, 3 * second);
+    let handle = recorder.open(path.clone()).unwrap();
+    let switch = handle.pause_switch();
+    push_all(&handle, &left[..second], &right[..second]);
+    switch.set(true);
+    push_all(
+        &handle,
+        &left[second..2 * second],
+        &right[second..2 * second],
+    );
+    switch.set(false);
+    push_all(&handle, &left[2 * second..], &right[2 * second..]);
+    let finished = wait(handle.finish());
+    assert_eq!(finished.frames, 3 * second as u64);
+    let (l, r) = read_stereo(&path);
+    assert!(l[second..2 * second].iter().all(|&s| s == 0));
+    assert!(r[second..2 * second].iter().all(|&s| s == 0));
+    assert_eq!(l[..second], left[..second]);
+    assert_eq!(l[2 * second..], left[2 * second..]);
+    assert_eq!(r[2 * second..], right[2 * second..]);
+    drop(recorder);
+    thread.join();
+}

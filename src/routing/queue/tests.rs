@@ -110,3 +110,28 @@ fn a_failed_agent_is_tried_after_the_others_and_ringing_callers_are_skipped() {
     );
     assert_eq!(q.position("a"), Some(1), "a failed ring keeps the place");
 }
+
+#[test]
+fn a_caller_transferred_back_keeps_their_priority_and_place() {
+    let mut q = Queue::default();
+    q.join(caller("a", 0, None, None), 0, 0);
+    q.join(caller("b", 0, None, None), 1, 0);
+    q.join(caller("v", 10, None, None), 2, 0);
+    // `a` is answered, leaves, and is transferred back later, after `c` joined.
+    let ticket = q.ticket("a").unwrap();
+    q.leave("a");
+    q.join(caller("c", 0, None, None), 3, 0);
+    assert_eq!(
+        q.rejoin(caller("a", 0, None, None), ticket),
+        2,
+        "behind v only"
+    );
+    assert_eq!(q.position("b"), Some(3));
+    assert_eq!(q.position("c"), Some(4));
+    // Their VIP window is over: any agent may take them.
+    let t = q.ticket("v").unwrap();
+    q.leave("v");
+    q.rejoin(caller("v", 10, None, Some("anna")), t);
+    let got = q.assign(&[agent("x", &[])], 4);
+    assert_eq!(pairs(&got), [("v", "x")]);
+}

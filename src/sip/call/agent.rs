@@ -12,6 +12,17 @@ impl Call {
         live: &Live,
         offer: &Offer,
     ) -> Result<OutboundLeg, String> {
+        self.ring_agent_for(live, offer, None).await
+    }
+
+    /// Rings an agent; `transferred_by` names the agent who passed the caller on, for the screen
+    /// pop.
+    pub(super) async fn ring_agent_for(
+        &self,
+        live: &Live,
+        offer: &Offer,
+        transferred_by: Option<&str>,
+    ) -> Result<OutboundLeg, String> {
         let socket = leg::bind_rtp(&self.ctx.ports).await?;
         let callee = Uri::try_from(offer.uri.as_str())
             .map_err(|e| format!("bad agent URI {:?}: {e}", offer.uri))?;
@@ -26,14 +37,15 @@ impl Call {
             dnc: s.dnc,
             language: live.flow.language().as_str(),
         };
-        let host = LegHost {
-            dialogs: &self.dialogs,
-            media_ip: self.ctx.media_ip,
-            contact: &self.contact,
-            srtp: self.ctx.config.media.srtp,
-        };
+        let mut headers = pop.headers();
+        if let Some(by) = transferred_by {
+            headers.push(Header::Other(
+                "X-Frontdesk-Transferred-By".into(),
+                by.replace(['\r', '\n'], " "),
+            ));
+        }
         leg::place(
-            &host,
+            &self.host(),
             socket,
             LegRequest {
                 label: offer.agent.clone(),
@@ -41,9 +53,69 @@ impl Call {
                 caller,
                 display_name: s.name.clone(),
                 destination: agent_destination(&self.ctx.config),
-                headers: pop.headers(),
+                headers,
                 ring_timeout: Duration::from_secs(self.ctx.config.routing.ring_timeout_seconds),
                 rtp_timeout: Duration::from_secs(self.ctx.config.calls.leg_rtp_timeout_seconds),
+            },
+        )
+    }
+}
+
+impl Call {
+    fn host(&self) -> LegHost<'_> {
+        LegHost {
+            dialogs: &self.dialogs,
+            media_ip: self.ctx.media_ip,
+            contact: &self.contact,
+            srtp: self.ctx.config.media.srtp,
+        }
+    }
+
+    /// A transfer to a number outside: `INVITE sip:<number>@outbound_proxy`, from the company's
+    /// caller ID as callbacks are (a trunk takes only its own numbers as caller ID); the caller's
+    /// number goes along in `Referred-By`-like `X-Frontdesk-Caller`.
+    pub(super) async fn dial_out(&self, _live: &Live, number: &str) -> Result<OutboundLeg, String> {
+        let config = &self.ctx.config;
+        let proxy = config
+            .pbx
+            .outbound_proxy
+            .as_deref()
+            .ok_or("no [pbx] outbound_proxy to transfer calls out through")?;
+        let proxy_addr: SocketAddr = proxy
+            .parse()
+            .map_err(|e| format!("[pbx] outbound_proxy {proxy:?}: {e}"))?;
+        let callee = Uri::try_from(format!("sip:{number}@{proxy}").as_str())
+            .map_err(|e| format!("bad transfer target {number:?}: {e}"))?;
+        let caller_id = config
+            .callbacks
+            .caller_id
+            .clone()
+            .or_else(|| config.pbx.username.clone())
+            .unwrap_or_else(|| "frontdesk".into());
+        let caller =
+            Uri::try_from(format!("sip:{caller_id}@{}", self.contact.host_with_port).as_str())
+                .map_err(|e| e.to_string())?;
+        let socket = leg::bind_rtp(&self.ctx.ports).await?;
+        let pai = Header::Other("P-Asserted-Identity".into(), format!("<{caller}>"));
+        let mut headers = vec![
+            pai,
+            Header::Other("X-Frontdesk-Call-Id".into(), self.call_id.clone()),
+        ];
+        if let Some(phone) = &self.phone {
+            headers.push(Header::Other("X-Frontdesk-Caller".into(), phone.clone()));
+        }
+        leg::place(
+            &self.host(),
+            socket,
+            LegRequest {
+                label: number.to_string(),
+                callee,
+                caller,
+                display_name: Some(config.company.name.clone()),
+                destination: Some(proxy_addr),
+                headers,
+                ring_timeout: Duration::from_secs(config.callbacks.client_ring_seconds),
+                rtp_timeout: Duration::from_secs(config.calls.leg_rtp_timeout_seconds),
             },
         )
     }

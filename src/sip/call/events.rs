@@ -80,8 +80,13 @@ impl Call {
                 let _ = handle.reply(StatusCode::OK).await;
                 None
             }
-            DialogState::Refer(_, _, handle)
-            | DialogState::Notify(_, _, handle)
+            DialogState::Refer(_, _, handle) => {
+                // Only the agent bridged with the caller passes the call on, from their leg.
+                self.log("transfer", "REFER from the caller refused").await;
+                let _ = handle.reply(StatusCode::Forbidden).await;
+                None
+            }
+            DialogState::Notify(_, _, handle)
             | DialogState::Message(_, _, handle)
             | DialogState::Publish(_, _, handle) => {
                 let _ = handle.reply(StatusCode::NotImplemented).await;

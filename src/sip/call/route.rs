@@ -6,7 +6,7 @@ use super::*;
 use crate::bridge::{Command, Event as LegsEvent, Gone, LegId, Role};
 use crate::routing::AgentGuard;
 use crate::routing::queue::Joining;
-use crate::sip::legs::{Next, Outward};
+use crate::sip::legs::{Dial, Next, Outward};
 
 /// The caller's leg on the call's bridge.
 pub(super) const CALLER: LegId = LegId(0);
@@ -35,12 +35,14 @@ impl Call {
         } else {
             0
         };
-        let (position, offers) = self.ctx.router.join(Joining {
+        let joining = Joining {
             call: self.call_id.clone(),
             priority,
             language: Some(live.flow.language().as_str().to_string()),
             vip_agent,
-        });
+        };
+        let (position, offers) = self.ctx.router.join(joining.clone());
+        live.queue_ticket = self.ctx.router.ticket(&self.call_id).map(|t| (joining, t));
         live.offers = Some((offers, Instant::now()));
         // Music between the announcements while the caller waits.
         live.legs.command(Command::Waiting(true), &live.media).await;
@@ -51,6 +53,23 @@ impl Call {
         )
         .await;
         None
+    }
+
+    /// Back in the line after a transfer to it, in the place the call had; joined afresh if it
+    /// never was in it.
+    async fn rejoin_queue(&self, live: &mut Live) {
+        let Some((joining, ticket)) = live.queue_ticket.clone() else {
+            let _ = self.join_queue(live, None).await;
+            return;
+        };
+        let (position, offers) = self.ctx.router.rejoin(joining, ticket);
+        live.offers = Some((offers, Instant::now()));
+        self.ctx.metrics.queued.fetch_add(1, Ordering::Relaxed);
+        self.log(
+            "queue",
+            &format!("back in the queue at position {position}"),
+        )
+        .await;
     }
 
     /// Leaves the line (if in it); agents claimed for us meanwhile go straight back.
@@ -120,10 +139,28 @@ impl Call {
                     let why = format!("no {} legs on an inbound call", role.as_str());
                     pending.extend(live.legs.attach(id, Err(why), &live.media).await);
                 }
+                Outward::Dial(id, Dial::Agent { offer, by }) => {
+                    let placed = self.ring_agent_for(live, &offer, Some(&by)).await;
+                    pending.extend(live.legs.attach(id, placed, &live.media).await);
+                }
+                Outward::Dial(id, Dial::External(number)) => {
+                    let placed = self.dial_out(live, &number).await;
+                    pending.extend(live.legs.attach(id, placed, &live.media).await);
+                }
+                Outward::Feature(id, feature) => {
+                    pending.extend(live.legs.on_feature(id, feature, &live.media).await);
+                }
+                Outward::Requeue => {
+                    self.rejoin_queue(live).await;
+                    event = Some(Event::BackToQueue);
+                }
                 Outward::Connected { agent } => {
                     let _ = self.leave_queue(live).await;
                     event = Some(Event::AgentAnswered { agent });
                 }
+                Outward::AgentGone {
+                    handed_over: true, ..
+                } => {}
                 Outward::AgentGone {
                     agent, answered, ..
                 } => {

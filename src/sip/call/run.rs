@@ -96,8 +96,10 @@ impl Call {
             offers: None,
             legs: crate::sip::legs::Legs::inbound(self.ctx.clone(), self.call_id.clone()),
             ringing: None,
+            queue_ticket: None,
             complaint: None,
         };
+        let (_registration, mut controls) = self.ctx.live.register(&self.call_id);
         self.drive(&mut live, Event::Answered).await;
         while !live.flow.is_finished() || live.hangup_by.is_none() {
             let timer = live.timer;
@@ -120,6 +122,10 @@ impl Call {
                     self.on_offer(&mut live, offer).await
                 }
                 next = live.legs.next() => self.on_legs(&mut live, next).await,
+                Some(control) = controls.recv() => {
+                    control.serve(&mut live.legs);
+                    None
+                }
                 _ = sleep_until(timer) => {
                     live.timer = None;
                     Some(Event::TimerFired)
@@ -183,6 +189,7 @@ impl Call {
             Action::StartRecording => {
                 let path = self.recording_path();
                 if let Some(handle) = self.ctx.open_recording(&self.call_id, &path).await {
+                    live.legs.recording_started(handle.pause_switch());
                     // The media task pushes frames and hands the handle back at the end.
                     live.media.send(MediaCommand::Record(handle));
                     live.recording = Some(path);

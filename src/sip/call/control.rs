@@ -1,0 +1,148 @@
+//! The calls running on this node, reachable by id for what the API asks of a live call
+//! (pausing its recording). Only admitted calls are in the table (admission bounds it) and each
+//! leaves when its task ends; each call takes a few requests at a time, more are refused.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+/// Requests waiting for one call at most; the call serves them between its other events.
+const PER_CALL: usize = 8;
+
+/// What the API asks of a live call.
+#[derive(Debug)]
+pub enum Control {
+    /// Pause (`true`) or resume the recording; `by` names who asked, for the timeline.
+    Recording {
+        paused: bool,
+        by: String,
+        reply: oneshot::Sender<Result<bool, ControlError>>,
+    },
+}
+
+impl Control {
+    /// Carries the request out on the call's legs and answers it.
+    pub fn serve(self, legs: &mut crate::sip::legs::Legs) {
+        match self {
+            Control::Recording { paused, by, reply } => {
+                let done = legs
+                    .pause_recording(paused, &by)
+                    .map_err(|_| ControlError::NotRecording);
+                let _ = reply.send(done);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    #[error("the call is not in progress on this node")]
+    NotLive,
+    #[error("the call is not being recorded")]
+    NotRecording,
+    #[error("the call has too many requests waiting")]
+    Busy,
+}
+
+#[derive(Clone, Default)]
+pub struct LiveCalls(Arc<Mutex<HashMap<String, mpsc::Sender<Control>>>>);
+
+/// A call's place in the table, for as long as the call runs.
+pub struct Registration {
+    calls: LiveCalls,
+    id: String,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.calls.lock().remove(&self.id);
+    }
+}
+
+impl LiveCalls {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<Control>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn register(&self, id: &str) -> (Registration, mpsc::Receiver<Control>) {
+        let (tx, rx) = mpsc::channel(PER_CALL);
+        self.lock().insert(id.to_string(), tx);
+        let registration = Registration {
+            calls: self.clone(),
+            id: id.to_string(),
+        };
+        (registration, rx)
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Pauses or resumes the recording of call `id`; returns whether it is paused now.
+    pub async fn pause_recording(
+        &self,
+        id: &str,
+        paused: bool,
+        by: &str,
+    ) -> Result<bool, ControlError> {
+        let sender = self.lock().get(id).cloned().ok_or(ControlError::NotLive)?;
+        let (reply, answer) = oneshot::channel();
+        let control = Control::Recording {
+            paused,
+            by: by.to_string(),
+            reply,
+        };
+        sender.try_send(control).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ControlError::Busy,
+            mpsc::error::TrySendError::Closed(_) => ControlError::NotLive,
+        })?;
+        answer.await.map_err(|_| ControlError::NotLive)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_is_reachable_while_registered_and_refuses_a_flood() {
+        let live = LiveCalls::default();
+        assert_eq!(
+            live.pause_recording("x", true, "sup").await,
+            Err(ControlError::NotLive)
+        );
+        let (registration, mut rx) = live.register("x");
+        let serve = tokio::spawn(async move {
+            let Some(Control::Recording { paused, reply, .. }) = rx.recv().await else {
+                panic!("no request");
+            };
+            let _ = reply.send(Ok(paused));
+            rx
+        });
+        assert_eq!(live.pause_recording("x", true, "sup").await, Ok(true));
+        let rx = serve.await.unwrap();
+        // Nobody serves now: the queue fills and the rest is refused at once.
+        let mut waiting = Vec::new();
+        for _ in 0..PER_CALL {
+            let l = live.clone();
+            waiting.push(tokio::spawn(async move {
+                l.pause_recording("x", true, "sup").await
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(
+            live.pause_recording("x", true, "sup").await,
+            Err(ControlError::Busy)
+        );
+        drop(rx);
+        drop(registration);
+        assert!(live.is_empty());
+        for w in waiting {
+            assert_eq!(w.await.unwrap(), Err(ControlError::NotLive));
+        }
+    }
+}
