@@ -20,10 +20,12 @@ mod http;
 mod media;
 mod retention;
 mod sip;
+mod storage;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
 pub use retention::Retention;
 pub use sip::Sip;
+pub use storage::{Storage, StorageKind};
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
@@ -45,6 +47,7 @@ const ENV_KEYS: &[&str] = &[
     "http",
     "retention",
     "media",
+    "storage",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +106,8 @@ pub struct Config {
     /// How long call data, recordings and the audit log are kept (default: for ever).
     pub retention: Retention,
     pub media: Media,
+    /// Where finished recordings are kept: the node's directory, or S3-compatible storage.
+    pub storage: Storage,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -351,6 +356,7 @@ impl Default for Config {
             http: Http::default(),
             retention: Retention::default(),
             media: Media::default(),
+            storage: Storage::default(),
         }
     }
 }
@@ -442,6 +448,7 @@ impl Config {
         }
         self.sip.validate()?;
         self.retention.validate()?;
+        self.storage.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {
                 key: "routing.ring_timeout_seconds",

@@ -35,4 +35,5 @@ pub mod routing;
 pub mod schedule;
 pub mod server;
 pub mod sip;
+pub mod storage;
 pub mod store;

@@ -21,6 +21,8 @@ pub struct NodeMetrics {
     pub queue_wait: Histogram,
     /// What the SIP door (`sip::gate`) turned away.
     pub edge: EdgeMetrics,
+    /// Recordings moved to object storage by this node, and attempts that failed.
+    pub uploads: UploadMetrics,
     /// Unix ms until which the store counts as backlogged (new calls are refused meanwhile).
     store_slow_until: AtomicI64,
 }
@@ -43,6 +45,15 @@ pub struct EdgeMetrics {
     pub connections_refused: AtomicU64,
     /// TCP and TLS connections open now (a gauge).
     pub connections: AtomicU64,
+}
+
+/// Uploads of finished recordings to object storage (`storage::upload`).
+#[derive(Debug, Default)]
+pub struct UploadMetrics {
+    /// Stored and checked (SHA-256 of the stored copy read back).
+    pub stored: AtomicU64,
+    /// Attempts that failed; each is tried again later.
+    pub failed: AtomicU64,
 }
 
 /// Upper bounds (seconds) of the queue-wait buckets.
@@ -111,6 +122,8 @@ pub struct StoreFigures {
     pub calls_by_outcome: Vec<(String, i64)>,
     pub callbacks_by_state: Vec<(String, i64)>,
     pub agents_by_state: Vec<(String, i64)>,
+    /// Recordings not yet in object storage, store-wide: (waiting, of which failed at least once).
+    pub recordings_unstored: (i64, i64),
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -269,6 +282,37 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         "frontdesk_rtp_foreign_packets_total {}",
         node.rtp_foreign.load(Ordering::Relaxed)
     );
+    family(
+        &mut out,
+        "frontdesk_recording_uploads_total",
+        "counter",
+        "Recording uploads to object storage by this node: stored (and checked), or failed (tried again later).",
+    );
+    for (result, n) in [
+        ("stored", &node.uploads.stored),
+        ("failed", &node.uploads.failed),
+    ] {
+        let _ = writeln!(
+            out,
+            "frontdesk_recording_uploads_total{{result=\"{result}\"}} {}",
+            n.load(Ordering::Relaxed)
+        );
+    }
+    family(
+        &mut out,
+        "frontdesk_recordings_unstored",
+        "gauge",
+        "Finished recordings not yet in object storage (still on their node's disk): all, and those whose last upload failed.",
+    );
+    let (waiting, failing) = store.recordings_unstored;
+    let _ = writeln!(
+        out,
+        "frontdesk_recordings_unstored{{state=\"waiting\"}} {waiting}"
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_recordings_unstored{{state=\"failing\"}} {failing}"
+    );
     out
 }
 
@@ -286,7 +330,9 @@ mod tests {
             calls_by_outcome: vec![("dnc-opt-out".into(), 4), ("we\"ird".into(), 1)],
             callbacks_by_state: vec![("due".into(), 2)],
             agents_by_state: vec![("available".into(), 5)],
+            recordings_unstored: (3, 1),
         };
+        node.uploads.failed.fetch_add(2, Ordering::Relaxed);
         node.queue_wait.observe(3.0);
         node.queue_wait.observe(45.0);
         node.queue_wait.observe(99_999.0);
@@ -304,5 +350,7 @@ mod tests {
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"60\"} 2\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"+Inf\"} 3\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_count 3\n"));
+        assert!(text.contains("frontdesk_recording_uploads_total{result=\"failed\"} 2\n"));
+        assert!(text.contains("frontdesk_recordings_unstored{state=\"failing\"} 1\n"));
     }
 }

@@ -56,6 +56,8 @@ pub struct HttpState {
     pub recording_limits: Arc<limits::PerUser>,
     /// How long console sessions live.
     pub sessions: crate::auth::session::Lifetime,
+    /// Where recordings moved off their node are read from (`[storage]`); `None`: local only.
+    pub object_storage: Option<Arc<crate::storage::ObjectStorage>>,
 }
 
 impl HttpState {
@@ -84,7 +86,17 @@ impl HttpState {
                 RECORDING_LIMIT_KEYS,
             )),
             sessions: config.http.session_lifetime(),
+            object_storage: None,
         }
+    }
+
+    /// Serves recordings that were moved to object storage from there.
+    pub fn with_object_storage(
+        mut self,
+        storage: Option<Arc<crate::storage::ObjectStorage>>,
+    ) -> HttpState {
+        self.object_storage = storage;
+        self
     }
 }
 

@@ -45,6 +45,8 @@ pub enum ServeError {
     Prompts(#[from] PromptError),
     #[error("cannot start the recording writer: {0}")]
     Recorder(#[from] RecordingError),
+    #[error("recording storage: {0}")]
+    Storage(#[from] crate::storage::StorageError),
     #[error("{component} failed: {message}")]
     Component {
         component: &'static str,
@@ -113,8 +115,27 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     }
     let prompts = Arc::new(prompts);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
-    let (recorder, writer) = Recorder::start(8192)?;
+    let (mut recorder, writer) = Recorder::start(8192)?;
     let metrics = Arc::new(crate::metrics::NodeMetrics::default());
+    // With object storage, every finished recording is moved there (see `storage::upload`).
+    let object_storage = crate::storage::from_config(&config.storage)?;
+    let uploader = object_storage.clone().map(|storage| {
+        let (uploader, notices) = crate::storage::upload::Uploader::new(
+            store.clone(),
+            storage.clone(),
+            crate::storage::upload::Settings {
+                node: node.clone(),
+                recordings_dir: config.recordings_dir(),
+                prefix: config.storage.prefix.clone(),
+                retry_min: Duration::from_secs(config.storage.retry_min_seconds),
+                retry_max: Duration::from_secs(config.storage.retry_max_seconds),
+            },
+            metrics.clone(),
+        );
+        recorder.on_finished(Arc::new(move |done| notices.finished(done)));
+        tracing::info!(storage = storage.label(), "recordings go to object storage");
+        uploader
+    });
     let edge = crate::sip::edge::Edge::start(
         crate::sip::gate::GateConfig {
             trunk: crate::sip::call::allowed_sources(&config.pbx),
@@ -157,13 +178,16 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     // One bus per node: the HTTP handlers publish to it and the console's live stream reads it.
     let events = EventBus::new();
     let call_events = events.clone();
-    let app = http::router(HttpState::new(
-        store.clone(),
-        metrics.clone(),
-        &config,
-        events.clone(),
-        http_addr,
-    ));
+    let app = http::router(
+        HttpState::new(
+            store.clone(),
+            metrics.clone(),
+            &config,
+            events.clone(),
+            http_addr,
+        )
+        .with_object_storage(object_storage),
+    );
     let token = shutdown.child_token();
     let limits = http::serve::limits(&config.http);
     tasks.spawn(async move {
@@ -181,6 +205,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         crate::retention::daily(retention_store, retention_cfg, retention_node, token).await;
         ("retention", Ok(()))
     });
+
+    if let Some(uploader) = uploader {
+        let token = shutdown.child_token();
+        tasks.spawn(async move {
+            uploader.run(token).await;
+            ("uploads", Ok(()))
+        });
+    }
 
     let ports = PortPool::new(config.sip_listen.ip(), config.rtp_ports);
     let flow = config.flow.clone();

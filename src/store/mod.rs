@@ -25,6 +25,7 @@ mod surveys;
 mod timeline;
 mod timeline_writer;
 mod tokens;
+mod uploads;
 mod users;
 
 pub use agents::{Agent, Presence};
@@ -47,6 +48,7 @@ pub use timeline::{
 };
 pub use timeline_writer::TimelineWriter;
 pub use tokens::{TokenOwner, TokenRow};
+pub use uploads::{PendingUpload, StoredRecording, UploadCounts};
 pub use users::{Account, ApiUser, FirstToken, Role};
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -1,0 +1,18 @@
+-- Where a finished recording lives once it has left the node that recorded it (object storage),
+-- and the upload's progress: a row is written before the first attempt, so a recording is never
+-- forgotten between a failed upload and the next; it is marked stored only after the stored
+-- object's SHA-256 matched the call's. Keep in step with the other backend's 0011.
+CREATE TABLE recording_uploads (
+    call_id TEXT PRIMARY KEY,
+    node TEXT NOT NULL,
+    local_path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    stored_at BIGINT
+);
+CREATE INDEX recording_uploads_due ON recording_uploads (node, next_attempt_at)
+    WHERE stored_at IS NULL;
