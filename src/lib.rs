@@ -26,6 +26,7 @@ pub mod events;
 pub mod flow;
 pub mod http;
 pub mod import;
+pub mod live;
 pub mod media;
 pub mod metrics;
 pub mod phone;

@@ -197,6 +197,21 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     });
     tracing::info!(%http_addr, "http listening");
 
+    // Several nodes on PostgreSQL: every node's consoles see every node's events.
+    if store.backend() == crate::store::Backend::Postgres {
+        let relay = crate::live::Relay::new(
+            store.clone(),
+            call_events.clone(),
+            node.clone(),
+            config.database_url(),
+        );
+        let token = shutdown.child_token();
+        tasks.spawn(async move {
+            relay.run(token).await;
+            ("live", Ok(()))
+        });
+    }
+
     // Retention: every node checks, one runs it a day (see `retention::daily`).
     let (retention_store, retention_cfg, retention_node) =
         (store.clone(), config.retention.clone(), node.clone());
