@@ -29,6 +29,7 @@ pub mod import;
 pub mod live;
 pub mod media;
 pub mod metrics;
+pub mod nodes;
 pub mod phone;
 pub mod recording;
 pub mod retention;

@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
 #[derive(Debug, Default)]
 pub struct NodeMetrics {
+    /// The node's name (`node_id`), set once at start: every sample carries it as `node`, so one
+    /// Prometheus tells the nodes apart (store-wide figures are the same on every node: take one
+    /// node's, or `max`, never `sum`).
+    pub node: std::sync::OnceLock<String>,
     pub active_calls: AtomicUsize,
     pub rtp_received: AtomicU64,
     pub rtp_lost: AtomicU64,
@@ -139,6 +143,40 @@ fn label(v: &str) -> String {
 }
 
 pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
+    let text = render_samples(node, store);
+    match node.node.get() {
+        Some(name) => with_node_label(&text, name),
+        None => text,
+    }
+}
+
+/// Adds `node="name"` as the first label of every sample line (comments are left alone).
+fn with_node_label(text: &str, name: &str) -> String {
+    let label = format!("node=\"{}\"", label(name));
+    let mut out = String::with_capacity(text.len() + text.lines().count() * (label.len() + 3));
+    for line in text.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            out.push_str(line);
+        } else if let Some(brace) = line.find('{') {
+            out.push_str(&line[..=brace]);
+            out.push_str(&label);
+            out.push(',');
+            out.push_str(&line[brace + 1..]);
+        } else if let Some(space) = line.find(' ') {
+            out.push_str(&line[..space]);
+            out.push('{');
+            out.push_str(&label);
+            out.push('}');
+            out.push_str(&line[space..]);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
     let mut out = String::new();
     family(
         &mut out,
@@ -351,6 +389,19 @@ mod tests {
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"+Inf\"} 3\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_count 3\n"));
         assert!(text.contains("frontdesk_recording_uploads_total{result=\"failed\"} 2\n"));
+
+        // Named, every sample says which node it is from.
+        node.node.set("node-a".into()).unwrap();
+        let named = render(&node, &store);
+        assert!(named.contains("frontdesk_calls_active{node=\"node-a\"} 3\n"));
+        assert!(named.contains("frontdesk_calls{node=\"node-a\",outcome=\"dnc-opt-out\"} 4\n"));
+        assert!(
+            named.contains("frontdesk_queue_wait_seconds_bucket{node=\"node-a\",le=\"5\"} 1\n")
+        );
+        assert!(named.contains("# TYPE frontdesk_calls_active gauge\n"));
+        for line in named.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.contains("{node=\"node-a\""), "{line}");
+        }
         assert!(text.contains("frontdesk_recordings_unstored{state=\"failing\"} 1\n"));
     }
 }

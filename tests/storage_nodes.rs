@@ -274,12 +274,17 @@ fn a_recording_made_on_one_node_is_stored_checked_and_played_from_the_other() {
             .unwrap();
         let failed: u64 = metrics
             .lines()
-            .find_map(|l| l.strip_prefix("frontdesk_recording_uploads_total{result=\"failed\"} "))
+            .find_map(|l| {
+                l.strip_prefix(
+                    "frontdesk_recording_uploads_total{node=\"node-a\",result=\"failed\"} ",
+                )
+            })
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
         assert!(failed >= 2, "{metrics}");
         assert!(
-            metrics.contains("frontdesk_recordings_unstored{state=\"failing\"} 1\n"),
+            metrics
+                .contains("frontdesk_recordings_unstored{node=\"node-a\",state=\"failing\"} 1\n"),
             "{metrics}"
         );
         let url = format!("http://{}/api/v1/calls/{call}/recording", b.http);

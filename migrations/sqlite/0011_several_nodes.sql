@@ -26,3 +26,6 @@ CREATE TABLE live_events (
     payload TEXT NOT NULL
 );
 CREATE INDEX live_events_at ON live_events (at);
+
+-- Open calls by node: what a node's restart and the survivors of a lost node look for.
+CREATE INDEX calls_open_by_node ON calls (node) WHERE ended_at IS NULL;

@@ -90,6 +90,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     if closed > 0 {
         tracing::warn!(closed, "closed calls left open by a crash");
     }
+    // Calls other nodes closed as lost while this one was gone: their recordings repaired too.
+    recover::repair_lost_recordings(&store, &node).await?;
     // Calls this node had in progress died with it: their agents are free again.
     match store.reset_agent_lines(&node, chrono::Utc::now()).await? {
         0 => {}
@@ -117,6 +119,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
     let (mut recorder, writer) = Recorder::start(8192)?;
     let metrics = Arc::new(crate::metrics::NodeMetrics::default());
+    // Every sample of `/metrics` names the node.
+    metrics.node.get_or_init(|| node.clone());
     // With object storage, every finished recording is moved there (see `storage::upload`).
     let object_storage = crate::storage::from_config(&config.storage)?;
     let uploader = object_storage.clone().map(|storage| {
@@ -211,6 +215,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
             ("live", Ok(()))
         });
     }
+
+    // Every node watches for lost ones and closes what they left open.
+    let (watch_store, watch_node) = (store.clone(), node.clone());
+    let token = shutdown.child_token();
+    tasks.spawn(async move {
+        crate::nodes::watch(watch_store, watch_node, token).await;
+        ("nodes", Ok(()))
+    });
 
     // Retention: every node checks, one runs it a day (see `retention::daily`).
     let (retention_store, retention_cfg, retention_node) =

@@ -19,6 +19,7 @@ pub mod files;
 mod jobs;
 mod lists;
 mod live;
+mod lost;
 mod retention;
 mod routing;
 mod sessions;
