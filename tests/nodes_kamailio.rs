@@ -21,7 +21,7 @@ pub struct Kamailio {
 }
 
 /// The configuration docs/pbx-integration.md gives, with probing every second so the test is
-/// short, and a 2 s answer timer so a dead node's INVITEs fail over quickly.
+/// short.
 pub fn kamailio_cfg(port: u16, list: &Path) -> String {
     format!(
         r#"#!KAMAILIO
@@ -39,7 +39,7 @@ loadmodule "maxfwd.so"
 loadmodule "siputils.so"
 loadmodule "textops.so"
 loadmodule "dispatcher.so"
-modparam("tm", "fr_timer", 2000)
+modparam("tm", "fr_timer", 5000)
 modparam("tm", "fr_inv_timer", 30000)
 modparam("dispatcher", "list_file", "{list}")
 modparam("dispatcher", "ds_ping_interval", 1)
