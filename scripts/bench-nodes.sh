@@ -122,7 +122,7 @@ with open(sys.argv[1], "w") as f:
         f.write(f"+3706{1000000 + i:07d};\n")
 PY
 echo "nodes $sip_a (A) and $sip_b (B) behind Kamailio 127.0.0.1:$kport; $rate CPS for $secs s, hold $hold ms; B killed at ${kill_at} s"
-(cd "$work" && timeout $((secs + 120)) sipp "127.0.0.1:$kport" -sf "$OLDPWD/tests/sipp/load_short.xml" -inf "$work/callers.csv" \
+(cd "$work" && timeout $((secs + 120)) sipp "127.0.0.1:$kport" -sf "$OLDPWD/tests/sipp/proxy_short.xml" -inf "$work/callers.csv" \
   -r "$rate" -m "$calls" -l 5000 -d "$hold" -i 127.0.0.1 -p 0 -mp 40000 -nostdin \
   -trace_stat -stf "$work/callers-stat.csv" -fd 5 -timeout $((secs + 90))s -timeout_error > "$work/sipp.out" 2>&1) &
 sipp_pid=$!

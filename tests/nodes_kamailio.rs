@@ -140,8 +140,19 @@ impl Kamailio {
     }
 }
 
+/// SIGTERM, so Kamailio ends its worker processes too (SIGKILL would leave them running); SIGKILL
+/// only if it has not gone within 5 s.
 impl Drop for Kamailio {
     fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -166,7 +177,7 @@ fn callers(
     let mut cmd = Command::new("timeout");
     cmd.args(["90", "sipp", to])
         .arg("-sf")
-        .arg(repo().join("tests/sipp/load_short.xml"))
+        .arg(repo().join("tests/sipp/proxy_short.xml"))
         .arg("-inf")
         .arg(&inf)
         .args(["-m", &n.to_string(), "-r", &rate.to_string(), "-l", "100"])
