@@ -129,6 +129,11 @@ sipp_pid=$!
 sleep "$kill_at"
 kill -9 "$pid_b"
 killed=$(date +%s.%N)
+# From now on: when does the survivor leave no row of B open?
+( for _ in $(seq 1 300); do
+    [ "$(sql "SELECT COUNT(*) FROM calls WHERE ended_at IS NULL AND node = 'node-b'")" = 0 ] && break
+    sleep 0.5
+  done; date +%s.%N > "$work/b-closed" ) &
 echo "--- node B killed; calls per node so far"
 sql "SELECT node, COUNT(*) FROM calls GROUP BY node ORDER BY node"
 wait "$sipp_pid" || echo "sipp exit $? (calls up on B when it died fail)"
@@ -142,13 +147,9 @@ PY
 echo "--- calls per node and end"
 sql "SELECT node, COALESCE(hangup_by, 'OPEN'), COUNT(*) FROM calls GROUP BY 1, 2 ORDER BY 1, 2"
 echo "--- waiting for the survivor to close B's rows"
-for _ in $(seq 1 120); do
-  open=$(sql "SELECT COUNT(*) FROM calls WHERE ended_at IS NULL AND node = 'node-b'")
-  [ "$open" = 0 ] && break
-  sleep 1
-done
-closed=$(date +%s.%N)
-echo "B's open rows: $open"
+for _ in $(seq 1 240); do [ -s "$work/b-closed" ] && break; sleep 0.5; done
+echo "B's open rows: $(sql "SELECT COUNT(*) FROM calls WHERE ended_at IS NULL AND node = 'node-b'")"
+closed=$(cat "$work/b-closed" 2>/dev/null || date +%s.%N)
 awk -v a="$killed" -v b="$closed" 'BEGIN { printf "from SIGKILL to no open row of B: %.1f s (a node counts as lost after 30 s of silence)\n", b - a }'
 echo "--- waiting for A's last calls (an answer Kamailio had already given up on ends when its ACK never comes, 32 s)"
 for _ in $(seq 1 60); do

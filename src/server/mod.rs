@@ -86,6 +86,9 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     store.migrate().await?;
     tracing::info!(backend = ?store.backend(), "store ready");
     let node = config.node_name();
+    // Alive before anything answers: a node back after being taken for lost must not have the
+    // calls it takes now closed by the others (the distributor's sweep says it from then on).
+    store.node_seen(&node, chrono::Utc::now()).await?;
     let closed = recover::close_open_calls(&store, &node).await?;
     if closed > 0 {
         tracing::warn!(closed, "closed calls left open by a crash");
