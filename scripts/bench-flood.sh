@@ -80,6 +80,6 @@ print(f"probe latency: p50 {pct(lat, .5)*1000:.1f} ms, p99 {pct(lat, .99)*1000:.
 PY
 echo "end (after ${secs} s quiet): RSS $((rss1 / 1024)) MiB (start $((rss0 / 1024)) MiB, peak $(( $(hwm) / 1024 )) MiB)"
 curl -s "http://$http/metrics" | grep -E '^frontdesk_(sip_turned_away_total|calls_refused|calls\{|calls_active)' || true
-open=$(curl -s "http://$http/metrics" | awk -F' ' '/^frontdesk_calls\{outcome="in_progress"\}/ {print $2}')
+open=$(curl -s "http://$http/metrics" | awk -F' ' '/^frontdesk_calls\{.*outcome="in_progress"\}/ {print $2}')
 echo "call rows left open: ${open:-0}"
 echo "log lines: $(wc -l < "$work/serve.log"), $(du -k "$work/serve.log" | cut -f1) KiB"

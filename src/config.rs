@@ -22,10 +22,12 @@ mod media;
 mod retention;
 mod sip;
 pub use features::Features;
+mod storage;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
 pub use retention::Retention;
 pub use sip::Sip;
+pub use storage::{Storage, StorageKind};
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
@@ -48,6 +50,7 @@ const ENV_KEYS: &[&str] = &[
     "retention",
     "media",
     "features",
+    "storage",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +111,8 @@ pub struct Config {
     pub media: Media,
     /// Transfer and recording keys an agent uses from their phone.
     pub features: Features,
+    /// Where finished recordings are kept: the node's directory, or S3-compatible storage.
+    pub storage: Storage,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -357,6 +362,7 @@ impl Default for Config {
             retention: Retention::default(),
             media: Media::default(),
             features: Features::default(),
+            storage: Storage::default(),
         }
     }
 }
@@ -449,6 +455,7 @@ impl Config {
         self.sip.validate()?;
         self.retention.validate()?;
         self.features.validate()?;
+        self.storage.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {
                 key: "routing.ring_timeout_seconds",

@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
 #[derive(Debug, Default)]
 pub struct NodeMetrics {
+    /// The node's name (`node_id`), set once at start: every sample carries it as `node`, so one
+    /// Prometheus tells the nodes apart (store-wide figures are the same on every node: take one
+    /// node's, or `max`, never `sum`).
+    pub node: std::sync::OnceLock<String>,
     pub active_calls: AtomicUsize,
     pub rtp_received: AtomicU64,
     pub rtp_lost: AtomicU64,
@@ -21,6 +25,8 @@ pub struct NodeMetrics {
     pub queue_wait: Histogram,
     /// What the SIP door (`sip::gate`) turned away.
     pub edge: EdgeMetrics,
+    /// Recordings moved to object storage by this node, and attempts that failed.
+    pub uploads: UploadMetrics,
     /// Unix ms until which the store counts as backlogged (new calls are refused meanwhile).
     store_slow_until: AtomicI64,
 }
@@ -43,6 +49,15 @@ pub struct EdgeMetrics {
     pub connections_refused: AtomicU64,
     /// TCP and TLS connections open now (a gauge).
     pub connections: AtomicU64,
+}
+
+/// Uploads of finished recordings to object storage (`storage::upload`).
+#[derive(Debug, Default)]
+pub struct UploadMetrics {
+    /// Stored and checked (SHA-256 of the stored copy read back).
+    pub stored: AtomicU64,
+    /// Attempts that failed; each is tried again later.
+    pub failed: AtomicU64,
 }
 
 /// Upper bounds (seconds) of the queue-wait buckets.
@@ -111,6 +126,8 @@ pub struct StoreFigures {
     pub calls_by_outcome: Vec<(String, i64)>,
     pub callbacks_by_state: Vec<(String, i64)>,
     pub agents_by_state: Vec<(String, i64)>,
+    /// Recordings not yet in object storage, store-wide: (waiting, of which failed at least once).
+    pub recordings_unstored: (i64, i64),
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -126,6 +143,40 @@ fn label(v: &str) -> String {
 }
 
 pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
+    let text = render_samples(node, store);
+    match node.node.get() {
+        Some(name) => with_node_label(&text, name),
+        None => text,
+    }
+}
+
+/// Adds `node="name"` as the first label of every sample line (comments are left alone).
+fn with_node_label(text: &str, name: &str) -> String {
+    let label = format!("node=\"{}\"", label(name));
+    let mut out = String::with_capacity(text.len() + text.lines().count() * (label.len() + 3));
+    for line in text.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            out.push_str(line);
+        } else if let Some(brace) = line.find('{') {
+            out.push_str(&line[..=brace]);
+            out.push_str(&label);
+            out.push(',');
+            out.push_str(&line[brace + 1..]);
+        } else if let Some(space) = line.find(' ') {
+            out.push_str(&line[..space]);
+            out.push('{');
+            out.push_str(&label);
+            out.push('}');
+            out.push_str(&line[space..]);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
     let mut out = String::new();
     family(
         &mut out,
@@ -269,6 +320,37 @@ pub fn render(node: &NodeMetrics, store: &StoreFigures) -> String {
         "frontdesk_rtp_foreign_packets_total {}",
         node.rtp_foreign.load(Ordering::Relaxed)
     );
+    family(
+        &mut out,
+        "frontdesk_recording_uploads_total",
+        "counter",
+        "Recording uploads to object storage by this node: stored (and checked), or failed (tried again later).",
+    );
+    for (result, n) in [
+        ("stored", &node.uploads.stored),
+        ("failed", &node.uploads.failed),
+    ] {
+        let _ = writeln!(
+            out,
+            "frontdesk_recording_uploads_total{{result=\"{result}\"}} {}",
+            n.load(Ordering::Relaxed)
+        );
+    }
+    family(
+        &mut out,
+        "frontdesk_recordings_unstored",
+        "gauge",
+        "Finished recordings not yet in object storage (still on their node's disk): all, and those whose last upload failed.",
+    );
+    let (waiting, failing) = store.recordings_unstored;
+    let _ = writeln!(
+        out,
+        "frontdesk_recordings_unstored{{state=\"waiting\"}} {waiting}"
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_recordings_unstored{{state=\"failing\"}} {failing}"
+    );
     out
 }
 
@@ -286,7 +368,9 @@ mod tests {
             calls_by_outcome: vec![("dnc-opt-out".into(), 4), ("we\"ird".into(), 1)],
             callbacks_by_state: vec![("due".into(), 2)],
             agents_by_state: vec![("available".into(), 5)],
+            recordings_unstored: (3, 1),
         };
+        node.uploads.failed.fetch_add(2, Ordering::Relaxed);
         node.queue_wait.observe(3.0);
         node.queue_wait.observe(45.0);
         node.queue_wait.observe(99_999.0);
@@ -304,5 +388,20 @@ mod tests {
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"60\"} 2\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"+Inf\"} 3\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_count 3\n"));
+        assert!(text.contains("frontdesk_recording_uploads_total{result=\"failed\"} 2\n"));
+
+        // Named, every sample says which node it is from.
+        node.node.set("node-a".into()).unwrap();
+        let named = render(&node, &store);
+        assert!(named.contains("frontdesk_calls_active{node=\"node-a\"} 3\n"));
+        assert!(named.contains("frontdesk_calls{node=\"node-a\",outcome=\"dnc-opt-out\"} 4\n"));
+        assert!(
+            named.contains("frontdesk_queue_wait_seconds_bucket{node=\"node-a\",le=\"5\"} 1\n")
+        );
+        assert!(named.contains("# TYPE frontdesk_calls_active gauge\n"));
+        for line in named.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.contains("{node=\"node-a\""), "{line}");
+        }
+        assert!(text.contains("frontdesk_recordings_unstored{state=\"failing\"} 1\n"));
     }
 }

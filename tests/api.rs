@@ -226,12 +226,15 @@ async fn scenario(api: Api) {
     assert_eq!(m.status(), StatusCode::OK);
     let text = m.text().await.unwrap();
     assert!(
-        text.contains("frontdesk_calls{outcome=\"dnc-opt-out\"} 3"),
+        text.contains("frontdesk_calls{node=\"test-node\",outcome=\"dnc-opt-out\"} 3"),
         "{text}"
     );
-    assert!(text.contains("frontdesk_calls_active 0"), "{text}");
     assert!(
-        text.contains("frontdesk_agents{state=\"available\"} 1"),
+        text.contains("frontdesk_calls_active{node=\"test-node\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("frontdesk_agents{node=\"test-node\",state=\"available\"} 1"),
         "{text}"
     );
 

@@ -58,6 +58,8 @@ pub struct HttpState {
     pub sessions: crate::auth::session::Lifetime,
     /// The calls in progress on this node (pausing a recording).
     pub live: crate::sip::call::control::LiveCalls,
+    /// Where recordings moved off their node are read from (`[storage]`); `None`: local only.
+    pub object_storage: Option<Arc<crate::storage::ObjectStorage>>,
 }
 
 impl HttpState {
@@ -87,7 +89,17 @@ impl HttpState {
             )),
             sessions: config.http.session_lifetime(),
             live: Default::default(),
+            object_storage: None,
         }
+    }
+
+    /// Serves recordings that were moved to object storage from there.
+    pub fn with_object_storage(
+        mut self,
+        storage: Option<Arc<crate::storage::ObjectStorage>>,
+    ) -> HttpState {
+        self.object_storage = storage;
+        self
     }
 }
 

@@ -11,6 +11,7 @@ use super::calls::visible_call;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{Path, Query};
 use super::range::{self, RangeError, Wanted};
+use crate::storage::{ByteRange, LocalDir, RecordingStorage, StorageError};
 use crate::store::{AuditEntry, RecordingAccess, Role};
 use axum::Json;
 use axum::body::Body;
@@ -20,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
-use tower::ServiceExt;
 
 #[utoipa::path(get, path = "/api/v1/calls/{id}/recording", tag = "calls",
     params(("id" = String, Path, description = "call id (UUID)"),
@@ -43,7 +43,7 @@ pub async fn recording(
     State(state): State<HttpState>,
     caller: Caller,
     Path(id): Path<String>,
-    mut req: Request<Body>,
+    req: Request<Body>,
 ) -> Result<Response, ApiError> {
     let call = visible_call(&state, &caller, &id).await?;
     let path = call
@@ -61,10 +61,32 @@ pub async fn recording(
             )
         })?;
     let missing = || ApiError::not_found("the recording file is missing");
-    let len = tokio::fs::metadata(&path)
-        .await
-        .map_err(|_| missing())?
-        .len();
+    // Moved to object storage (`storage::upload`): read from there, whichever node recorded it.
+    let stored = state.store.stored_recording(&id).await?;
+    let local = LocalDir::new("");
+    let (storage, name): (&dyn RecordingStorage, String) = match (&stored, &state.object_storage) {
+        (Some(stored), Some(object)) => (object.as_ref(), stored.object_key.clone()),
+        (Some(_), None) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_not_configured",
+                "the recording is in object storage, which this node has not been given ([storage])",
+            ));
+        }
+        (None, _) => (&local, path),
+    };
+    let unavailable = |e: StorageError| match e {
+        StorageError::NotFound(_) => missing(),
+        e => {
+            tracing::warn!(call = %id, error = %e, "recording storage did not answer");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the recording storage did not answer; try again",
+            )
+        }
+    };
+    let len = storage.len(&name).await.map_err(unavailable)?;
     let wanted = match range::wanted(req.headers(), len) {
         Ok(wanted) => wanted,
         Err(e @ RangeError::Malformed) => {
@@ -95,29 +117,33 @@ pub async fn recording(
         .store
         .audit_recording(&caller.name, &id, access, Utc::now())
         .await?;
-    // Serve exactly what was audited: the resolved range replaces the header as sent.
-    req.headers_mut().remove(header::RANGE);
-    if let Some(canonical) = wanted.header() {
-        let value = HeaderValue::try_from(canonical).map_err(|e| {
-            tracing::error!(error = %e, "a canonical range is not a header value");
+    // Serve exactly what was audited: the resolved range, whatever the header said.
+    let (status, range, length) = match wanted {
+        Wanted::Whole => (StatusCode::OK, None, len),
+        Wanted::Bytes { start, end } => (
+            StatusCode::PARTIAL_CONTENT,
+            Some(ByteRange { start, end }),
+            end - start + 1,
+        ),
+    };
+    let body = storage.read(&name, range).await.map_err(unavailable)?;
+    let mut resp = Response::new(Body::from_stream(body));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(ByteRange { start, end }) = range {
+        let value = HeaderValue::try_from(format!("bytes {start}-{end}/{len}")).map_err(|e| {
+            tracing::error!(error = %e, "a content range is not a header value");
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "the range could not be served",
             )
         })?;
-        req.headers_mut().insert(header::RANGE, value);
+        headers.insert(header::CONTENT_RANGE, value);
     }
-    let served = tower_http::services::ServeFile::new(&path)
-        .oneshot(req)
-        .await
-        .map_err(|_| missing())?;
-    let mut resp = served.into_response();
-    if resp.status() == StatusCode::NOT_FOUND {
-        return Err(missing());
-    }
-    let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),

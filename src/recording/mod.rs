@@ -17,13 +17,20 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 pub use self::repair::{RepairOutcome, repair};
-pub use self::writer::{Recorder, RecordingHandle, WriterThread};
+pub use self::writer::{FinishedHook, Recorder, RecordingHandle, WriterThread};
 
 /// Finalises a call's recording: its path and SHA-256 for the call row, or `None` (logged) when
 /// there was none or it failed.
 pub async fn finished(handle: Option<RecordingHandle>) -> Option<(String, String)> {
-    match handle?.finish().await {
-        Ok(Ok(done)) => Some((done.path.display().to_string(), done.sha256)),
+    let mut handle = handle?;
+    let hook = handle.on_finished.take();
+    match handle.finish().await {
+        Ok(Ok(done)) => {
+            if let Some(hook) = hook {
+                hook(&done);
+            }
+            Some((done.path.display().to_string(), done.sha256))
+        }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "recording failed");
             None

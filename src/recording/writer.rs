@@ -63,7 +63,12 @@ enum Control {
 pub struct Recorder {
     data: SyncSender<Msg>,
     control: Sender<Control>,
+    on_finished: Option<FinishedHook>,
 }
+
+/// Told about every call recording once it is finalised and hashed (`recording::finished`), e.g.
+/// to move it to object storage. Must not block: it runs on the call's task.
+pub type FinishedHook = std::sync::Arc<dyn Fn(&Finished) + Send + Sync>;
 
 /// The writer thread; join it at shutdown so every file is finalised.
 pub struct WriterThread {
@@ -73,6 +78,7 @@ pub struct WriterThread {
 /// One open recording. Dropping it without `finish` still finalises the file.
 pub struct RecordingHandle {
     id: u64,
+    pub(super) on_finished: Option<FinishedHook>,
     path: PathBuf,
     data: SyncSender<Msg>,
     control: Sender<Control>,
@@ -94,7 +100,19 @@ impl Recorder {
             .name("recording-writer".into())
             .spawn(move || run(data_rx, control_rx))
             .map_err(RecordingError::Spawn)?;
-        Ok((Recorder { data, control }, WriterThread { handle }))
+        Ok((
+            Recorder {
+                data,
+                control,
+                on_finished: None,
+            },
+            WriterThread { handle },
+        ))
+    }
+
+    /// Calls `hook` for every recording finished through `recording::finished` from now on.
+    pub fn on_finished(&mut self, hook: FinishedHook) {
+        self.on_finished = Some(hook);
     }
 
     /// [`open`](Self::open) from async code: the wait for the writer thread stays off the runtime.
@@ -118,6 +136,7 @@ impl Recorder {
         let id = answer.recv().map_err(|_| RecordingError::WriterGone)??;
         Ok(RecordingHandle {
             id,
+            on_finished: self.on_finished.clone(),
             path,
             data: self.data.clone(),
             control: self.control.clone(),

@@ -45,6 +45,8 @@ pub enum ServeError {
     Prompts(#[from] PromptError),
     #[error("cannot start the recording writer: {0}")]
     Recorder(#[from] RecordingError),
+    #[error("recording storage: {0}")]
+    Storage(#[from] crate::storage::StorageError),
     #[error("{component} failed: {message}")]
     Component {
         component: &'static str,
@@ -84,10 +86,15 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     store.migrate().await?;
     tracing::info!(backend = ?store.backend(), "store ready");
     let node = config.node_name();
+    // Alive before anything answers: a node back after being taken for lost must not have the
+    // calls it takes now closed by the others (the distributor's sweep says it from then on).
+    store.node_seen(&node, chrono::Utc::now()).await?;
     let closed = recover::close_open_calls(&store, &node).await?;
     if closed > 0 {
         tracing::warn!(closed, "closed calls left open by a crash");
     }
+    // Calls other nodes closed as lost while this one was gone: their recordings repaired too.
+    recover::repair_lost_recordings(&store, &node).await?;
     // Calls this node had in progress died with it: their agents are free again.
     match store.reset_agent_lines(&node, chrono::Utc::now()).await? {
         0 => {}
@@ -113,8 +120,29 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     }
     let prompts = Arc::new(prompts);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
-    let (recorder, writer) = Recorder::start(8192)?;
+    let (mut recorder, writer) = Recorder::start(8192)?;
     let metrics = Arc::new(crate::metrics::NodeMetrics::default());
+    // Every sample of `/metrics` names the node.
+    metrics.node.get_or_init(|| node.clone());
+    // With object storage, every finished recording is moved there (see `storage::upload`).
+    let object_storage = crate::storage::from_config(&config.storage)?;
+    let uploader = object_storage.clone().map(|storage| {
+        let (uploader, notices) = crate::storage::upload::Uploader::new(
+            store.clone(),
+            storage.clone(),
+            crate::storage::upload::Settings {
+                node: node.clone(),
+                recordings_dir: config.recordings_dir(),
+                prefix: config.storage.prefix.clone(),
+                retry_min: Duration::from_secs(config.storage.retry_min_seconds),
+                retry_max: Duration::from_secs(config.storage.retry_max_seconds),
+            },
+            metrics.clone(),
+        );
+        recorder.on_finished(Arc::new(move |done| notices.finished(done)));
+        tracing::info!(storage = storage.label(), "recordings go to object storage");
+        uploader
+    });
     let edge = crate::sip::edge::Edge::start(
         crate::sip::gate::GateConfig {
             trunk: crate::sip::call::allowed_sources(&config.pbx),
@@ -163,7 +191,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         &config,
         events.clone(),
         http_addr,
-    );
+    )
+    .with_object_storage(object_storage);
     let live = http_state.live.clone();
     let app = http::router(http_state);
     let token = shutdown.child_token();
@@ -175,6 +204,29 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     });
     tracing::info!(%http_addr, "http listening");
 
+    // Several nodes on PostgreSQL: every node's consoles see every node's events.
+    if store.backend() == crate::store::Backend::Postgres {
+        let relay = crate::live::Relay::new(
+            store.clone(),
+            call_events.clone(),
+            node.clone(),
+            config.database_url(),
+        );
+        let token = shutdown.child_token();
+        tasks.spawn(async move {
+            relay.run(token).await;
+            ("live", Ok(()))
+        });
+    }
+
+    // Every node watches for lost ones and closes what they left open.
+    let (watch_store, watch_node) = (store.clone(), node.clone());
+    let token = shutdown.child_token();
+    tasks.spawn(async move {
+        crate::nodes::watch(watch_store, watch_node, token).await;
+        ("nodes", Ok(()))
+    });
+
     // Retention: every node checks, one runs it a day (see `retention::daily`).
     let (retention_store, retention_cfg, retention_node) =
         (store.clone(), config.retention.clone(), node.clone());
@@ -183,6 +235,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         crate::retention::daily(retention_store, retention_cfg, retention_node, token).await;
         ("retention", Ok(()))
     });
+
+    if let Some(uploader) = uploader {
+        let token = shutdown.child_token();
+        tasks.spawn(async move {
+            uploader.run(token).await;
+            ("uploads", Ok(()))
+        });
+    }
 
     let ports = PortPool::new(config.sip_listen.ip(), config.rtp_ports);
     let flow = config.flow.clone();

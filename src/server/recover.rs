@@ -38,6 +38,26 @@ pub async fn close_open_calls(store: &Store, node: &str) -> Result<usize, StoreE
     Ok(open.len())
 }
 
+/// Recordings of this node's calls that other nodes closed as lost while it was gone: repaired
+/// and hashed now, like those of calls this node finds open.
+pub async fn repair_lost_recordings(store: &Store, node: &str) -> Result<usize, StoreError> {
+    let lost = store.lost_unhashed_recordings(node).await?;
+    for (id, path) in &lost {
+        let path = Path::new(path);
+        match recording::repair(path) {
+            Ok(_) => match recording::sha256_file(path) {
+                Ok(sha) => {
+                    store.set_recording_sha256(id, &sha).await?;
+                    info!(call = %id, path = %path.display(), "recording of a lost call repaired");
+                }
+                Err(e) => warn!(call = %id, error = %e, "recording of a lost call not hashed"),
+            },
+            Err(e) => warn!(call = %id, error = %e, "recording of a lost call cannot be repaired"),
+        }
+    }
+    Ok(lost.len())
+}
+
 fn modified(path: &Path) -> Option<DateTime<Utc>> {
     let t = std::fs::metadata(path).ok()?.modified().ok()?;
     Some(DateTime::<Utc>::from(t))

@@ -141,6 +141,10 @@ impl Store {
             calls_by_outcome: pairs(calls)?,
             callbacks_by_state: pairs(callbacks)?,
             agents_by_state: agents,
+            recordings_unstored: {
+                let u = self.upload_counts().await?;
+                (u.pending, u.failing)
+            },
         })
     }
 }

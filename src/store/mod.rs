@@ -18,6 +18,8 @@ mod export;
 pub mod files;
 mod jobs;
 mod lists;
+mod live;
+mod lost;
 mod retention;
 mod routing;
 mod sessions;
@@ -25,6 +27,7 @@ mod surveys;
 mod timeline;
 mod timeline_writer;
 mod tokens;
+mod uploads;
 mod users;
 
 pub use agents::{Agent, Presence};
@@ -38,6 +41,7 @@ pub use erasure::{Erasure, ErasureCounts, MAX_REASON_CHARS};
 pub use export::Export;
 pub use jobs::JobHolder;
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
+pub use live::{LIVE_CHANNEL, LiveRow};
 pub use retention::{Due, DueCount, RetentionEntry, RetentionKind, RowKey};
 pub use routing::{AgentCounts, FreeAgent, NODE_SILENT_MS, effective_state};
 pub use sessions::{NewSession, SessionOwner};
@@ -47,6 +51,7 @@ pub use timeline::{
 };
 pub use timeline_writer::TimelineWriter;
 pub use tokens::{TokenOwner, TokenRow};
+pub use uploads::{PendingUpload, StoredRecording, UploadCounts};
 pub use users::{Account, ApiUser, FirstToken, Role};
 
 use chrono::{DateTime, TimeZone, Utc};
