@@ -20,10 +20,12 @@ mod http;
 mod media;
 mod retention;
 mod sip;
+mod workspace;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
 pub use retention::Retention;
 pub use sip::Sip;
+pub use workspace::Workspace;
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
@@ -45,6 +47,7 @@ const ENV_KEYS: &[&str] = &[
     "http",
     "retention",
     "media",
+    "workspace",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +106,8 @@ pub struct Config {
     /// How long call data, recordings and the audit log are kept (default: for ever).
     pub retention: Retention,
     pub media: Media,
+    /// What the agent's page offers (away reasons, disposition codes).
+    pub workspace: Workspace,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -181,6 +186,9 @@ pub struct Routing {
     /// Queue callers even when every agent is away (they wait for one to come back); by default
     /// such a caller is offered a callback at once.
     pub join_when_all_away: bool,
+    /// A call answered within this many seconds of joining the queue counts for the service
+    /// level the wallboard shows.
+    pub service_level_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -346,11 +354,13 @@ impl Default for Config {
                 vip_priority: 10,
                 agents_via_proxy: false,
                 join_when_all_away: false,
+                service_level_seconds: 20,
             },
             flow: crate::flow::FlowConfig::default(),
             http: Http::default(),
             retention: Retention::default(),
             media: Media::default(),
+            workspace: Workspace::default(),
         }
     }
 }
@@ -442,6 +452,7 @@ impl Config {
         }
         self.sip.validate()?;
         self.retention.validate()?;
+        self.workspace.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {
                 key: "routing.ring_timeout_seconds",

@@ -56,6 +56,8 @@ pub struct HttpState {
     pub recording_limits: Arc<limits::PerUser>,
     /// How long console sessions live.
     pub sessions: crate::auth::session::Lifetime,
+    /// What the agent's workspace offers and the wallboard measures.
+    pub workspace: Arc<console::WorkspaceSettings>,
 }
 
 impl HttpState {
@@ -84,6 +86,7 @@ impl HttpState {
                 RECORDING_LIMIT_KEYS,
             )),
             sessions: config.http.session_lifetime(),
+            workspace: Arc::new(console::WorkspaceSettings::from_config(config)),
         }
     }
 }

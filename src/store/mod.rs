@@ -26,6 +26,8 @@ mod timeline;
 mod timeline_writer;
 mod tokens;
 mod users;
+mod wallboard;
+mod workspace;
 
 pub use agents::{Agent, Presence};
 pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
@@ -48,6 +50,8 @@ pub use timeline::{
 pub use timeline_writer::TimelineWriter;
 pub use tokens::{TokenOwner, TokenRow};
 pub use users::{Account, ApiUser, FirstToken, Role};
+pub use wallboard::{QueueFigures, QueuedCall, Window, queue_figures};
+pub use workspace::{AgentDay, OpenItem, PRESENCE_LOG, PastCall, PopCall, PresenceChange};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -39,6 +39,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "agents.html",
         include_str!("../../../templates/agents.html"),
     ),
+    (
+        "workspace.html",
+        include_str!("../../../templates/workspace.html"),
+    ),
+    (
+        "wallboard.html",
+        include_str!("../../../templates/wallboard.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {
@@ -80,6 +88,8 @@ struct UserView<'a> {
     name: &'a str,
     role: &'a str,
     supervisor: bool,
+    /// On the roster: the workspace tab is theirs.
+    agent: bool,
 }
 
 impl Viewer {
@@ -97,6 +107,7 @@ impl Viewer {
             name: &self.0.name,
             role: self.0.role.as_str(),
             supervisor: self.supervisor(),
+            agent: self.0.agent_id.is_some(),
         };
         let ctx = context! {
             user => Value::from_serialize(&user),

@@ -11,6 +11,7 @@ use super::page::{PageError, local_path, render};
 use crate::http::HttpState;
 use crate::http::auth::{client_ip, same_origin};
 use crate::http::sessions;
+use crate::store::Role;
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -96,7 +97,13 @@ pub async fn login(
     match signed_in {
         Ok((account, cookie)) => {
             tracing::info!(user = %account.name, role = account.role.as_str(), "console sign-in");
-            with_cookie(Redirect::to(local_path(next)).into_response(), &cookie)
+            // An agent's home is their workspace.
+            let to = if next == "/" && account.role == Role::Agent && account.agent_id.is_some() {
+                "/workspace"
+            } else {
+                local_path(next)
+            };
+            with_cookie(Redirect::to(to).into_response(), &cookie)
         }
         Err(e) if e.status == StatusCode::UNAUTHORIZED => login_form(
             &state,

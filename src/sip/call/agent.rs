@@ -25,6 +25,9 @@ impl Call {
             vip: s.vip_agent.is_some(),
             dnc: s.dnc,
             language: live.flow.language().as_str(),
+            agent: &offer.agent,
+            phone: self.phone.as_deref(),
+            callback_id: None,
         };
         let host = LegHost {
             dialogs: &self.dialogs,
@@ -40,7 +43,7 @@ impl Call {
                 caller,
                 display_name: s.name.clone(),
                 destination: agent_destination(&self.ctx.config),
-                headers: pop.headers(),
+                headers: pop.offer(&self.ctx.events),
                 ring_timeout: Duration::from_secs(self.ctx.config.routing.ring_timeout_seconds),
                 rtp_timeout: Duration::from_secs(self.ctx.config.calls.leg_rtp_timeout_seconds),
             },

@@ -1,0 +1,379 @@
+//! The agent's workspace and the wallboard against the real server with the console's seeded
+//! SQLite store: presence with a reason on the agent's record, the pop's facts and the agent's own
+//! live stream, disposition and note on the card, wrap-up ended by "ready" or extended once, the
+//! wallboard's figures live; and the refusals: another agent's pop, presence or call, notes over
+//! the limit, reasons and codes not configured, forms from elsewhere, roles.
+
+#[path = "e2e/seed.rs"]
+#[allow(dead_code)] // the console tests read every field
+mod seed;
+mod support;
+
+use chrono::Utc;
+use frontdesk::store::{NewCall, Store};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION};
+use seed::{Console, session, setup, token};
+use serde_json::Value;
+use std::time::Duration;
+
+async fn stream(c: &Console, path: &str, who: &str) -> reqwest::Response {
+    let r = c
+        .http
+        .get(c.url(path))
+        .header(COOKIE, session(who))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    r
+}
+
+/// Reads the event stream until `want` shows up (bounded); returns everything read.
+async fn until(resp: &mut reqwest::Response, want: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains(want) {
+        let chunk = tokio::time::timeout_at(deadline, resp.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {want:?} in the stream; got {seen:?}"))
+            .unwrap()
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+/// Whatever the stream says within `wait`.
+async fn drain(resp: &mut reqwest::Response, wait: Duration) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, resp.chunk()).await {
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+async fn agent(c: &Console, id: &str) -> Value {
+    let all: Value = c
+        .http
+        .get(c.url("/api/v1/agents"))
+        .bearer_auth(&c.admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .cloned()
+        .unwrap()
+}
+
+/// A call in progress from `phone` (the service's sweep frees agents held by ended calls).
+async fn open_call(store: &Store, phone: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    store
+        .insert_call(&NewCall {
+            id: id.clone(),
+            sip_call_id: None,
+            direction: "inbound",
+            phone: Some(phone.into()),
+            caller_raw: None,
+            from_number: None,
+            asserted_number: None,
+            source: None,
+            started_at: Utc::now(),
+            node: None,
+        })
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workspace_and_wallboard() {
+    let c = setup().await;
+    // A second agent with a user of their own.
+    token(
+        &c.svc,
+        &["users", "add", "benny", "--role", "agent", "--agent", "ben"],
+    );
+    let ben = c.signed_in("benny").await;
+    let anna = c.agent_session.clone();
+    let store = Store::connect(&c.svc.db_url()).await.unwrap();
+
+    // An agent's sign-in lands on the workspace; a supervisor without a roster entry has none.
+    let r = c.sign_in("anna", seed::PASSWORD).await;
+    assert_eq!(r.headers()[LOCATION], "/workspace");
+    let (status, html) = c.page("/workspace", Some(&anna)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"go-away\""), "{html}");
+    assert_eq!(
+        c.page("/workspace", Some(&c.sup_session)).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Presence: away with a configured reason, on the record; anything else refused.
+    let mut anna_live = stream(&c, "/workspace/events", &anna).await;
+    let mut ben_live = stream(&c, "/workspace/events", &ben).await;
+    until(&mut anna_live, "event: ready").await;
+    until(&mut ben_live, "event: ready").await;
+    let me = Some(anna.as_str());
+    let form = [("presence", "away"), ("reason", "lunch"), ("agent", "ben")];
+    for origin in [None, Some("http://evil.example")] {
+        let r = c.post_form("/workspace/presence", me, origin, &form).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    let r = c
+        .post_form("/workspace/presence", me, Some(&c.base), &form)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let a = agent(&c, "anna").await;
+    assert_eq!(
+        (a["state"].as_str(), a["away_reason"].as_str()),
+        (Some("away"), Some("lunch"))
+    );
+    assert_eq!(
+        agent(&c, "ben").await["state"],
+        "available",
+        "the form names no one else"
+    );
+    let got = until(&mut anna_live, "event: agent_changed").await;
+    assert!(got.contains("\"reason\":\"lunch\""), "{got}");
+    let (_, html) = c.page("/workspace", me).await;
+    assert!(
+        html.contains("<td>lunch</td><td>anna</td>"),
+        "on the record: {html}"
+    );
+    let r = c
+        .post_form(
+            "/workspace/presence",
+            me,
+            Some(&c.base),
+            &[("presence", "away"), ("reason", "nap")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = c
+        .post_form(
+            "/workspace/presence",
+            me,
+            Some(&c.base),
+            &[("presence", "available")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Through the API an agent still sets only their own presence.
+    let r = c
+        .http
+        .put(c.url("/api/v1/agents/ben/presence"))
+        .bearer_auth(&c.agent)
+        .json(&serde_json::json!({"presence": "away"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // A call from the card's number rings anna: her stream says so; the pop is hers alone.
+    let call = open_call(&store, &c.card_phone).await;
+    assert!(
+        store
+            .claim_agent("anna", &call, "test", Utc::now())
+            .await
+            .unwrap()
+    );
+    let got = until(&mut anna_live, "\"state\":\"ringing\"").await;
+    assert!(got.contains(&call), "{got}");
+    let pop = |who: &str, id: &str| {
+        let req = c
+            .http
+            .get(c.url(&format!("/workspace/pop/{id}")))
+            .header(COOKIE, session(who));
+        async move { req.send().await.unwrap() }
+    };
+    let r = pop(&anna, &call).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["name"], "Ona Petraitė", "{p}");
+    assert_eq!(p["vip"], true);
+    assert!(p["past_calls"].as_array().unwrap().len() == 5, "{p}");
+    // Another agent's earlier calls keep their time only.
+    assert!(
+        p["past_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|pc| pc["mine"] == true
+                || pc["id"].is_null()
+                || pc["outcome"] != "handled by another agent"),
+        "{p}"
+    );
+    for (who, id) in [
+        (&ben, call.as_str()),
+        (&anna, c.calls[1].as_str()),
+        (&anna, "../../etc"),
+    ] {
+        assert_eq!(pop(who, id).await.status(), StatusCode::NOT_FOUND, "{id}");
+    }
+    let quiet = drain(&mut ben_live, Duration::from_millis(1500)).await;
+    assert!(
+        !quiet.contains(&call),
+        "ben's stream shows nothing of anna's: {quiet}"
+    );
+
+    // Disposition and note on the card; bounded; only for her own call and configured codes.
+    let note = "Asked about the June invoice; sending a copy.";
+    let dispose = |id: &str, code: &str, note: String| {
+        let (c, anna, id, code) = (&c, anna.clone(), id.to_string(), code.to_string());
+        async move {
+            c.post_form(
+                "/workspace/disposition",
+                Some(&anna),
+                Some(&c.base),
+                &[("call_id", &id), ("code", &code), ("note", &note)],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(
+        dispose(&c.calls[1], "resolved", "x".into()).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        dispose(&call, "bribe", "x".into()).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        dispose(&call, "resolved", "é".repeat(2001)).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        dispose(&call, "resolved", note.into()).await,
+        StatusCode::SEE_OTHER
+    );
+    let card: Value = c
+        .http
+        .get(c.url(&format!("/api/v1/clients/{}", c.card_phone)))
+        .bearer_auth(&c.supervisor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        card.to_string()
+            .contains(&format!("resolved: {note} (anna)")),
+        "{card}"
+    );
+
+    // Wrap-up: "more time" once, "ready" ends it.
+    assert!(
+        store
+            .agent_answered("anna", &call, Utc::now())
+            .await
+            .unwrap()
+    );
+    let until_at = Utc::now() + chrono::Duration::seconds(30);
+    assert!(
+        store
+            .release_agent("anna", &call, Utc::now(), Some(until_at))
+            .await
+            .unwrap()
+    );
+    until(&mut anna_live, "\"state\":\"wrap_up\"").await;
+    let (_, html) = c.page("/workspace", me).await;
+    assert!(
+        html.contains("id=\"wrap-left\"") && html.contains("id=\"more-time\""),
+        "{html}"
+    );
+    let post = |path: &'static str, who: String| {
+        let c = &c;
+        async move {
+            c.post_form(path, Some(&who), Some(&c.base), &[])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(
+        post("/workspace/more-time", ben.clone()).await,
+        StatusCode::CONFLICT,
+        "ben is not in wrap-up"
+    );
+    assert_eq!(
+        post("/workspace/more-time", anna.clone()).await,
+        StatusCode::SEE_OTHER
+    );
+    let a = agent(&c, "anna").await;
+    assert_eq!(a["wrap_extended"], true);
+    let longer: chrono::DateTime<Utc> = a["wrap_up_until"].as_str().unwrap().parse().unwrap();
+    assert!(longer >= until_at + chrono::Duration::seconds(59), "{a}");
+    assert_eq!(
+        post("/workspace/more-time", anna.clone()).await,
+        StatusCode::CONFLICT,
+        "once"
+    );
+    assert_eq!(
+        post("/workspace/ready", anna.clone()).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(agent(&c, "anna").await["state"], "available");
+    assert_eq!(
+        post("/workspace/ready", anna.clone()).await,
+        StatusCode::CONFLICT
+    );
+
+    // The wallboard: supervisors only; a caller joining the queue shows up live, and leaves.
+    assert_eq!(c.page("/wallboard", me).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.page("/wallboard/figures", me).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, html) = c.page("/wallboard", Some(&c.sup_session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"waiting\">0<"), "{html}");
+    let mut board = stream(&c, "/wallboard/events", &c.sup_session).await;
+    until(&mut board, "\"waiting\":0").await;
+    let waiting = open_call(&store, "+37061234888").await;
+    store
+        .insert_call_events(&[(
+            waiting.clone(),
+            Utc::now() - chrono::Duration::seconds(42),
+            "queue".into(),
+            "joined at position 1 (priority 0)".into(),
+        )])
+        .await
+        .unwrap();
+    let got = until(&mut board, "\"waiting\":1").await;
+    assert!(got.contains("\"longest_wait\":4"), "{got}");
+    sqlx::query("UPDATE calls SET bridged_at = $1 WHERE id = $2")
+        .bind(Utc::now().timestamp_millis())
+        .bind(&waiting)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let got = until(&mut board, "\"waiting\":0").await;
+    assert!(got.contains("\"answered\":1"), "{got}");
+    let f: Value = c
+        .http
+        .get(c.url("/wallboard/figures"))
+        .header(COOKIE, session(&c.sup_session))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        f["queue"]["today"]["service_level"], 0,
+        "answered after 42 s > 20 s: {f}"
+    );
+    assert_eq!(f["service_level_seconds"], 20);
+    store.close().await;
+}
