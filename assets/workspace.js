@@ -45,11 +45,13 @@
 
   const when = (iso) => new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
 
-  async function details(callId) {
+  async function details(callId, tries) {
+    tries = tries || 0;
+    const again = () => { if (tries < 5) setTimeout(() => details(callId, tries + 1), 400); };
     let r;
     try { r = await fetch("/workspace/pop/" + encodeURIComponent(callId), { credentials: "same-origin" }); }
-    catch (_) { return; }
-    if (!r.ok) return;
+    catch (_) { again(); return; }
+    if (!r.ok) { again(); return; }
     const p = await r.json();
     if (shownCall && shownCall !== p.call_id) return;
     showPop({ call_id: p.call_id, name: p.name, phone: p.phone, language: p.language || p.client_language, vip: p.vip, dnc: p.dnc });
@@ -96,6 +98,11 @@
     let ev;
     try { ev = JSON.parse(msg.data); } catch (_) { return; }
     showPop(ev);
+    // The pop means the phone is ringing now; the state stream confirms within a second.
+    $("state").textContent = "ringing";
+    $("state").className = "state state-ringing";
+    $("state-since").dateTime = ev.at || new Date().toISOString();
+    $("state-since").dataset.live = "1";
     details(ev.call_id);
   });
   source.addEventListener("state", (msg) => {

@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION};
 use seed::{Console, session, setup, token};
 use serde_json::Value;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 async fn stream(c: &Console, path: &str, who: &str) -> reqwest::Response {
@@ -376,4 +377,169 @@ async fn workspace_and_wallboard() {
     );
     assert_eq!(f["service_level_seconds"], 20);
     store.close().await;
+}
+
+/// What the browser test needs; missing pieces fail in CI and skip elsewhere.
+fn browser_ready() -> bool {
+    let e2e = support::repo().join("tests/e2e");
+    let mut missing = Vec::new();
+    if !std::path::Path::new("/usr/bin/chromium").exists() {
+        missing.push("Debian chromium (apt-get install chromium)");
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node (apt-get install nodejs npm)");
+    }
+    if !e2e.join("node_modules/playwright-core").is_dir() {
+        missing.push("playwright-core (npm ci --prefix tests/e2e)");
+    }
+    if !support::sipp_available() {
+        missing.push("sipp");
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    let msg = format!(
+        "the browser test needs {}; .ci/run installs them",
+        missing.join(", ")
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and {msg}");
+    }
+    eprintln!("NOTICE: skipping: {msg}");
+    false
+}
+
+/// Quick rings, a wrap-up long enough to write the disposition, callers queue while all are away.
+const BROWSER_CONFIG: &str = "[routing]\nring_timeout_seconds = 15\nwrap_up_seconds = 60\n\
+     join_when_all_away = true\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workspace_in_a_real_browser() {
+    if !browser_ready() {
+        return;
+    }
+    let svc = support::Service::start(BROWSER_CONFIG);
+    let dir = svc.dir.path().to_path_buf();
+    let caller = "+37061234567";
+    let name = "Ona Petraitė";
+    std::fs::write(
+        dir.join("clients.csv"),
+        format!("phone,name,language\n{caller},{name},en\n"),
+    )
+    .unwrap();
+    let ok = |args: &[&str]| {
+        let out = svc.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(&[
+        "clients",
+        "import",
+        dir.join("clients.csv").to_str().unwrap(),
+    ]);
+    // The agent's phone: rings 3 s, then answers and talks until the caller leaves.
+    let phone_port = support::free_udp_port();
+    let phone_log = dir.join("agent-phone.err");
+    let mut phone = Command::new("timeout")
+        .args(["100", "sipp", "-sf"])
+        .arg(support::repo().join("tests/sipp/agent_answer_late.xml"))
+        .args(["-i", "127.0.0.1", "-p", &phone_port.to_string()])
+        .args(["-mp", &(support::free_udp_port() & !1).to_string()])
+        .args([
+            "-m",
+            "1",
+            "-rtp_echo",
+            "-timeout",
+            "90s",
+            "-timeout_error",
+            "-nostdin",
+        ])
+        .args(["-trace_err", "-error_file"])
+        .arg(&phone_log)
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let uri = format!("sip:anna@127.0.0.1:{phone_port}");
+    ok(&[
+        "agents",
+        "add",
+        "anna",
+        "--uri",
+        &uri,
+        "--languages",
+        "en,lt",
+    ]);
+    ok(&["agents", "presence", "anna", "away"]);
+    let admin = token(&svc, &["users", "add", "boss", "--role", "admin"]);
+    token(
+        &svc,
+        &["users", "add", "anna", "--role", "agent", "--agent", "anna"],
+    );
+    token(&svc, &["users", "add", "sue", "--role", "supervisor"]);
+    let shots = support::repo().join("target/console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let ports: Vec<String> = (0..2)
+        .flat_map(|_| [support::free_udp_port(), support::free_udp_port() & !1])
+        .map(|p| p.to_string())
+        .collect();
+    let out = tokio::task::spawn_blocking({
+        let (base, sip, shots, dir) = (
+            format!("http://{}", svc.http),
+            svc.sip.to_string(),
+            shots.clone(),
+            dir.clone(),
+        );
+        move || {
+            Command::new("timeout")
+                .args(["150", "node", "tests/e2e/workspace.mjs"])
+                .current_dir(support::repo())
+                .env("FD_BASE", base)
+                .env("FD_TOKEN", admin)
+                .env("FD_AGENT_USER", "anna")
+                .env("FD_SUP_USER", "sue")
+                .env("FD_PASSWORD", seed::PASSWORD)
+                .env("FD_NAME", name)
+                .env("FD_PHONE", caller)
+                .env("FD_SIP", sip)
+                .env("FD_SIPP_DIR", support::repo().join("tests/sipp"))
+                .env("FD_WORKDIR", dir)
+                .env("FD_PORTS", ports.join(","))
+                .env("FD_SCREENSHOTS", shots)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser test failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nagent phone:\n{}\nservice log:\n{}",
+        std::fs::read_to_string(&phone_log).unwrap_or_default(),
+        svc.log()
+    );
+    println!("{stdout}");
+    let status = phone.wait().unwrap();
+    assert!(
+        status.success(),
+        "the agent's phone failed: {}",
+        std::fs::read_to_string(&phone_log).unwrap_or_default()
+    );
+    for page in [
+        "workspace-pop",
+        "workspace-wrapup",
+        "workspace",
+        "wallboard",
+    ] {
+        let len = std::fs::metadata(shots.join(format!("{page}.png")))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert!(len > 1000, "no screenshot of {page}");
+    }
 }

@@ -13,6 +13,8 @@ const POP_CALLS: i64 = 5;
 const POP_OPEN: i64 = 10;
 /// Presence changes the agent's page lists.
 pub const PRESENCE_LOG: i64 = 10;
+/// Keys a pop shows of a call's path at most.
+const MAX_KEYS: i64 = 64;
 /// Calls counted for an agent's day at most (far above what one person handles).
 const DAY_CALLS: i64 = 2000;
 
@@ -168,6 +170,20 @@ impl Store {
         .bind(call)
         .fetch_one(self.reader())
         .await?;
+        // The row gets its keys when the call ends; while it rings they are on its timeline.
+        let digits = if digits.is_empty() {
+            let keys: Vec<Option<String>> = sqlx::query_scalar(
+                "SELECT detail FROM call_events WHERE call_id = $1 AND kind = 'digit' \
+                 ORDER BY at, id LIMIT $2",
+            )
+            .bind(call)
+            .bind(MAX_KEYS)
+            .fetch_all(self.reader())
+            .await?;
+            keys.into_iter().flatten().collect()
+        } else {
+            digits
+        };
         Ok(Some(PopCall {
             id,
             phone,
