@@ -14,6 +14,8 @@
     return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s).padStart(2, "0");
   };
   let longestAt = null;
+  const words = root.dataset;
+  const stateName = (s) => words["state" + s.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")] || s;
 
   function render(f) {
     const q = f.queue;
@@ -43,7 +45,7 @@
       const st = document.createElement("td");
       const pill = document.createElement("span");
       pill.className = "state state-" + a.state;
-      pill.textContent = a.state.replace("_", " ");
+      pill.textContent = stateName(a.state);
       st.appendChild(pill);
       const since = document.createElement("td");
       const t = document.createElement("time");
@@ -68,8 +70,8 @@
   document.body.classList.add("wall");
   const source = new EventSource(root.dataset.stream);
   const live = $("wb-live");
-  source.addEventListener("ready", () => { live.textContent = "live"; live.className = "live-status on"; });
-  source.onerror = () => { live.textContent = "reconnecting"; live.className = "live-status off"; };
+  source.addEventListener("ready", () => { live.textContent = words.live; live.className = "live-status on"; });
+  source.onerror = () => { live.textContent = words.off; live.className = "live-status off"; };
   source.addEventListener("figures", (msg) => {
     try { render(JSON.parse(msg.data)); } catch (_) { /* a bad message changes nothing */ }
   });

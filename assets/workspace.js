@@ -13,13 +13,15 @@
     return m + ":" + String(s).padStart(2, "0");
   };
   let shownCall = null;
+  const words = root.dataset;
+  const stateName = (s) => words["state" + s.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")] || s;
 
   function showPop(ev) {
     shownCall = ev.call_id;
     const pop = $("pop");
     pop.hidden = false;
     pop.dataset.call = ev.call_id;
-    text("pop-name", ev.client || ev.name || ev.phone || "Unknown caller");
+    text("pop-name", ev.client || ev.name || ev.phone || words.unknown);
     text("pop-phone", ev.phone || "");
     text("pop-lang", ev.language);
     $("pop-vip").hidden = !ev.vip;
@@ -33,7 +35,7 @@
     if (!items.length) {
       const li = document.createElement("li");
       li.className = "empty";
-      li.textContent = "none";
+      li.textContent = words.none;
       ul.appendChild(li);
     }
     items.forEach((it) => {
@@ -60,9 +62,9 @@
     if (p.needs) needs.textContent = p.needs;
     text("pop-path", p.path ? p.path.split("").join(" › ") : "");
     text("pop-wait", p.wait_seconds == null ? "" : clock(p.wait_seconds));
-    list("pop-past", p.past_calls, (c) => when(c.started_at) + " · " + (c.outcome || "in progress"));
-    list("pop-open", p.open, (o) => o.kind + " #" + o.id + " · " + o.status + " since " + when(o.since)
-      + (o.deadline ? " · due by " + when(o.deadline) : "") + (o.at_risk ? " · at risk" : ""));
+    list("pop-past", p.past_calls, (c) => when(c.started_at) + " · " + (c.outcome || words.inProgress));
+    list("pop-open", p.open, (o) => o.kind + " #" + o.id + " · " + o.status + " · " + words.since + " " + when(o.since)
+      + (o.deadline ? " · " + words.due + " " + when(o.deadline) : "") + (o.at_risk ? " · " + words.risk : ""));
   }
 
   function tickClocks() {
@@ -77,8 +79,9 @@
 
   function onState(s) {
     const pill = $("state");
-    const before = pill.textContent;
-    pill.textContent = s.state.replace("_", " ");
+    const before = pill.dataset.state;
+    pill.textContent = stateName(s.state);
+    pill.dataset.state = s.state;
     pill.className = "state state-" + s.state;
     const since = $("state-since");
     since.dateTime = s.since;
@@ -92,14 +95,15 @@
 
   const source = new EventSource(root.dataset.stream);
   const live = $("ws-live");
-  source.addEventListener("ready", () => { live.textContent = "live"; live.className = "live-status on"; });
-  source.onerror = () => { live.textContent = "reconnecting"; live.className = "live-status off"; };
+  source.addEventListener("ready", () => { live.textContent = words.live; live.className = "live-status on"; });
+  source.onerror = () => { live.textContent = words.off; live.className = "live-status off"; };
   source.addEventListener("screen_pop", (msg) => {
     let ev;
     try { ev = JSON.parse(msg.data); } catch (_) { return; }
     showPop(ev);
     // The pop means the phone is ringing now; the state stream confirms within a second.
-    $("state").textContent = "ringing";
+    $("state").textContent = stateName("ringing");
+    $("state").dataset.state = "ringing";
     $("state").className = "state state-ringing";
     $("state-since").dateTime = ev.at || new Date().toISOString();
     $("state-since").dataset.live = "1";

@@ -376,6 +376,93 @@ async fn workspace_and_wallboard() {
         "answered after 42 s > 20 s: {f}"
     );
     assert_eq!(f["service_level_seconds"], 20);
+
+    // Languages: the browser's before sign-in, the user's choice after; every page in each of
+    // them renders with no message key left showing.
+    let r = c
+        .http
+        .get(c.url("/login"))
+        .header("accept-language", "lt-LT,lt;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"lt\">") && html.contains("Prisijungti"),
+        "{html}"
+    );
+    let choose = |who: String, lang: &'static str, origin: Option<String>| {
+        let c = &c;
+        async move {
+            c.post_form(
+                "/console/language",
+                Some(&who),
+                origin.as_deref(),
+                &[("language", lang)],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(
+        choose(anna.clone(), "ru", None).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        choose(anna.clone(), "xx", Some(c.base.clone())).await,
+        StatusCode::BAD_REQUEST
+    );
+    let keys = frontdesk::i18n::ids(frontdesk::i18n::Lang::En);
+    for (lang, word) in [
+        ("lt", "Buvimas"),
+        ("ru", "Присутствие"),
+        ("uk", "Присутність"),
+        ("en", "Presence"),
+    ] {
+        for who in [anna.clone(), c.sup_session.clone()] {
+            assert_eq!(
+                choose(who, lang, Some(c.base.clone())).await,
+                StatusCode::SEE_OTHER
+            );
+        }
+        let (_, html) = c.page("/workspace", me).await;
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\">")) && html.contains(word),
+            "{lang}: {html}"
+        );
+        let sup = Some(c.sup_session.as_str());
+        for (path, who) in [
+            ("/workspace", me),
+            ("/", me),
+            ("/wallboard", sup),
+            ("/agents", sup),
+            ("/complaints", sup),
+            ("/callbacks", sup),
+            ("/surveys", sup),
+            (&format!("/calls/{}", c.calls[0]), sup),
+            (&format!("/clients/{}", c.card_phone), sup),
+        ] {
+            let (status, html) = c.page(path, who).await;
+            assert_eq!(status, StatusCode::OK, "{lang} {path}");
+            let raw: Vec<_> = keys
+                .iter()
+                .filter(|k| {
+                    // A word that reads the same as its key ("no" in English) is no sign.
+                    let l = frontdesk::i18n::Lang::parse(lang).unwrap();
+                    if frontdesk::i18n::text(l, k, &[]) == **k {
+                        return false;
+                    }
+                    let quoted = format!("=\"{k}\"");
+                    let as_name = ["id", "name", "class"]
+                        .iter()
+                        .map(|a| html.matches(&format!("{a}{quoted}")).count())
+                        .sum::<usize>();
+                    html.contains(&format!(">{k}<")) || html.matches(&quoted).count() > as_name
+                })
+                .collect();
+            assert!(raw.is_empty(), "{lang} {path} shows keys {raw:?}");
+        }
+    }
     store.close().await;
 }
 
@@ -536,6 +623,12 @@ async fn workspace_in_a_real_browser() {
         "workspace-wrapup",
         "workspace",
         "wallboard",
+        "workspace-lt",
+        "workspace-ru",
+        "workspace-uk",
+        "wallboard-lt",
+        "wallboard-ru",
+        "wallboard-uk",
     ] {
         let len = std::fs::metadata(shots.join(format!("{page}.png")))
             .map(|m| m.len())

@@ -75,6 +75,29 @@ pub struct AgentDay {
 }
 
 impl Store {
+    /// The language a user chose for the console (None: follow the browser).
+    pub async fn user_language(&self, name: &str) -> Result<Option<String>> {
+        let lang: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT language FROM api_users WHERE name = $1 AND removed_at IS NULL",
+        )
+        .bind(name)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(lang.flatten())
+    }
+
+    /// Stores the user's console language (None: follow the browser). False for no such user.
+    pub async fn set_user_language(&self, name: &str, lang: Option<&str>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_users SET language = $1 WHERE name = $2 AND removed_at IS NULL",
+        )
+        .bind(lang)
+        .bind(name)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The agent's latest presence changes, newest first.
     pub async fn presence_log(&self, agent: &str, limit: i64) -> Result<Vec<PresenceChange>> {
         let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(

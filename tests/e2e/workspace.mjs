@@ -150,6 +150,21 @@ try {
   check((await second) === 0, "the second caller's SIPp failed");
   console.log("wallboard: back to none waiting, abandonment counted");
   await page.screenshot({ path: join(SHOTS, "workspace.png"), fullPage: true });
+
+  // The agent's page and the wallboard in each language, chosen in the header; no key showing.
+  const RAW = /\b(nav|ws|wb|col|cb|sv|card|call|calls|complaints|login|live|state|reason|code|role|sla|filter|find|language|agents)-[a-z_-]+\b/;
+  for (const lang of ["lt", "ru", "uk", "en"]) {
+    for (const [p, name] of [[page, "workspace"], [board, "wallboard"]]) {
+      await p.selectOption("form.lang select", lang);
+      await Promise.all([p.waitForNavigation(), p.click("form.lang button")]);
+      check((await p.evaluate(() => document.documentElement.lang)) === lang, `${name} in ${lang}`);
+      const body = await p.evaluate(() => document.body.innerText);
+      const raw = body.match(RAW);
+      check(!raw, `${name} in ${lang} shows a message key: ${raw && raw[0]}`);
+      await p.screenshot({ path: join(SHOTS, `${name}-${lang}.png`), fullPage: true });
+    }
+  }
+  console.log("workspace and wallboard in lt, ru, uk, en");
   check(problems.length === 0, problems.join("\n"));
   console.log("workspace e2e ok");
 } finally {

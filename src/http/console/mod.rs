@@ -51,6 +51,7 @@ pub fn router() -> Router<HttpState> {
         .route("/wallboard/events", get(wallboard::events))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/console/language", post(session::language))
         .route("/console/events", get(live::events))
         .route("/console/app.css", get(stylesheet))
         .route("/console/app.js", get(script))

@@ -6,10 +6,11 @@ use super::format;
 use crate::http::HttpState;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
+use crate::i18n::Lang;
 use crate::store::Role;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
@@ -80,8 +81,37 @@ pub fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
     }
 }
 
-/// The signed-in user a page is for (bearer header or the console cookie).
-pub struct Viewer(pub Caller);
+/// The signed-in user a page is for (bearer header or the console cookie), and the language the
+/// page is shown in.
+pub struct Viewer(pub Caller, pub Lang);
+
+/// The page's language: the user's choice, else the browser's, else English.
+pub async fn page_lang(state: &HttpState, user: Option<&str>, headers: &HeaderMap) -> Lang {
+    if let Some(name) = user {
+        match state.store.user_language(name).await {
+            Ok(Some(l)) => {
+                if let Some(lang) = Lang::parse(&l) {
+                    return lang;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the user's language"),
+        }
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::i18n::negotiate)
+        .unwrap_or(Lang::En)
+}
+
+/// The chooser's entries: code and the language's own name.
+pub fn languages() -> Vec<(&'static str, &'static str)> {
+    crate::i18n::ALL
+        .iter()
+        .map(|l| (l.as_str(), l.native_name()))
+        .collect()
+}
 
 #[derive(Serialize)]
 struct UserView<'a> {
@@ -114,6 +144,8 @@ impl Viewer {
             nav => nav,
             company => state.company.as_ref(),
             tz => state.time_zone.name(),
+            lang => self.1.as_str(),
+            languages => languages(),
             ..ctx
         };
         render(StatusCode::OK, name, ctx)
@@ -125,7 +157,10 @@ impl FromRequestParts<HttpState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Viewer, PageError> {
         match Caller::from_request_parts(parts, state).await {
-            Ok(caller) => Ok(Viewer(caller)),
+            Ok(caller) => {
+                let lang = page_lang(state, Some(&caller.name), &parts.headers).await;
+                Ok(Viewer(caller, lang))
+            }
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(PageError::Login {
                 next: parts
                     .uri
