@@ -197,10 +197,30 @@ async fn workspace_and_wallboard() {
             .header(COOKIE, session(who));
         async move { req.send().await.unwrap() }
     };
+    // Special needs and priority on the card (bounded), the pop's first line.
+    let put = |body: Value| {
+        let req = c
+            .http
+            .put(c.url(&format!("/api/v1/clients/{}", c.card_phone)))
+            .bearer_auth(&c.supervisor)
+            .json(&body);
+        async move { req.send().await.unwrap().status() }
+    };
+    let card = |needs: String, priority: i64| serde_json::json!({"name": "Ona Petraitė", "language": "lt", "needs": needs, "priority": priority});
+    assert_eq!(put(card("x".repeat(501), 1)).await, StatusCode::BAD_REQUEST);
+    assert_eq!(put(card("deaf".into(), 10)).await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        put(card("hard of hearing: speak slowly".into(), 5)).await,
+        StatusCode::OK
+    );
     let r = pop(&anna, &call).await;
     assert_eq!(r.status(), StatusCode::OK);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["name"], "Ona Petraitė", "{p}");
+    assert_eq!(
+        (p["needs"].as_str(), p["priority"].as_i64()),
+        (Some("hard of hearing: speak slowly"), Some(5))
+    );
     assert_eq!(p["vip"], true);
     assert!(p["past_calls"].as_array().unwrap().len() == 5, "{p}");
     // Another agent's earlier calls keep their time only.
@@ -496,6 +516,9 @@ fn browser_ready() -> bool {
     false
 }
 
+/// The caller's special needs on their card: the pop's first line.
+const NEEDS: &str = "hard of hearing: speak slowly";
+
 /// Quick rings, a wrap-up long enough to write the disposition, callers queue while all are away.
 const BROWSER_CONFIG: &str = "[routing]\nring_timeout_seconds = 15\nwrap_up_seconds = 60\n\
      join_when_all_away = true\n";
@@ -511,7 +534,7 @@ async fn workspace_in_a_real_browser() {
     let name = "Ona Petraitė";
     std::fs::write(
         dir.join("clients.csv"),
-        format!("phone,name,language\n{caller},{name},en\n"),
+        format!("phone,name,language,needs,priority\n{caller},{name},en,{NEEDS},3\n"),
     )
     .unwrap();
     let ok = |args: &[&str]| {
@@ -591,6 +614,7 @@ async fn workspace_in_a_real_browser() {
                 .env("FD_SUP_USER", "sue")
                 .env("FD_PASSWORD", seed::PASSWORD)
                 .env("FD_NAME", name)
+                .env("FD_NEEDS", NEEDS)
                 .env("FD_PHONE", caller)
                 .env("FD_SIP", sip)
                 .env("FD_SIPP_DIR", support::repo().join("tests/sipp"))

@@ -19,3 +19,8 @@ CREATE INDEX agent_presence_log_agent ON agent_presence_log (agent_id, at);
 
 -- The language a user's console pages are shown in (en, lt, ru, uk); NULL follows the browser.
 ALTER TABLE api_users ADD COLUMN language TEXT;
+
+-- A client's special needs (hearing, age, language help...), the first thing the screen pop shows,
+-- and their priority in the queue (0-9: ahead of others, behind VIP callers).
+ALTER TABLE clients ADD COLUMN needs TEXT;
+ALTER TABLE clients ADD COLUMN priority BIGINT NOT NULL DEFAULT 0;

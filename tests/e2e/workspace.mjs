@@ -25,6 +25,7 @@ const AGENT_USER = need("FD_AGENT_USER");
 const SUP_USER = need("FD_SUP_USER");
 const PASSWORD = need("FD_PASSWORD");
 const NAME = need("FD_NAME");
+const NEEDS = need("FD_NEEDS");
 const PHONE = need("FD_PHONE");
 const SIP = need("FD_SIP");
 const SIPP_DIR = need("FD_SIPP_DIR");
@@ -111,6 +112,8 @@ try {
     throw new Error(`no menu path in the pop while ringing: ${await text(page, "#pop-path")}, state ${await text(page, "#state")}`);
   }
   check((await text(page, "#state")) === "ringing", "the page says ringing");
+  check(await page.isVisible("#pop-needs"), "the special needs are shown");
+  check((await text(page, "#pop-needs")) === NEEDS, "the pop's first line is the card's needs");
   await page.screenshot({ path: join(SHOTS, "workspace-pop.png"), fullPage: true });
   agents = await api("/api/v1/agents");
   check(agents[0].state === "ringing", `the screenshot is of the ringing phone; agent is ${agents[0].state}`);

@@ -110,3 +110,14 @@ fn a_failed_agent_is_tried_after_the_others_and_ringing_callers_are_skipped() {
     );
     assert_eq!(q.position("a"), Some(1), "a failed ring keeps the place");
 }
+
+#[test]
+fn a_card_priority_goes_ahead_of_others_and_behind_vips() {
+    assert_eq!(caller_priority(true, 0, 10), 10);
+    assert_eq!(caller_priority(true, 9, 10), 10);
+    assert_eq!(caller_priority(false, 5, 10), 5);
+    assert_eq!(caller_priority(false, 0, 10), 0);
+    // Never level with (or above) a VIP, never below everyone.
+    assert_eq!(caller_priority(false, 9, 3), 2);
+    assert_eq!(caller_priority(false, -4, 10), 0);
+}

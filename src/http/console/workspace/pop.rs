@@ -78,6 +78,8 @@ pub async fn pop(
         "call_id": c.id,
         "phone": c.phone,
         "name": client.as_ref().and_then(|c| c.name.clone()),
+        "needs": client.as_ref().and_then(|c| c.needs.clone()),
+        "priority": client.as_ref().map_or(0, |c| c.priority),
         "client_language": client.as_ref().and_then(|c| c.language.clone()),
         "language": c.language,
         "vip": vip,
