@@ -171,3 +171,29 @@ async fn workspace_queries_on_every_backend() {
     })
     .await;
 }
+
+/// The Grafana dashboard in docs/ reads only metrics the service exports.
+#[test]
+fn the_dashboard_reads_exported_metrics() {
+    let dash: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/grafana-dashboard.json")).unwrap();
+    let exported = include_str!("../src/metrics.rs");
+    let mut seen = 0;
+    for panel in dash["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for (i, _) in expr.match_indices("frontdesk_") {
+                let name: String = expr[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let base = ["_bucket", "_count", "_sum"]
+                    .iter()
+                    .fold(name.clone(), |n, s| n.strip_suffix(s).unwrap_or(&n).to_string());
+                assert!(exported.contains(&base), "{name} is not exported");
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 10, "{seen}");
+}
