@@ -397,6 +397,39 @@ async fn workspace_and_wallboard() {
     );
     assert_eq!(f["service_level_seconds"], 20);
 
+    // Reports per day, hour and agent, and their CSV: supervisors only, periods bounded.
+    let sup = Some(c.sup_session.as_str());
+    assert_eq!(c.page("/reports", me).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(c.page("/reports.csv", me).await.0, StatusCode::FORBIDDEN);
+    for by in ["day", "hour", "agent"] {
+        let (status, html) = c.page(&format!("/reports?by={by}"), sup).await;
+        assert_eq!(status, StatusCode::OK, "{by}");
+        assert!(html.contains("id=\"report\""), "{html}");
+    }
+    for bad in ["/reports?by=week", "/reports?since=2020-01-01T00:00"] {
+        assert_eq!(c.page(bad, sup).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let r = c
+        .http
+        .get(c.url("/reports.csv?by=agent"))
+        .header(COOKIE, session(&c.sup_session))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.starts_with("agent,offered,answered,abandoned,service_level_pct"),
+        "{csv}"
+    );
+    assert!(csv.lines().any(|l| l.starts_with("anna,")), "{csv}");
+
     // Languages: the browser's before sign-in, the user's choice after; every page in each of
     // them renders with no message key left showing.
     let r = c
@@ -450,7 +483,6 @@ async fn workspace_and_wallboard() {
             html.contains(&format!("<html lang=\"{lang}\">")) && html.contains(word),
             "{lang}: {html}"
         );
-        let sup = Some(c.sup_session.as_str());
         for (path, who) in [
             ("/workspace", me),
             ("/", me),
@@ -459,6 +491,7 @@ async fn workspace_and_wallboard() {
             ("/complaints", sup),
             ("/callbacks", sup),
             ("/surveys", sup),
+            ("/reports", sup),
             (&format!("/calls/{}", c.calls[0]), sup),
             (&format!("/clients/{}", c.card_phone), sup),
         ] {
@@ -653,6 +686,7 @@ async fn workspace_in_a_real_browser() {
         "wallboard-lt",
         "wallboard-ru",
         "wallboard-uk",
+        "reports",
     ] {
         let len = std::fs::metadata(shots.join(format!("{page}.png")))
             .map(|m| m.len())

@@ -189,7 +189,9 @@ fn the_dashboard_reads_exported_metrics() {
                     .collect();
                 let base = ["_bucket", "_count", "_sum"]
                     .iter()
-                    .fold(name.clone(), |n, s| n.strip_suffix(s).unwrap_or(&n).to_string());
+                    .fold(name.clone(), |n, s| {
+                        n.strip_suffix(s).unwrap_or(&n).to_string()
+                    });
                 assert!(exported.contains(&base), "{name} is not exported");
                 seen += 1;
             }

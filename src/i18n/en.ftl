@@ -8,6 +8,7 @@ nav-complaints = Complaints
 nav-callbacks = Callbacks
 nav-surveys = Surveys
 nav-agents = Agents
+nav-reports = Reports
 nav-wallboard = Wallboard
 find-placeholder = Client phone
 find-open = Open card
@@ -229,3 +230,17 @@ wb-cb-due = callbacks due
 wb-cb-risk = callbacks at risk
 wb-cb-breached = callbacks breached
 wb-time-in-state = Time in state
+
+## Reports
+rp-by = By
+rp-by-day = Day
+rp-by-hour = Hour
+rp-by-agent = Agent
+rp-note = Offered: callers who joined the queue; abandoned: those who left it without an agent; service level: offered and answered within { $seconds } s; wait and handle time in seconds.
+rp-offered = Offered
+rp-answered = Answered
+rp-abandoned = Abandoned
+rp-sl = Service level
+rp-wait = Average wait (s)
+rp-handle = Average handle time (s)
+rp-none = No calls in this period.

@@ -7,6 +7,7 @@ nav-complaints = Skundai
 nav-callbacks = Atgaliniai skambučiai
 nav-surveys = Apklausos
 nav-agents = Operatoriai
+nav-reports = Ataskaitos
 nav-wallboard = Stebėjimo lenta
 find-placeholder = Kliento telefonas
 find-open = Atverti kortelę
@@ -228,3 +229,17 @@ wb-cb-due = atgaliniai skambučiai dabar
 wb-cb-risk = atgaliniai skambučiai rizikoje
 wb-cb-breached = pavėluoti atgaliniai skambučiai
 wb-time-in-state = Laikas būsenoje
+
+## Reports
+rp-by = Grupuoti pagal
+rp-by-day = Diena
+rp-by-hour = Valanda
+rp-by-agent = Operatorius
+rp-note = Pasiūlyta: į eilę patekę skambinantieji; nutraukė: išėję iš eilės be operatoriaus; aptarnavimo lygis: pasiūlyti ir atsiliepti per { $seconds } s; laukimo ir pokalbio trukmė sekundėmis.
+rp-offered = Pasiūlyta
+rp-answered = Atsiliepta
+rp-abandoned = Nutraukė
+rp-sl = Aptarnavimo lygis
+rp-wait = Vid. laukimas (s)
+rp-handle = Vid. pokalbio trukmė (s)
+rp-none = Per šį laikotarpį skambučių nėra.

@@ -43,6 +43,7 @@ fn built_keys() -> Vec<String> {
         "ws-done-",
         &["presence", "disposition", "ready", "more-time"],
     );
+    with("rp-by-", &["day", "hour", "agent"]);
     with(
         "complaints-tab-",
         &["working", "open", "assigned", "resolved", "all"],

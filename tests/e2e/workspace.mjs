@@ -168,6 +168,10 @@ try {
     }
   }
   console.log("workspace and wallboard in lt, ru, uk, en");
+  await board.goto(BASE + "/reports?by=hour");
+  const hours = await board.locator("#report tbody tr").count();
+  check(hours >= 1 && (await text(board, "#report tbody tr td:nth-child(2)")) !== "0", "the hour's report counts the queued callers");
+  await board.screenshot({ path: join(SHOTS, "reports.png"), fullPage: true });
   check(problems.length === 0, problems.join("\n"));
   console.log("workspace e2e ok");
 } finally {

@@ -13,6 +13,7 @@ mod format;
 mod live;
 mod page;
 mod queues;
+mod reports;
 mod session;
 mod surveys;
 mod wallboard;
@@ -46,6 +47,8 @@ pub fn router() -> Router<HttpState> {
         .route("/workspace/disposition", post(workspace::disposition))
         .route("/workspace/events", get(workspace::events))
         .route("/workspace/pop/{call}", get(workspace::pop))
+        .route("/reports", get(reports::page))
+        .route("/reports.csv", get(reports::csv))
         .route("/wallboard", get(wallboard::page))
         .route("/wallboard/figures", get(wallboard::figures))
         .route("/wallboard/events", get(wallboard::events))

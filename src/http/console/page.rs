@@ -48,6 +48,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "wallboard.html",
         include_str!("../../../templates/wallboard.html"),
     ),
+    (
+        "reports.html",
+        include_str!("../../../templates/reports.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {
