@@ -39,8 +39,8 @@
   }
 
   const source = new EventSource(panel.dataset.stream);
-  source.addEventListener("ready", () => setStatus("live", "on"));
-  source.onerror = () => setStatus("reconnecting", "off");
+  source.addEventListener("ready", () => setStatus(status ? status.dataset.on : "live", "on"));
+  source.onerror = () => setStatus(status ? status.dataset.off : "reconnecting", "off");
   Object.keys(LINKS).forEach((name) => {
     source.addEventListener(name, (msg) => {
       let ev;
@@ -51,7 +51,7 @@
   source.addEventListener("lagged", (msg) => {
     let missed = "some";
     try { missed = JSON.parse(msg.data).missed; } catch (_) { /* keep "some" */ }
-    add(missed + " updates were missed; reload the page to see everything.", null, null);
+    add((panel.dataset.missed || "{n} updates were missed; reload the page to see everything.").replace("{n}", missed), null, null);
   });
   document.getElementById("live-clear").addEventListener("click", () => {
     list.textContent = "";

@@ -23,11 +23,13 @@ mod retention;
 mod sip;
 pub use features::Features;
 mod storage;
+mod workspace;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
 pub use retention::Retention;
 pub use sip::Sip;
 pub use storage::{Storage, StorageKind};
+pub use workspace::Workspace;
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
@@ -51,6 +53,7 @@ const ENV_KEYS: &[&str] = &[
     "media",
     "features",
     "storage",
+    "workspace",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +116,8 @@ pub struct Config {
     pub features: Features,
     /// Where finished recordings are kept: the node's directory, or S3-compatible storage.
     pub storage: Storage,
+    /// What the agent's page offers (away reasons, disposition codes).
+    pub workspace: Workspace,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -191,6 +196,9 @@ pub struct Routing {
     /// Queue callers even when every agent is away (they wait for one to come back); by default
     /// such a caller is offered a callback at once.
     pub join_when_all_away: bool,
+    /// A call answered within this many seconds of joining the queue counts for the service
+    /// level the wallboard shows.
+    pub service_level_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,6 +364,7 @@ impl Default for Config {
                 vip_priority: 10,
                 agents_via_proxy: false,
                 join_when_all_away: false,
+                service_level_seconds: 20,
             },
             flow: crate::flow::FlowConfig::default(),
             http: Http::default(),
@@ -363,6 +372,7 @@ impl Default for Config {
             media: Media::default(),
             features: Features::default(),
             storage: Storage::default(),
+            workspace: Workspace::default(),
         }
     }
 }
@@ -456,6 +466,7 @@ impl Config {
         self.retention.validate()?;
         self.features.validate()?;
         self.storage.validate()?;
+        self.workspace.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {
                 key: "routing.ring_timeout_seconds",

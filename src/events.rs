@@ -53,6 +53,26 @@ pub enum Event {
         sla_deadline: DateTime<Utc>,
         at: DateTime<Utc>,
     },
+    /// An agent's phone is being rung with a call: their workspace shows who is calling (the
+    /// rest of the card is read by the page, as the agent may see it).
+    ScreenPop {
+        agent: String,
+        call_id: String,
+        phone: Option<String>,
+        client: Option<String>,
+        language: String,
+        vip: bool,
+        dnc: bool,
+        callback_id: Option<i64>,
+        at: DateTime<Utc>,
+    },
+    /// An agent changed their presence or ended or extended their wrap-up.
+    AgentChanged {
+        agent: String,
+        presence: String,
+        reason: Option<String>,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Event {
@@ -64,6 +84,16 @@ impl Event {
             Event::ComplaintAssigned { .. } => "complaint_assigned",
             Event::ComplaintResolved { .. } => "complaint_resolved",
             Event::CallbackRequested { .. } => "callback_requested",
+            Event::ScreenPop { .. } => "screen_pop",
+            Event::AgentChanged { .. } => "agent_changed",
+        }
+    }
+
+    /// The agent an event is about, when it is about one agent (their workspace shows it).
+    pub fn agent(&self) -> Option<&str> {
+        match self {
+            Event::ScreenPop { agent, .. } | Event::AgentChanged { agent, .. } => Some(agent),
+            _ => None,
         }
     }
 }

@@ -25,6 +25,10 @@ pub enum ImportError {
 
 /// Languages the prompts exist in.
 pub const LANGUAGES: &[&str] = &["en", "ru", "uk", "lt"];
+/// A card's queue priority is 0 (everyone) to this (first after VIP callers).
+pub const MAX_PRIORITY: i64 = 9;
+/// Longest special-needs note on a card (it is read out on the screen pop, not an essay).
+pub const MAX_NEEDS: usize = 500;
 
 /// Reads a CSV with a header; maps each data row through `row` with its 1-based file line.
 fn read_rows<T>(
@@ -118,7 +122,7 @@ fn no_duplicates<T>(rows: &[(u64, T)], phone: impl Fn(&T) -> &str) -> Result<(),
     Ok(())
 }
 
-/// `phone,name,language,time_zone,hours` plus optional `email,notes`.
+/// `phone,name,language,time_zone,hours` plus optional `email,notes,needs,priority`.
 pub fn clients(
     input: impl Read,
     region: Region,
@@ -152,6 +156,29 @@ pub fn clients(
         }
         c.email = f.get("email").map(str::to_string);
         c.notes = f.get("notes").map(str::to_string);
+        if let Some(needs) = f.get("needs") {
+            if needs.chars().count() > MAX_NEEDS {
+                return Err(bad(
+                    line,
+                    "needs",
+                    format!("longer than {MAX_NEEDS} characters"),
+                ));
+            }
+            c.needs = Some(needs.to_string());
+        }
+        if let Some(p) = f.get("priority") {
+            c.priority = p
+                .parse::<i64>()
+                .ok()
+                .filter(|p| (0..=MAX_PRIORITY).contains(p))
+                .ok_or_else(|| {
+                    bad(
+                        line,
+                        "priority",
+                        format!("{p:?} is not 0 to {MAX_PRIORITY}"),
+                    )
+                })?;
+        }
         Ok((line, c))
     })?;
     no_duplicates(&rows, |c: &Client| c.phone.as_str())?;

@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod events;
 pub mod flow;
 pub mod http;
+pub mod i18n;
 pub mod import;
 pub mod live;
 pub mod media;

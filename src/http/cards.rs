@@ -50,6 +50,10 @@ pub struct CardUpdate {
     hours: Option<String>,
     email: Option<String>,
     notes: Option<String>,
+    /// Special needs (hearing, age, language help...), shown first on the screen pop.
+    needs: Option<String>,
+    /// Queue priority 0-9 (absent: 0); ahead of others, behind VIP callers.
+    priority: Option<i64>,
 }
 
 #[utoipa::path(put, path = "/api/v1/clients/{phone}", tag = "cards", params(("phone" = String, Path, description = "E.164 or national number (URL-encode +)")), request_body = CardUpdate, security(("bearer" = [])),
@@ -94,6 +98,23 @@ pub async fn put_card(
     client.hours = hours;
     client.email = body.email;
     client.notes = body.notes;
+    if let Some(n) = &body.needs
+        && n.chars().count() > crate::import::MAX_NEEDS
+    {
+        return Err(ApiError::bad_request(format!(
+            "needs is at most {} characters",
+            crate::import::MAX_NEEDS
+        )));
+    }
+    let priority = body.priority.unwrap_or(0);
+    if !(0..=crate::import::MAX_PRIORITY).contains(&priority) {
+        return Err(ApiError::bad_request(format!(
+            "priority is 0 to {}",
+            crate::import::MAX_PRIORITY
+        )));
+    }
+    client.needs = body.needs;
+    client.priority = priority;
     client.updated_at = now;
     state.store.upsert_client(&client, &actor(&caller)).await?;
     card(State(state), caller, Path(phone)).await

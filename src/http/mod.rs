@@ -60,6 +60,8 @@ pub struct HttpState {
     pub live: crate::sip::call::control::LiveCalls,
     /// Where recordings moved off their node are read from (`[storage]`); `None`: local only.
     pub object_storage: Option<Arc<crate::storage::ObjectStorage>>,
+    /// What the agent's workspace offers and the wallboard measures.
+    pub workspace: Arc<console::WorkspaceSettings>,
 }
 
 impl HttpState {
@@ -90,6 +92,7 @@ impl HttpState {
             sessions: config.http.session_lifetime(),
             live: Default::default(),
             object_storage: None,
+            workspace: Arc::new(console::WorkspaceSettings::from_config(config)),
         }
     }
 

@@ -69,3 +69,19 @@ fn dnc_and_vip_files() {
     let e = vip("phone,agent\n861234567,\n".as_bytes(), Region::LITHUANIA).unwrap_err();
     assert!(e.to_string().starts_with("line 2, field agent"), "{e}");
 }
+
+#[test]
+fn needs_and_priority_are_read_and_bounded() {
+    let csv = "phone,name,needs,priority\n861234567,Ona,hard of hearing: speak slowly,5\n861234568,Jonas,,\n";
+    let rows = clients(csv.as_bytes(), Region::LITHUANIA, now()).unwrap();
+    assert_eq!(
+        rows[0].needs.as_deref(),
+        Some("hard of hearing: speak slowly")
+    );
+    assert_eq!(rows[0].priority, 5);
+    assert_eq!((rows[1].needs.as_deref(), rows[1].priority), (None, 0));
+    let e = err("phone,priority\n861234567,10\n");
+    assert!(e.contains("line 2") && e.contains("priority"), "{e}");
+    let e = err(&format!("phone,needs\n861234567,{}\n", "x".repeat(501)));
+    assert!(e.contains("needs"), "{e}");
+}

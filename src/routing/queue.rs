@@ -208,5 +208,16 @@ fn choose(e: &Entry, free: &[FreeAgent], taken: &[bool], now: u64) -> Option<(us
     Some((best, reason))
 }
 
+/// A caller's place in the order: VIPs at `vip_priority`, then a card's own priority (0-9,
+/// special needs) kept below it, then everyone else at 0.
+pub fn caller_priority(vip: bool, card_priority: i64, vip_priority: i32) -> i32 {
+    if vip {
+        vip_priority
+    } else {
+        let below_vip = i64::from(vip_priority.saturating_sub(1)).max(0);
+        card_priority.clamp(0, below_vip) as i32
+    }
+}
+
 #[cfg(test)]
 mod tests;

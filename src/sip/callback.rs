@@ -244,8 +244,11 @@ impl Callback {
             vip: self.job.vip,
             dnc: self.job.dnc,
             language: &self.client_language(),
+            agent: &self.job.agent.id,
+            phone: Some(&cb.phone),
+            callback_id: Some(cb.id),
         };
-        let mut headers = pop.headers();
+        let mut headers = pop.offer(&self.ctx.events);
         headers.push(Header::Other(
             "X-Frontdesk-Callback".into(),
             format!("{} {}", cb.id, cb.source),

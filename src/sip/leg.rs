@@ -427,9 +427,29 @@ pub struct ScreenPop<'a> {
     pub vip: bool,
     pub dnc: bool,
     pub language: &'a str,
+    pub agent: &'a str,
+    pub phone: Option<&'a str>,
+    pub callback_id: Option<i64>,
 }
 
 impl ScreenPop<'_> {
+    /// The agent's leg is about to be offered: tells their workspace (the one place every agent
+    /// INVITE passes) and returns the headers for the INVITE.
+    pub fn offer(&self, events: &crate::events::EventBus) -> Vec<Header> {
+        events.publish(crate::events::Event::ScreenPop {
+            agent: self.agent.to_string(),
+            call_id: self.call_id.to_string(),
+            phone: self.phone.map(str::to_string),
+            client: self.client.map(str::to_string),
+            language: self.language.to_string(),
+            vip: self.vip,
+            dnc: self.dnc,
+            callback_id: self.callback_id,
+            at: chrono::Utc::now(),
+        });
+        self.headers()
+    }
+
     pub fn headers(&self) -> Vec<Header> {
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         let header = |n: &str, v: String| Header::Other(n.into(), v);

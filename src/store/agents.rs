@@ -49,18 +49,36 @@ pub struct Agent {
     /// The call ringing the agent or talking to them.
     pub call_id: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Why the agent is away (one of `[workspace] away_reasons`), while away.
+    pub away_reason: Option<String>,
+    /// Since when `state` holds: the wallboard's time in state.
+    pub state_since: DateTime<Utc>,
+    /// The end of the wrap-up, while in wrap-up.
+    pub wrap_up_until: Option<DateTime<Utc>>,
+    /// Whether this wrap-up was already extended ("more time" is taken once).
+    pub wrap_extended: bool,
+    /// The last call routing gave the agent (ringing, talking, or ended), for the disposition.
+    pub last_call: Option<String>,
 }
 
 fn agent_from_row(r: &AnyRow) -> Result<Agent> {
     let presence: String = r.try_get("presence")?;
     let languages: String = r.try_get("languages")?;
     let line: String = r.try_get("line")?;
-    let state = super::effective_state(
-        &presence,
-        &line,
-        r.try_get("line_until")?,
-        super::to_ms(Utc::now()),
-    );
+    let line_until: Option<i64> = r.try_get("line_until")?;
+    let line_at: Option<i64> = r.try_get("line_at")?;
+    let presence_at: i64 = r.try_get("presence_at")?;
+    let wrap_extended: i64 = r.try_get("wrap_extended")?;
+    let now = super::to_ms(Utc::now());
+    let state = super::effective_state(&presence, &line, line_until, now);
+    let since = match state {
+        "ringing" | "in_call" | "wrap_up" => line_at.unwrap_or(presence_at),
+        "away" => presence_at,
+        // Free since the later of coming back and the line's last change (a wrap-up's end).
+        _ => presence_at
+            .max(line_at.unwrap_or(0))
+            .max(line_until.filter(|u| *u <= now).unwrap_or(0)),
+    };
     Ok(Agent {
         id: r.try_get("id")?,
         uri: r.try_get("uri")?,
@@ -76,13 +94,24 @@ fn agent_from_row(r: &AnyRow) -> Result<Agent> {
             .transpose()?
             .flatten(),
         presence: presence.parse().map_err(StoreError::Corrupt)?,
-        presence_at: from_ms(r.try_get("presence_at")?),
+        presence_at: from_ms(presence_at),
         created_at: from_ms(r.try_get("created_at")?),
+        away_reason: if presence == "away" {
+            r.try_get("away_reason")?
+        } else {
+            None
+        },
+        state_since: from_ms(since),
+        wrap_up_until: (state == "wrap_up")
+            .then(|| line_until.map(from_ms))
+            .flatten(),
+        wrap_extended: state == "wrap_up" && line_at.is_some_and(|a| a == wrap_extended),
+        last_call: r.try_get("line_call")?,
     })
 }
 
-const COLUMNS: &str =
-    "id, uri, name, languages, presence, presence_at, created_at, line, line_call, line_until";
+const COLUMNS: &str = "id, uri, name, languages, presence, presence_at, created_at, line, \
+     line_call, line_until, line_at, away_reason, wrap_extended";
 
 impl Store {
     /// Adds an agent, or brings back one that was removed (their history is kept under the same id).
@@ -179,23 +208,54 @@ impl Store {
         Ok(())
     }
 
+    /// A presence change through the API or the command line (no reason given).
     pub async fn set_presence(
         &self,
         id: &str,
         presence: Presence,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.change_presence(id, presence, None, "roster", now)
+            .await
+    }
+
+    /// Sets the agent's presence and writes the change, with its reason and who made it, to the
+    /// agent's record (`agent_presence_log`) in the same transaction.
+    pub async fn change_presence(
+        &self,
+        id: &str,
+        presence: Presence,
+        reason: Option<&str>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let reason = reason.filter(|_| presence == Presence::Away);
+        let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
-            "UPDATE agents SET presence = $1, presence_at = $2 WHERE id = $3 AND removed_at IS NULL",
+            "UPDATE agents SET presence = $1, presence_at = $2, away_reason = $3 \
+             WHERE id = $4 AND removed_at IS NULL",
         )
         .bind(presence.as_str())
         .bind(to_ms(now))
+        .bind(reason)
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("no agent {id:?}")));
         }
+        sqlx::query(
+            "INSERT INTO agent_presence_log (agent_id, at, presence, reason, actor) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(to_ms(now))
+        .bind(presence.as_str())
+        .bind(reason)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

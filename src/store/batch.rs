@@ -32,7 +32,7 @@ impl From<i64> for Param {
     }
 }
 
-/// Rows per statement: 500 × ≤ 10 columns stays far below both backends' parameter limits.
+/// Rows per statement: 500 × ≤ 12 columns stays far below both backends' parameter limits.
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// Runs `head VALUES (…), (…) tail` for all `rows` (each of `head`'s column count) inside `tx`.

@@ -16,6 +16,10 @@ pub struct Client {
     pub hours: Option<String>,
     pub email: Option<String>,
     pub notes: Option<String>,
+    /// Special needs (hearing, age, language help...): the first thing the screen pop shows.
+    pub needs: Option<String>,
+    /// Queue priority 0-9 (see `routing::queue::caller_priority`): ahead of others, behind VIPs.
+    pub priority: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -40,8 +44,8 @@ pub struct ImportSummary {
     pub unchanged: usize,
 }
 
-const COLUMNS: &str =
-    "phone, name, language, time_zone, hours, email, notes, created_at, updated_at";
+const COLUMNS: &str = "phone, name, language, time_zone, hours, email, notes, needs, priority, \
+     created_at, updated_at";
 
 fn client_from_row(r: &AnyRow) -> Result<Client> {
     Ok(Client {
@@ -52,6 +56,8 @@ fn client_from_row(r: &AnyRow) -> Result<Client> {
         hours: r.try_get("hours")?,
         email: r.try_get("email")?,
         notes: r.try_get("notes")?,
+        needs: r.try_get("needs")?,
+        priority: r.try_get("priority")?,
         created_at: from_ms(r.try_get("created_at")?),
         updated_at: from_ms(r.try_get("updated_at")?),
     })
@@ -68,6 +74,8 @@ impl Client {
             hours: None,
             email: None,
             notes: None,
+            needs: None,
+            priority: 0,
             created_at: now,
             updated_at: now,
         }
@@ -82,6 +90,8 @@ impl Client {
             self.hours.clone().into(),
             self.email.clone().into(),
             self.notes.clone().into(),
+            self.needs.clone().into(),
+            self.priority.into(),
             to_ms(self.created_at).into(),
             to_ms(self.updated_at).into(),
         ]
@@ -90,7 +100,8 @@ impl Client {
 
 const UPSERT_TAIL: &str = "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, \
      language = excluded.language, time_zone = excluded.time_zone, hours = excluded.hours, \
-     email = excluded.email, notes = excluded.notes, updated_at = excluded.updated_at";
+     email = excluded.email, notes = excluded.notes, needs = excluded.needs, \
+     priority = excluded.priority, updated_at = excluded.updated_at";
 
 impl Store {
     pub async fn lookup(&self, phone: &str) -> Result<Lookup> {

@@ -8,6 +8,38 @@ use minijinja::{Environment, State};
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("dt", dt);
     env.add_filter("duration", duration);
+    env.add_function("t", t);
+}
+
+/// `{{ t("key", n=3) }}`: the message in the page's language (`lang`), see `crate::i18n`.
+/// `or=` is what to show for a key no language has (a configured code without a translation).
+fn t(
+    state: &State,
+    key: &str,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    use fluent_bundle::FluentValue;
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(crate::i18n::Lang::parse))
+        .unwrap_or(crate::i18n::Lang::En);
+    let mut args: Vec<(&str, FluentValue)> = Vec::new();
+    let mut fallback = None;
+    for name in kwargs.args() {
+        if name == "or" {
+            fallback = Some(kwargs.get::<minijinja::Value>(name)?.to_string());
+            continue;
+        }
+        let v: minijinja::Value = kwargs.get(name)?;
+        let fv = match v.as_i64() {
+            Some(n) => FluentValue::from(n),
+            None => FluentValue::from(v.to_string()),
+        };
+        args.push((name, fv));
+    }
+    Ok(crate::i18n::lookup(lang, key, &args)
+        .or(fallback)
+        .unwrap_or_else(|| key.to_string()))
 }
 
 fn zone(state: &State) -> Tz {

@@ -22,7 +22,15 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require(Role::Supervisor)?;
     let rx = state.events.subscribe();
-    let stream = sse_stream(state.events.clone(), rx);
+    // Agents' own events (screen pops, presence) are for their workspace and the wallboard.
+    let stream = sse_stream(state.events.clone(), rx, |ev| ev.agent().is_none());
+    Ok(sse_response(stream))
+}
+
+/// An SSE response that proxies pass through at once.
+pub fn sse_response(
+    stream: impl Stream<Item = Result<sse::Event, Infallible>> + Send + 'static,
+) -> Response {
     let mut resp = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
         .into_response();
@@ -31,20 +39,28 @@ pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Re
         "x-accel-buffering",
         axum::http::HeaderValue::from_static("no"),
     );
-    Ok(resp)
+    resp
 }
 
-/// Bus events as SSE events until the bus is closed (shutdown) or the client goes away.
-fn sse_stream(
+/// Bus events that `keep` accepts as SSE events until the bus is closed (shutdown) or the client
+/// goes away.
+pub fn sse_stream(
     bus: EventBus,
     rx: Receiver<Event>,
+    keep: impl Fn(&Event) -> bool + Send + 'static,
 ) -> impl Stream<Item = Result<sse::Event, Infallible>> {
     // The first item tells the page it is connected, before any real event arrives.
     let hello = sse::Event::default().event("ready").data("{}");
-    let rest = stream::unfold((bus, rx), |(bus, mut rx)| async move {
-        let next = tokio::select! {
-            _ = bus.closed() => return None,
-            r = rx.recv() => r,
+    let rest = stream::unfold((bus, rx, keep), |(bus, mut rx, keep)| async move {
+        let next = loop {
+            let r = tokio::select! {
+                _ = bus.closed() => return None,
+                r = rx.recv() => r,
+            };
+            match r {
+                Ok(ev) if !keep(&ev) => continue,
+                other => break other,
+            }
         };
         let ev = match next {
             Ok(ev) => to_sse(&ev),
@@ -53,12 +69,12 @@ fn sse_stream(
                 .data(format!("{{\"missed\":{missed}}}")),
             Err(RecvError::Closed) => return None,
         };
-        Some((Ok(ev), (bus, rx)))
+        Some((Ok(ev), (bus, rx, keep)))
     });
     stream::once(async move { Ok(hello) }).chain(rest)
 }
 
-fn to_sse(ev: &Event) -> sse::Event {
+pub fn to_sse(ev: &Event) -> sse::Event {
     let mut json = serde_json::to_value(ev).unwrap_or_default();
     if let Some(obj) = json.as_object_mut() {
         obj.insert("summary".into(), summary(ev).into());
@@ -102,6 +118,19 @@ pub fn summary(ev: &Event) -> String {
             "Callback #{callback_id} requested for {phone} ({source}){}",
             if *at_risk { ", at risk" } else { "" }
         ),
+        Event::ScreenPop { agent, client, .. } => format!(
+            "Agent {agent} is being rung by {}",
+            client.as_deref().unwrap_or("an unknown caller")
+        ),
+        Event::AgentChanged {
+            agent,
+            presence,
+            reason,
+            ..
+        } => match reason {
+            Some(r) => format!("Agent {agent} is {presence} ({r})"),
+            None => format!("Agent {agent} is {presence}"),
+        },
     }
 }
 
@@ -114,7 +143,7 @@ mod tests {
     async fn stream_says_ready_then_relays_and_survives_lag_then_ends_on_close() {
         let bus = EventBus::new();
         let rx = bus.subscribe();
-        let mut s = Box::pin(sse_stream(bus.clone(), rx));
+        let mut s = Box::pin(sse_stream(bus.clone(), rx, |_| true));
         assert!(s.next().await.is_some(), "ready");
         let ev = |id| Event::Escalated {
             complaint_id: id,

@@ -13,8 +13,11 @@ mod format;
 mod live;
 mod page;
 mod queues;
+mod reports;
 mod session;
 mod surveys;
+mod wallboard;
+mod workspace;
 
 use crate::http::HttpState;
 use axum::Router;
@@ -23,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use page::PageError;
+pub use workspace::WorkspaceSettings;
 
 pub fn router() -> Router<HttpState> {
     Router::new()
@@ -36,11 +40,26 @@ pub fn router() -> Router<HttpState> {
         .route("/callbacks", get(queues::callbacks))
         .route("/surveys", get(surveys::surveys))
         .route("/agents", get(agents::agents))
+        .route("/workspace", get(workspace::page))
+        .route("/workspace/presence", post(workspace::presence))
+        .route("/workspace/ready", post(workspace::ready))
+        .route("/workspace/more-time", post(workspace::more_time))
+        .route("/workspace/disposition", post(workspace::disposition))
+        .route("/workspace/events", get(workspace::events))
+        .route("/workspace/pop/{call}", get(workspace::pop))
+        .route("/reports", get(reports::page))
+        .route("/reports.csv", get(reports::csv))
+        .route("/wallboard", get(wallboard::page))
+        .route("/wallboard/figures", get(wallboard::figures))
+        .route("/wallboard/events", get(wallboard::events))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/console/language", post(session::language))
         .route("/console/events", get(live::events))
         .route("/console/app.css", get(stylesheet))
         .route("/console/app.js", get(script))
+        .route("/console/workspace.js", get(workspace_script))
+        .route("/console/wallboard.js", get(wallboard_script))
         .layer(axum::middleware::map_response(page_headers))
 }
 
@@ -77,6 +96,20 @@ async fn stylesheet() -> Response {
 
 async fn script() -> Response {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+async fn workspace_script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/workspace.js"),
+    )
+}
+
+async fn wallboard_script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/wallboard.js"),
+    )
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

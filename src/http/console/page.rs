@@ -6,10 +6,11 @@ use super::format;
 use crate::http::HttpState;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
+use crate::i18n::Lang;
 use crate::store::Role;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
@@ -38,6 +39,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "agents.html",
         include_str!("../../../templates/agents.html"),
+    ),
+    (
+        "workspace.html",
+        include_str!("../../../templates/workspace.html"),
+    ),
+    (
+        "wallboard.html",
+        include_str!("../../../templates/wallboard.html"),
+    ),
+    (
+        "reports.html",
+        include_str!("../../../templates/reports.html"),
     ),
 ];
 
@@ -72,14 +85,45 @@ pub fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
     }
 }
 
-/// The signed-in user a page is for (bearer header or the console cookie).
-pub struct Viewer(pub Caller);
+/// The signed-in user a page is for (bearer header or the console cookie), and the language the
+/// page is shown in.
+pub struct Viewer(pub Caller, pub Lang);
+
+/// The page's language: the user's choice, else the browser's, else English.
+pub async fn page_lang(state: &HttpState, user: Option<&str>, headers: &HeaderMap) -> Lang {
+    if let Some(name) = user {
+        match state.store.user_language(name).await {
+            Ok(Some(l)) => {
+                if let Some(lang) = Lang::parse(&l) {
+                    return lang;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the user's language"),
+        }
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::i18n::negotiate)
+        .unwrap_or(Lang::En)
+}
+
+/// The chooser's entries: code and the language's own name.
+pub fn languages() -> Vec<(&'static str, &'static str)> {
+    crate::i18n::ALL
+        .iter()
+        .map(|l| (l.as_str(), l.native_name()))
+        .collect()
+}
 
 #[derive(Serialize)]
 struct UserView<'a> {
     name: &'a str,
     role: &'a str,
     supervisor: bool,
+    /// On the roster: the workspace tab is theirs.
+    agent: bool,
 }
 
 impl Viewer {
@@ -97,12 +141,15 @@ impl Viewer {
             name: &self.0.name,
             role: self.0.role.as_str(),
             supervisor: self.supervisor(),
+            agent: self.0.agent_id.is_some(),
         };
         let ctx = context! {
             user => Value::from_serialize(&user),
             nav => nav,
             company => state.company.as_ref(),
             tz => state.time_zone.name(),
+            lang => self.1.as_str(),
+            languages => languages(),
             ..ctx
         };
         render(StatusCode::OK, name, ctx)
@@ -114,7 +161,10 @@ impl FromRequestParts<HttpState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &HttpState) -> Result<Viewer, PageError> {
         match Caller::from_request_parts(parts, state).await {
-            Ok(caller) => Ok(Viewer(caller)),
+            Ok(caller) => {
+                let lang = page_lang(state, Some(&caller.name), &parts.headers).await;
+                Ok(Viewer(caller, lang))
+            }
             Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(PageError::Login {
                 next: parts
                     .uri

@@ -11,6 +11,7 @@ use super::page::{PageError, local_path, render};
 use crate::http::HttpState;
 use crate::http::auth::{client_ip, same_origin};
 use crate::http::sessions;
+use crate::store::Role;
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -42,21 +43,88 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub async fn login_page(State(state): State<HttpState>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(
+    State(state): State<HttpState>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     login_form(
         &state,
+        &headers,
         StatusCode::OK,
         q.next.as_deref().unwrap_or("/"),
         None,
     )
 }
 
-fn login_form(state: &HttpState, status: StatusCode, next: &str, error: Option<&str>) -> Response {
+fn browser_lang(headers: &axum::http::HeaderMap) -> crate::i18n::Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::i18n::negotiate)
+        .unwrap_or(crate::i18n::Lang::En)
+}
+
+/// The login page, in the browser's language (nobody is known yet).
+fn login_form(
+    state: &HttpState,
+    headers: &axum::http::HeaderMap,
+    status: StatusCode,
+    next: &str,
+    error: Option<&str>,
+) -> Response {
+    let lang = browser_lang(headers);
     render(
         status,
         "login.html",
-        context! { next => local_path(next), error => error, company => state.company.as_ref() },
+        context! {
+            next => local_path(next), error => error, company => state.company.as_ref(),
+            lang => lang.as_str(),
+        },
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    /// en, lt, ru, uk; empty: follow the browser.
+    language: String,
+}
+
+/// The header's language chooser: stored on the user, then back to the page they were on.
+pub async fn language(
+    State(state): State<HttpState>,
+    parts: Parts,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, PageError> {
+    if !same_origin(&parts.headers) {
+        return Err(PageError::Status {
+            status: StatusCode::FORBIDDEN,
+            message: "change the language from this server's own pages".into(),
+        });
+    }
+    let mut parts = parts;
+    let viewer = super::page::Viewer::from_request_parts(&mut parts, &state).await?;
+    let lang = match form.language.trim() {
+        "" => None,
+        l => Some(
+            crate::i18n::Lang::parse(l)
+                .filter(|p| p.as_str() == l)
+                .ok_or_else(|| PageError::bad_request("no such language"))?,
+        ),
+    };
+    state
+        .store
+        .set_user_language(&viewer.0.name, lang.map(|l| l.as_str()))
+        .await?;
+    // Back to the page the form was on, when it is one of ours.
+    let back = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_else(|| "/".into());
+    Ok(Redirect::to(local_path(&back)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +145,7 @@ pub async fn login(
     if !same_origin(&parts.headers) {
         return login_form(
             &state,
+            &parts.headers,
             StatusCode::FORBIDDEN,
             next,
             Some("Sign in from this server's own login page."),
@@ -96,16 +165,27 @@ pub async fn login(
     match signed_in {
         Ok((account, cookie)) => {
             tracing::info!(user = %account.name, role = account.role.as_str(), "console sign-in");
-            with_cookie(Redirect::to(local_path(next)).into_response(), &cookie)
+            // An agent's home is their workspace.
+            let to = if next == "/" && account.role == Role::Agent && account.agent_id.is_some() {
+                "/workspace"
+            } else {
+                local_path(next)
+            };
+            with_cookie(Redirect::to(to).into_response(), &cookie)
         }
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => login_form(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            next,
-            Some("Wrong name or password."),
-        ),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            let lang = browser_lang(&parts.headers);
+            let wrong = crate::i18n::text(lang, "login-wrong", &[]);
+            login_form(
+                &state,
+                &parts.headers,
+                StatusCode::UNAUTHORIZED,
+                next,
+                Some(&wrong),
+            )
+        }
         Err(e) => {
-            let mut resp = login_form(&state, e.status, next, Some(&e.message));
+            let mut resp = login_form(&state, &parts.headers, e.status, next, Some(&e.message));
             if let Some(secs) = e.retry_after {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -135,3 +135,14 @@ fn a_caller_transferred_back_keeps_their_priority_and_place() {
     let got = q.assign(&[agent("x", &[])], 4);
     assert_eq!(pairs(&got), [("v", "x")]);
 }
+
+#[test]
+fn a_card_priority_goes_ahead_of_others_and_behind_vips() {
+    assert_eq!(caller_priority(true, 0, 10), 10);
+    assert_eq!(caller_priority(true, 9, 10), 10);
+    assert_eq!(caller_priority(false, 5, 10), 5);
+    assert_eq!(caller_priority(false, 0, 10), 0);
+    // Never level with (or above) a VIP, never below everyone.
+    assert_eq!(caller_priority(false, 9, 3), 2);
+    assert_eq!(caller_priority(false, -4, 10), 0);
+}

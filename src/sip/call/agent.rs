@@ -36,8 +36,11 @@ impl Call {
             vip: s.vip_agent.is_some(),
             dnc: s.dnc,
             language: live.flow.language().as_str(),
+            agent: &offer.agent,
+            phone: self.phone.as_deref(),
+            callback_id: None,
         };
-        let mut headers = pop.headers();
+        let mut headers = pop.offer(&self.ctx.events);
         if let Some(by) = transferred_by {
             headers.push(Header::Other(
                 "X-Frontdesk-Transferred-By".into(),

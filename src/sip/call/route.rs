@@ -5,7 +5,7 @@
 use super::*;
 use crate::bridge::{Command, Event as LegsEvent, Gone, LegId, Role};
 use crate::routing::AgentGuard;
-use crate::routing::queue::Joining;
+use crate::routing::queue::{Joining, caller_priority};
 use crate::sip::legs::{Dial, Next, Outward};
 
 /// The caller's leg on the call's bridge.
@@ -30,11 +30,13 @@ impl Call {
             self.log("route", "every agent is away: not queued").await;
             return Some(Event::RoutingFailed);
         }
-        let priority = if vip_agent.is_some() {
-            routing.vip_priority
-        } else {
-            0
+        // A card's own priority (special needs) orders the caller right after VIPs.
+        let card = match (&self.phone, vip_agent.is_some()) {
+            (Some(phone), false) => self.ctx.store.client(phone).await.ok().flatten(),
+            _ => None,
         };
+        let card_priority = card.map_or(0, |c| c.priority);
+        let priority = caller_priority(vip_agent.is_some(), card_priority, routing.vip_priority);
         let joining = Joining {
             call: self.call_id.clone(),
             priority,

@@ -1,0 +1,127 @@
+//! The supervisor's wallboard (`/wallboard`): callers waiting and the longest wait, agents by state
+//! with the time in it, the service level (answered within `[routing] service_level_seconds`) for
+//! the last 15 minutes and today, abandonment, and callbacks due, at risk and breached. Everything
+//! is read from the store, so with several nodes it shows the whole service. Live: the stream
+//! sends the figures again when they change (checked every 2 s, and soon after any event).
+
+use super::live::sse_response;
+use super::page::{PageError, Viewer};
+use super::workspace::start_of_day;
+use crate::events::EventBus;
+use crate::http::HttpState;
+use crate::store::{Role, SlaState, queue_figures, to_ms};
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use axum::response::sse;
+use chrono::Utc;
+use futures_util::StreamExt;
+use futures_util::stream;
+use minijinja::context;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// How often the stream reads the figures when nothing happens.
+const EVERY: Duration = Duration::from_secs(2);
+/// After an event, the figures are read this soon (events come in bursts).
+const AFTER_EVENT: Duration = Duration::from_millis(250);
+
+/// The whole board as JSON (the page's script and scripts of others read the same).
+pub async fn read_figures(state: &HttpState) -> Result<Value, crate::store::StoreError> {
+    let now = Utc::now();
+    let day = start_of_day(now, state.time_zone);
+    let calls = state.store.queued_calls(day).await?;
+    let sl = state.workspace.service_level_seconds;
+    let queue = queue_figures(&calls, to_ms(now), to_ms(day), sl);
+    let agents = state.store.list_agents().await?;
+    let count = |s: &str| agents.iter().filter(|a| a.state == s).count();
+    let rows: Vec<Value> = agents
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id, "name": a.name, "state": a.state, "since": a.state_since,
+                "reason": a.away_reason, "call_id": a.call_id,
+            })
+        })
+        .collect();
+    let callbacks = state.store.list_callbacks(None).await?;
+    let due = callbacks
+        .iter()
+        .filter(|c| c.next_attempt_at <= now)
+        .count();
+    let sla = |s: SlaState| callbacks.iter().filter(|c| c.sla_state(now) == s).count();
+    Ok(json!({
+        "service_level_seconds": sl,
+        "queue": queue,
+        "agents": rows,
+        "counts": {
+            "available": count("available"), "ringing": count("ringing"),
+            "in_call": count("in_call"), "wrap_up": count("wrap_up"), "away": count("away"),
+        },
+        "callbacks": {
+            "open": callbacks.len(), "due": due,
+            "at_risk": sla(SlaState::AtRisk), "breached": sla(SlaState::Breached),
+        },
+    }))
+}
+
+pub async fn page(State(state): State<HttpState>, viewer: Viewer) -> Result<Response, PageError> {
+    viewer.require(Role::Supervisor)?;
+    let figures = read_figures(&state).await?;
+    let ctx = context! {
+        f => minijinja::Value::from_serialize(&figures),
+        now => Utc::now(),
+    };
+    Ok(viewer.page(&state, "wallboard", "wallboard.html", ctx))
+}
+
+pub async fn figures(
+    State(state): State<HttpState>,
+    viewer: Viewer,
+) -> Result<Json<Value>, PageError> {
+    viewer.require(Role::Supervisor)?;
+    Ok(Json(read_figures(&state).await?))
+}
+
+pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Response, PageError> {
+    viewer.require(Role::Supervisor)?;
+    let bus: EventBus = state.events.clone();
+    let rx = bus.subscribe();
+    let hello = sse::Event::default().event("ready").data("{}");
+    let mut tick = tokio::time::interval(EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let rest = stream::unfold(
+        (state, bus, rx, tick, None::<Value>),
+        |(state, bus, mut rx, mut tick, last)| async move {
+            loop {
+                tokio::select! {
+                    _ = bus.closed() => return None,
+                    r = rx.recv() => match r {
+                        Ok(_) | Err(RecvError::Lagged(_)) => {
+                            tokio::time::sleep(AFTER_EVENT).await;
+                            tick.reset_immediately();
+                        }
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = tick.tick() => {
+                        let now = match read_figures(&state).await {
+                            Ok(f) => f,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "wallboard cannot read its figures");
+                                continue;
+                            }
+                        };
+                        if last.as_ref() != Some(&now) {
+                            let ev = sse::Event::default().event("figures").data(now.to_string());
+                            return Some((Ok(ev), (state, bus, rx, tick, Some(now))));
+                        }
+                    }
+                }
+            }
+        },
+    );
+    Ok(sse_response(
+        stream::once(async move { Ok(hello) }).chain(rest),
+    ))
+}

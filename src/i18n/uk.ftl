@@ -1,0 +1,245 @@
+# Слова консолі українською (ключі ті самі, що в en.ftl).
+
+## Header and navigation
+nav-workspace = Робоче місце
+nav-calls = Дзвінки
+nav-complaints = Скарги
+nav-callbacks = Зворотні дзвінки
+nav-surveys = Опитування
+nav-agents = Оператори
+nav-reports = Звіти
+nav-wallboard = Табло
+find-placeholder = Телефон клієнта
+find-open = Відкрити картку
+language-label = Мова
+language-browser = Мова браузера
+language-set = Обрати
+log-out = Вийти
+role-agent = оператор
+role-supervisor = керівник
+role-admin = адміністратор
+live-title = Наживо
+live-what = нові скарги, ескалації та запити зворотного дзвінка
+live-clear = очистити
+live-on = наживо
+live-off = перепідключення
+live-connecting = підключення
+live-missed = Пропущено оновлень: {"{n}"}; перезавантажте сторінку, щоб побачити все.
+
+## Sign-in and errors
+login-title = Увійти
+login-heading = Вхід до консолі
+login-name = Ім'я
+login-password = Пароль
+login-hint = Пароль встановлює адміністратор командою
+login-session = Сеанс завершується після виходу, після періоду бездіяльності та наприкінці дня.
+login-wrong = Неправильне ім'я або пароль.
+error-back = До списку дзвінків
+
+## Shared words
+col-at = Час
+col-by = Хто
+col-agent = Оператор
+col-state = Стан
+col-call = Дзвінок
+col-client = Клієнт
+col-status = Статус
+col-languages = Мови
+col-phone = Телефон
+col-started = Початок
+col-duration = Тривалість
+col-outcome = Підсумок
+col-keys = Клавіші
+col-lang = Мова
+col-recording = Запис
+field-language = Мова
+filter-from = З
+filter-to = По
+filter-any = будь-який
+filter-apply = Фільтрувати
+filter-clear = Скинути
+times-in = Час у поясі { $tz }.
+unknown = невідомий
+in-progress = триває
+timeline = Історія
+newest-first = спочатку нові
+no = ні
+badge-vip = VIP
+badge-dnc = Не телефонувати
+
+## Agent states, away reasons, disposition codes (the configured defaults)
+state-available = вільний
+state-away = відійшов
+state-ringing = дзвонить
+state-in_call = розмовляє
+state-wrap_up = післяобробка
+reason-break = перерва
+reason-lunch = обід
+reason-training = навчання
+reason-meeting = нарада
+reason-coaching = наставництво
+code-resolved = вирішено
+code-follow-up = потрібно продовжити
+code-information = довідка
+code-sale = продаж
+code-complaint = скарга
+code-wrong-number = не той номер
+
+## Calls
+calls-own-only = Ви бачите лише свої дзвінки.
+calls-play = слухати
+calls-none = Немає дзвінків за цими фільтрами.
+calls-newest = Нові
+calls-older = Старіші
+call-title = Дзвінок
+call-from = Дзвінок з { $phone }
+call-unknown-number = невідомого номера
+call-client-card = картка клієнта
+call-answered = Відповідь
+call-ended = Завершено
+call-hung-up-by = поклав слухавку: { $who }
+call-direction = Напрямок
+call-id = ID дзвінка
+call-channels = Ліворуч: абонент · праворуч: що він чув. Кожне прослуховування записується до журналу доступу.
+call-no-recording = Цей дзвінок не записано.
+call-step = Крок
+call-detail = Деталі
+call-no-events = Для цього дзвінка подій не записано.
+
+## Client card
+card-unnamed = Клієнт без імені
+card-zone = Часовий пояс
+card-zone-default = – (за номером, інакше пояс компанії)
+card-hours = Робочі години
+card-hours-default = – (типові години)
+card-email = Ел. пошта
+card-needs = Особливі потреби
+card-priority = Пріоритет у черзі
+card-notes = Нотатки
+card-updated = Картку оновлено
+card-lists = Списки
+card-consultant = консультант
+card-asked-via = запит через
+card-what = Що
+card-summary = Коротко
+card-empty = З цим номером ще нічого не відбувалося.
+
+## Complaints
+complaints-tab-working = До роботи
+complaints-tab-open = Відкриті
+complaints-tab-assigned = Призначені
+complaints-tab-resolved = Вирішені
+complaints-tab-all = Усі
+complaints-note = Спочатку старі. Кожну скаргу при надходженні ескалюють керівникам.
+complaints-opened = Надійшла
+complaints-escalated = Ескальовано
+complaints-work = Дії
+complaints-to = кому: { $who }
+complaints-by = вирішив(ла) { $who }
+complaints-assign-to = кому призначити
+complaints-assign = Призначити
+complaints-code = код закриття
+complaints-resolve = Вирішити
+complaints-none = Скарг немає.
+
+## Callbacks
+sla-on-time = вчасно
+sla-at-risk = під загрозою
+sla-breached = прострочено
+cb-due-now = час телефонувати
+cb-note = Відкриті запити в порядку набору (спочатку з черги). Кожен має бути виконано в межах SLA за календарем компанії; під загрозою: планувальник не зміг вкластися в строк; прострочено: строк минув.
+cb-requested = Запит
+cb-why = Причина
+cb-slot = Час
+cb-deadline = Строк
+cb-attempts = Спроби
+cb-for = для { $who }
+cb-dnc-consent = Не телефонувати: згода на цей дзвінок
+cb-place = місце { $n }
+cb-client-zone = пояс клієнта { $tz }
+cb-left = залишилось { $h } год { $m } хв
+cb-over = прострочено на { $h } год { $m } хв
+cb-none = Відкритих запитів зворотного дзвінка немає.
+
+## Surveys
+sv-title = Показники опитувань
+sv-show = Показати
+sv-last-30 = Останні 30 днів
+sv-note = Абоненти оцінюють розмову з оператором від 0 до 10. Промоутери 9–10, нейтрали 7–8, критики 0–6; NPS = % промоутерів − % критиків.
+sv-answers = відповідей
+sv-promoters = промоутери
+sv-passives = нейтрали
+sv-detractors = критики
+sv-per-score = Відповіді за оцінками
+sv-by-agent = За операторами
+sv-none = За цей період немає оцінок розмов з операторами.
+
+## Agents board
+agents-none = У списку немає операторів.
+agents-waiting-node = чекають на цьому вузлі
+agents-note = Оновіть сторінку, щоб побачити зміни; табло оновлюється само.
+
+## The agent's workspace
+ws-since = з
+ws-presence = Присутність
+ws-available = Вільний
+ws-away = Відійшов:
+ws-reason = Причина
+ws-go-away = Відійти
+ws-done-presence = Присутність змінено.
+ws-done-disposition = Підсумок записано до картки.
+ws-done-ready = Післяобробку завершено: можна приймати наступний дзвінок.
+ws-done-more-time = Час додано.
+ws-caller = Абонент
+ws-menu-path = Шлях у меню
+ws-waited = Чекав
+ws-card = Картка
+ws-open-card = відкрити картку
+ws-last-calls = Останні дзвінки
+ws-open-items = Відкриті скарги та зворотні дзвінки
+ws-wrap-left = с до наступного дзвінка.
+ws-ready = Готовий
+ws-more-time = Ще час
+ws-disposition = Підсумок дзвінка
+ws-code = Код
+ws-note = Нотатка
+ws-save = Записати до картки
+ws-the-call = дзвінок
+ws-my-day = Мій день
+ws-day-calls = дзвінків
+ws-day-aht = с середній час обслуговування
+ws-day-surveys = відповідей в опитуваннях
+ws-day-score = середня оцінка
+ws-record = Історія присутності
+ws-no-changes = Змін ще немає.
+ws-none = немає
+ws-unknown-caller = Невідомий абонент
+ws-due-by = строк
+ws-at-risk = під загрозою
+
+## Wallboard
+wb-sl-rule = рівень обслуговування: відповідь протягом { $seconds } с
+wb-waiting = чекають у черзі
+wb-longest = найдовше чекає (с)
+wb-sl-15 = рівень обслуговування, 15 хв
+wb-sl-today = рівень обслуговування, сьогодні
+wb-abandoned = не дочекалися сьогодні
+wb-answered = відповіли сьогодні
+wb-cb-due = зворотні дзвінки до набору
+wb-cb-risk = зворотні дзвінки під загрозою
+wb-cb-breached = прострочені зворотні дзвінки
+wb-time-in-state = Час у стані
+
+## Reports
+rp-by = Групувати за
+rp-by-day = День
+rp-by-hour = Година
+rp-by-agent = Оператор
+rp-note = Надійшло: абоненти, що потрапили в чергу; не дочекалися: ті, хто вийшов з неї без оператора; рівень обслуговування: ті, що надійшли й отримали відповідь протягом { $seconds } с; очікування та обслуговування в секундах.
+rp-offered = Надійшло
+rp-answered = Відповіли
+rp-abandoned = Не дочекалися
+rp-sl = Рівень обслуговування
+rp-wait = Середнє очікування (с)
+rp-handle = Середнє обслуговування (с)
+rp-none = За цей період дзвінків немає.
