@@ -1,7 +1,9 @@
 //! Planning a callback for a real number: gathers the card, the lists and the calendars from the
 //! store and the configuration, then asks the pure planner.
 
+use crate::announce::{self, PromiseFacts};
 use crate::config::Config;
+use crate::flow::Lang;
 use crate::schedule::calendar::Calendar;
 use crate::schedule::hours::WeeklyHours;
 use crate::schedule::planner::{self, ClientWindow, Plan, PlanError, Policy, Request, SlaRule};
@@ -33,6 +35,8 @@ pub struct Planner {
     pub company: Calendar,
     pub default_hours: WeeklyHours,
     pub policy: Policy,
+    /// The language of a promise to a client whose language nobody knows.
+    pub default_lang: Lang,
 }
 
 impl Planner {
@@ -46,6 +50,7 @@ impl Planner {
                 sla_working_hours: cfg.callbacks.sla_working_hours,
                 slot_minutes: cfg.callbacks.slot_minutes,
             },
+            default_lang: cfg.flow.default_language,
         }
     }
 
@@ -159,6 +164,25 @@ impl Planner {
         } else {
             self.plan(store, &req.phone, req.requested_at, sla).await?
         };
+        let lang = match req.lang {
+            Some(lang) => lang,
+            None => store
+                .client(&req.phone)
+                .await?
+                .and_then(|c| c.language)
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(self.default_lang),
+        };
+        let promise = announce::promise(&PromiseFacts {
+            lang,
+            now,
+            slot_start: plan.slot_start,
+            slot_end: plan.slot_end,
+            client_tz: plan.client_tz,
+            company_tz: self.company.tz,
+            constrained_by: &plan.constrained_by,
+            dnc_consent: req.dnc_consent,
+        });
         let row = store
             .insert_callback(
                 &NewCallback {
@@ -177,6 +201,7 @@ impl Planner {
                     at_risk: plan.at_risk,
                     client_tz: plan.client_tz.name().to_string(),
                     plan_reason: plan.reason,
+                    promise: Some(promise),
                 },
                 now,
             )
@@ -197,4 +222,6 @@ pub struct CallbackRequest {
     pub call_id: Option<String>,
     /// A DNC caller agreed, in this call, to this one callback; the DNC check is then skipped.
     pub dnc_consent: bool,
+    /// The language the client spoke in this call; else the card's, else the default.
+    pub lang: Option<Lang>,
 }

@@ -5,6 +5,8 @@
 
 pub mod numbers;
 pub mod plural;
+pub mod promise;
 
 pub use self::numbers::{Gender, MAX_SPOKEN, minutes, number};
 pub use self::plural::{Plural, plural};
+pub use self::promise::{PromiseFacts, promise};

@@ -106,6 +106,7 @@ pub async fn request_callback(
         agent_id: body.agent,
         call_id: None,
         dnc_consent: false,
+        lang: None,
     };
     match state.planner.request(&state.store, req, now).await {
         Ok(row) => {

@@ -133,6 +133,7 @@ impl Call {
         dnc_consent: bool,
         source: CallbackSource,
         queue_position: Option<u32>,
+        lang: Lang,
     ) -> Event {
         let Some(phone) = self.phone.clone() else {
             return Event::CallbackRefused("the caller's number is unknown".into());
@@ -167,6 +168,7 @@ impl Call {
             agent_id: None,
             call_id: Some(self.call_id.clone()),
             dnc_consent,
+            lang: Some(lang),
         };
         let planned = self
             .ctx
@@ -188,8 +190,11 @@ impl Call {
                 self.log(
                     "callback",
                     &format!(
-                        "#{} planned at {} ({})",
-                        cb.id, cb.slot_start, cb.plan_reason
+                        "#{} planned at {} ({}); promised: {}",
+                        cb.id,
+                        cb.slot_start,
+                        cb.plan_reason,
+                        cb.promise.as_deref().unwrap_or("-")
                     ),
                 )
                 .await;

@@ -220,7 +220,11 @@ impl Call {
                 } else {
                     CallbackSource::Menu
                 };
-                return Some(self.request_callback(dnc_consent, source, place).await);
+                let lang = live.flow.language();
+                return Some(
+                    self.request_callback(dnc_consent, source, place, lang)
+                        .await,
+                );
             }
             Action::QueryQueue => {
                 let (position, wait_secs) = self.ctx.router.status(&self.call_id);
@@ -237,7 +241,12 @@ impl Call {
                         .await;
                 } else {
                     let _ = self
-                        .request_callback(false, CallbackSource::Abandoned, place)
+                        .request_callback(
+                            false,
+                            CallbackSource::Abandoned,
+                            place,
+                            live.flow.language(),
+                        )
                         .await;
                 }
             }
