@@ -20,10 +20,12 @@ mod http;
 mod media;
 mod retention;
 mod sip;
+mod speech;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
 pub use retention::Retention;
 pub use sip::Sip;
+pub use speech::{Engine as SpeechEngine, Speech};
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
@@ -45,6 +47,7 @@ const ENV_KEYS: &[&str] = &[
     "http",
     "retention",
     "media",
+    "speech",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +106,9 @@ pub struct Config {
     /// How long call data, recordings and the audit log are kept (default: for ever).
     pub retention: Retention,
     pub media: Media,
+    /// The speech engine for announcements rendered from the configuration.
+    #[serde(default)]
+    pub speech: Speech,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -351,6 +357,7 @@ impl Default for Config {
             http: Http::default(),
             retention: Retention::default(),
             media: Media::default(),
+            speech: Speech::default(),
         }
     }
 }
@@ -505,6 +512,11 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.join("frontdesk.db").display()),
         }
+    }
+
+    /// Rendered speech, by hash of engine, voice and text (see `speech::cache`).
+    pub fn speech_cache_dir(&self) -> PathBuf {
+        self.data_dir.join("speech")
     }
 
     pub fn recordings_dir(&self) -> PathBuf {

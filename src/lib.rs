@@ -37,4 +37,5 @@ pub mod routing;
 pub mod schedule;
 pub mod server;
 pub mod sip;
+pub mod speech;
 pub mod store;

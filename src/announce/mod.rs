@@ -6,6 +6,7 @@
 pub mod numbers;
 pub mod plural;
 pub mod promise;
+pub mod templates;
 
 pub use self::numbers::{Gender, MAX_SPOKEN, minutes, number};
 pub use self::plural::{Plural, plural};

@@ -56,6 +56,8 @@ pub struct HttpState {
     pub recording_limits: Arc<limits::PerUser>,
     /// How long console sessions live.
     pub sessions: crate::auth::session::Lifetime,
+    /// Announcements playing a WAV that no longer says what the configuration does.
+    pub stale_announcements: crate::speech::announcer::Stale,
 }
 
 impl HttpState {
@@ -84,6 +86,7 @@ impl HttpState {
                 RECORDING_LIMIT_KEYS,
             )),
             sessions: config.http.session_lifetime(),
+            stale_announcements: Default::default(),
         }
     }
 }
@@ -180,7 +183,17 @@ async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse,
 /// 200 when the store answers, 503 otherwise, so a dispatcher can take the node out.
 async fn healthz(State(state): State<HttpState>) -> impl IntoResponse {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(()) => {
+            let stale = state
+                .stale_announcements
+                .read()
+                .map(|s| s.clone())
+                .unwrap_or_default();
+            (
+                StatusCode::OK,
+                Json(json!({ "status": "ok", "stale_announcements": stale })),
+            )
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
             (

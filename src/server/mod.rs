@@ -74,6 +74,19 @@ pub struct Running {
 /// Prepares the node: data directories, store, migrations, listeners. Nothing answers before this
 /// has fully succeeded, so a bad setting never leaves a half-started node.
 pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Running, ServeError> {
+    start_with_reload(config, shutdown, None).await
+}
+
+/// Reads the configuration again (the same file, environment and flags), for SIGHUP.
+pub type Reload = Box<dyn Fn() -> Result<Config, crate::config::ConfigError> + Send + Sync>;
+
+/// As [`start`]; on SIGHUP the configuration is read again through `reload` (the one given at
+/// start when `None`) and the announcements that depend on it are rendered afresh.
+pub async fn start_with_reload(
+    config: Config,
+    shutdown: CancellationToken,
+    reload: Option<Reload>,
+) -> Result<Running, ServeError> {
     for dir in [config.data_dir.clone(), config.recordings_dir()] {
         std::fs::create_dir_all(&dir).map_err(|source| ServeError::DataDir {
             path: dir.display().to_string(),
@@ -111,6 +124,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         Err(e) if !named => tracing::warn!(error = %e, "no music on hold: silence instead"),
         Err(e) => return Err(e.into()),
     }
+    let announcer = crate::speech::announcer::Announcer::new(&config, prompts.clone());
+    announcer.refresh(&config).await;
     let prompts = Arc::new(prompts);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
     let (recorder, writer) = Recorder::start(8192)?;
@@ -157,13 +172,22 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     // One bus per node: the HTTP handlers publish to it and the console's live stream reads it.
     let events = EventBus::new();
     let call_events = events.clone();
-    let app = http::router(HttpState::new(
+    let mut http_state = HttpState::new(
         store.clone(),
         metrics.clone(),
         &config,
         events.clone(),
         http_addr,
-    ));
+    );
+    http_state.stale_announcements = announcer.stale();
+    let app = http::router(http_state);
+    spawn_reload_on_hangup(
+        &mut tasks,
+        announcer.clone(),
+        config.clone(),
+        reload,
+        shutdown.child_token(),
+    );
     let token = shutdown.child_token();
     let limits = http::serve::limits(&config.http);
     tasks.spawn(async move {
@@ -303,4 +327,46 @@ pub fn cancel_on_signals(token: CancellationToken) {
         }
         token.cancel();
     });
+}
+
+/// SIGHUP: the configuration read again and the announcements rendered from it; a bad
+/// configuration is logged and the running one kept.
+fn spawn_reload_on_hangup(
+    tasks: &mut JoinSet<(&'static str, Result<(), String>)>,
+    announcer: crate::speech::announcer::Announcer,
+    config: Config,
+    reload: Option<Reload>,
+    token: CancellationToken,
+) {
+    #[cfg(unix)]
+    tasks.spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGHUP; announcements render at start only");
+                return ("reload", Ok(()));
+            }
+        };
+        let mut current = config;
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => return ("reload", Ok(())),
+                got = hangup.recv() => if got.is_none() { return ("reload", Ok(())) },
+            }
+            if let Some(reload) = &reload {
+                match reload() {
+                    Ok(c) => current = c,
+                    Err(e) => {
+                        tracing::error!(error = %e, "SIGHUP: configuration rejected; keeping the running one");
+                        continue;
+                    }
+                }
+            }
+            tracing::info!("SIGHUP: rendering announcements from the configuration");
+            announcer.refresh(&current).await;
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (tasks, announcer, config, reload, token);
 }

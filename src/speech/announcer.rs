@@ -1,0 +1,115 @@
+//! The node's rendered announcements kept true: rendered at start and again on SIGHUP (when the
+//! configuration may have changed), put in place of the shipped WAVs, and the stale ones
+//! reported at start and on `/healthz`.
+
+use super::cache::Cache;
+use super::espeak::Espeak;
+use super::render::{self, load_texts};
+use super::{Speech, SpeechError};
+use crate::announce::templates::{Facts, is_holiday};
+use crate::config::{Config, SpeechEngine};
+use crate::media::prompts::Prompts;
+use std::sync::{Arc, RwLock};
+
+/// `lang/name` of every announcement played from a WAV that no longer says what the
+/// configuration does; shared with `/healthz`.
+pub type Stale = Arc<RwLock<Vec<String>>>;
+
+#[derive(Clone)]
+pub struct Announcer {
+    engine: Option<Arc<dyn Speech>>,
+    cache: Cache,
+    prompts: Prompts,
+    stale: Stale,
+}
+
+impl Announcer {
+    /// Finds the engine `[speech]` names; without one the node still starts.
+    pub fn new(config: &Config, prompts: Prompts) -> Announcer {
+        let engine: Option<Arc<dyn Speech>> = match config.speech.engine {
+            SpeechEngine::None => None,
+            SpeechEngine::EspeakNg => match Espeak::detect(&config.speech.program) {
+                Ok(e) => {
+                    tracing::info!(engine = e.version(), "speech engine found");
+                    Some(Arc::new(e))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no speech engine: announcements stay as shipped");
+                    None
+                }
+            },
+        };
+        Announcer {
+            engine,
+            cache: Cache::new(config.speech_cache_dir()),
+            prompts,
+            stale: Stale::default(),
+        }
+    }
+
+    pub fn stale(&self) -> Stale {
+        self.stale.clone()
+    }
+
+    pub fn engine(&self) -> Option<Arc<dyn Speech>> {
+        self.engine.clone()
+    }
+
+    /// Renders every announcement for `config` (cached ones are read, not rendered) and puts
+    /// them in place; a failure keeps what was playing before.
+    pub async fn refresh(&self, config: &Config) {
+        let texts = match load_texts(&config.prompts_dir) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "announcement templates unreadable; nothing re-rendered");
+                return;
+            }
+        };
+        let today = chrono::Utc::now()
+            .with_timezone(&config.company.time_zone)
+            .date_naive();
+        let (company, hours) = (config.company.name.clone(), config.company.hours.clone());
+        let holiday_today = is_holiday(&config.company.holidays, today);
+        let (engine, cache) = (self.engine.clone(), self.cache.clone());
+        let started = std::time::Instant::now();
+        let job = tokio::task::spawn_blocking(move || {
+            let facts = Facts {
+                company: &company,
+                hours: &hours,
+                holiday_today,
+            };
+            render::render(engine.as_deref(), &cache, &texts, &facts)
+        });
+        let out = match job.await {
+            Ok(out) => out,
+            Err(e) => {
+                tracing::error!(error = %e, "rendering announcements failed");
+                return;
+            }
+        };
+        tracing::info!(
+            rendered = out.rendered,
+            cached = out.cached,
+            ms = started.elapsed().as_millis() as u64,
+            "announcements rendered from the configuration"
+        );
+        if !out.stale.is_empty() {
+            tracing::warn!(
+                stale = ?out.stale,
+                "STALE ANNOUNCEMENTS: these play the shipped WAV, which no longer says what the configuration does; install espeak-ng (or set [speech]) and send SIGHUP"
+            );
+        }
+        self.prompts.set_rendered(
+            out.prompts
+                .into_iter()
+                .map(|(lang, name, _, pcm)| (lang.as_str().to_string(), name.to_string(), pcm)),
+        );
+        *self.stale.write().unwrap_or_else(|e| e.into_inner()) = out.stale;
+    }
+
+    /// One sentence spoken now (the callback promise), through the cache; blocking.
+    pub fn speak(&self, voice: &str, text: &str) -> Option<Result<Vec<i16>, SpeechError>> {
+        let engine = self.engine.as_deref()?;
+        Some(self.cache.get(engine, voice, text).map(|(pcm, _)| pcm))
+    }
+}
