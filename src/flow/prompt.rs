@@ -11,6 +11,9 @@ pub const AFTER_HOURS: &str = "after_hours";
 pub const INVALID_CHOICE: &str = "invalid_choice";
 pub const AGENT_CONNECTING: &str = "agent_connecting";
 pub const CALLBACK_CONFIRMATION: &str = "callback_confirmation";
+/// The callback's promise (day, date, window, why), rendered for this call while the
+/// confirmation plays; not a file: the call layer supplies it, or skips it without an engine.
+pub const CALLBACK_PROMISE: &str = "callback_promise";
 pub const DNC_CALLBACK_NOTICE: &str = "dnc_callback_notice";
 pub const DNC_CONFIRMATION: &str = "dnc_confirmation";
 pub const COMPLAINT_INSTRUCTIONS: &str = "complaint_instructions";

@@ -208,7 +208,7 @@ pub async fn start_with_reload(
 
     let ports = PortPool::new(config.sip_listen.ip(), config.rtp_ports);
     let flow = config.flow.clone();
-    let ctx = Arc::new(CallContext::new(
+    let mut ctx = CallContext::new(
         Arc::new(config),
         store.clone(),
         prompts,
@@ -219,7 +219,9 @@ pub async fn start_with_reload(
         sip_addr.ip(),
         metrics,
         call_events,
-    ));
+    );
+    ctx.announcer = Some(announcer.clone());
+    let ctx = Arc::new(ctx);
     let router = ctx.router.clone();
     let token = shutdown.child_token();
     tasks.spawn(async move {

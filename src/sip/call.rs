@@ -57,6 +57,8 @@ pub struct CallContext {
     pub events: EventBus,
     /// Every call's timeline, written in batches.
     pub timeline: TimelineWriter,
+    /// Renders the callback promise; `None` plays the confirmation alone.
+    pub announcer: Option<crate::speech::announcer::Announcer>,
 }
 
 /// A call row written slower than this means the store is backlogged (admission refuses calls).
@@ -93,6 +95,7 @@ impl CallContext {
             media_ip,
             metrics,
             events,
+            announcer: None,
         }
     }
 
@@ -363,7 +366,12 @@ struct Live {
     ringing: Option<Offer>,
     /// The caller's message being recorded alongside the call.
     complaint: Option<PathBuf>,
+    /// The callback promise being rendered while the confirmation plays.
+    promise: Option<PromiseAudio>,
 }
+
+type PromiseAudio =
+    tokio::task::JoinHandle<Result<Arc<crate::media::prompts::Prompt>, crate::speech::SpeechError>>;
 
 mod agent;
 mod events;

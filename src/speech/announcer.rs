@@ -8,7 +8,10 @@ use super::render::{self, load_texts};
 use super::{Speech, SpeechError};
 use crate::announce::templates::{Facts, is_holiday};
 use crate::config::{Config, SpeechEngine};
+use crate::flow::Lang;
+use crate::media::prompts::Prompt;
 use crate::media::prompts::Prompts;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// `lang/name` of every announcement played from a WAV that no longer says what the
@@ -21,6 +24,8 @@ pub struct Announcer {
     cache: Cache,
     prompts: Prompts,
     stale: Stale,
+    /// Each language's voice, from its prompts.toml (read again on SIGHUP).
+    voices: Arc<RwLock<HashMap<Lang, String>>>,
 }
 
 impl Announcer {
@@ -44,6 +49,7 @@ impl Announcer {
             cache: Cache::new(config.speech_cache_dir()),
             prompts,
             stale: Stale::default(),
+            voices: Arc::default(),
         }
     }
 
@@ -68,6 +74,8 @@ impl Announcer {
         let today = chrono::Utc::now()
             .with_timezone(&config.company.time_zone)
             .date_naive();
+        *self.voices.write().unwrap_or_else(|e| e.into_inner()) =
+            texts.iter().map(|t| (t.lang, t.voice.clone())).collect();
         let (company, hours) = (config.company.name.clone(), config.company.hours.clone());
         let holiday_today = is_holiday(&config.company.holidays, today);
         let (engine, cache) = (self.engine.clone(), self.cache.clone());
@@ -107,9 +115,26 @@ impl Announcer {
         *self.stale.write().unwrap_or_else(|e| e.into_inner()) = out.stale;
     }
 
-    /// One sentence spoken now (the callback promise), through the cache; blocking.
-    pub fn speak(&self, voice: &str, text: &str) -> Option<Result<Vec<i16>, SpeechError>> {
-        let engine = self.engine.as_deref()?;
-        Some(self.cache.get(engine, voice, text).map(|(pcm, _)| pcm))
+    /// Starts rendering one call's promise on a blocking thread, so the call goes on (the
+    /// confirmation plays) meanwhile. Not cached on disk: each sentence names a date and is
+    /// rarely said twice, and the cache is never pruned. `None` without an engine or voice.
+    pub fn promise(
+        &self,
+        lang: Lang,
+        text: &str,
+    ) -> Option<tokio::task::JoinHandle<Result<Arc<Prompt>, SpeechError>>> {
+        let engine = self.engine.clone()?;
+        let voice = self
+            .voices
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&lang)
+            .cloned()?;
+        let text = text.to_string();
+        Some(tokio::task::spawn_blocking(move || {
+            engine
+                .render(&voice, &text)
+                .map(|pcm| Arc::new(Prompt::from_pcm(pcm)))
+        }))
     }
 }

@@ -85,7 +85,7 @@ fn a_holiday_and_the_clients_hours_are_given_as_reasons() {
             at(27, 17, 0),
             &[Constraint::ClientHours]
         )
-        .ends_with("That is the earliest time within the hours you gave us.")
+        .ends_with("We call you only within your calling hours.")
     );
 }
 

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// How long the promise may still take once the confirmation has ended.
+const PROMISE_WAIT: Duration = Duration::from_secs(3);
+
 impl Call {
     /// A dialog event; returns the flow event it means, if any. Every in-dialog request is answered.
     pub(super) async fn on_dialog(&mut self, live: &mut Live, state: DialogState) -> Option<Event> {
@@ -134,9 +137,12 @@ impl Call {
         source: CallbackSource,
         queue_position: Option<u32>,
         lang: Lang,
-    ) -> Event {
+    ) -> (Event, Option<String>) {
         let Some(phone) = self.phone.clone() else {
-            return Event::CallbackRefused("the caller's number is unknown".into());
+            return (
+                Event::CallbackRefused("the caller's number is unknown".into()),
+                None,
+            );
         };
         let store = &self.ctx.store;
         if dnc_consent {
@@ -198,11 +204,35 @@ impl Call {
                     ),
                 )
                 .await;
-                Event::CallbackPlanned
+                (Event::CallbackPlanned, cb.promise)
             }
             Err(e) => {
                 self.log("callback", &format!("refused: {e}")).await;
-                Event::CallbackRefused(e.to_string())
+                (Event::CallbackRefused(e.to_string()), None)
+            }
+        }
+    }
+
+    /// The promise rendering since the plan came back: normally ready long before the
+    /// confirmation ends; waited for a few seconds at most, else the call goes on without it.
+    pub(super) async fn promise_audio(
+        &self,
+        live: &mut Live,
+    ) -> Option<Arc<crate::media::prompts::Prompt>> {
+        let handle = live.promise.take()?;
+        match tokio::time::timeout(PROMISE_WAIT, handle).await {
+            Ok(Ok(Ok(prompt))) => Some(prompt),
+            Ok(Ok(Err(e))) => {
+                warn!(error = %e, "callback promise not rendered: confirmation only");
+                None
+            }
+            Ok(Err(e)) => {
+                warn!(error = %e, "callback promise rendering failed: confirmation only");
+                None
+            }
+            Err(_) => {
+                warn!("callback promise not ready in time: confirmation only");
+                None
             }
         }
     }

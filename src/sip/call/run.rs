@@ -2,6 +2,7 @@
 //! into flow events whose actions are carried out here.
 
 use super::*;
+use crate::flow::prompt::CALLBACK_PROMISE;
 
 impl Call {
     pub(super) async fn run(mut self) {
@@ -87,6 +88,7 @@ impl Call {
             legs: crate::sip::legs::Legs::inbound(self.ctx.clone(), self.call_id.clone()),
             ringing: None,
             complaint: None,
+            promise: None,
         };
         self.drive(&mut live, Event::Answered).await;
         while !live.flow.is_finished() || live.hangup_by.is_none() {
@@ -153,10 +155,18 @@ impl Call {
                 return Some(Event::Screened(screening));
             }
             Action::Play(play) => {
+                let promise = if play.prompts.iter().any(|p| p == CALLBACK_PROMISE) {
+                    self.promise_audio(live).await
+                } else {
+                    None
+                };
                 let prompts: Vec<_> = play
                     .prompts
                     .iter()
                     .filter_map(|name| {
+                        if name == CALLBACK_PROMISE {
+                            return promise.clone();
+                        }
                         let p = self.ctx.prompts.get(play.lang.as_str(), name);
                         if p.is_none() {
                             warn!(prompt = %name, lang = play.lang.as_str(), "missing prompt");
@@ -221,10 +231,17 @@ impl Call {
                     CallbackSource::Menu
                 };
                 let lang = live.flow.language();
-                return Some(
-                    self.request_callback(dnc_consent, source, place, lang)
-                        .await,
-                );
+                let (event, promise) = self
+                    .request_callback(dnc_consent, source, place, lang)
+                    .await;
+                // Rendering starts now; the confirmation plays meanwhile.
+                live.promise = promise.and_then(|text| {
+                    self.ctx
+                        .announcer
+                        .as_ref()
+                        .and_then(|a| a.promise(lang, &text))
+                });
+                return Some(event);
             }
             Action::QueryQueue => {
                 let (position, wait_secs) = self.ctx.router.status(&self.call_id);
