@@ -163,10 +163,7 @@ async fn the_caller_hears_the_promise_stored_on_the_callback() {
         .unwrap();
     let cbs = store.all_callbacks().await.unwrap();
     let promise = cbs[0].promise.clone().expect("a promise is stored");
-    assert!(
-        promise.starts_with("We will call you back "),
-        "{promise}"
-    );
+    assert!(promise.starts_with("We will call you back "), "{promise}");
     store.close().await;
 
     let heard_path = std::fs::read_dir(&dir)

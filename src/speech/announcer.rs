@@ -14,6 +14,9 @@ use crate::media::prompts::Prompts;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// Promise renders at once, whatever the number of cores: each is one engine process.
+const RENDERS_AT_ONCE: usize = 8;
+
 /// `lang/name` of every announcement played from a WAV that no longer says what the
 /// configuration does; shared with `/healthz`.
 pub type Stale = Arc<RwLock<Vec<String>>>;
@@ -26,6 +29,9 @@ pub struct Announcer {
     stale: Stale,
     /// Each language's voice, from its prompts.toml (read again on SIGHUP).
     voices: Arc<RwLock<HashMap<Lang, String>>>,
+    /// Engine processes running at once for promises: a burst of callbacks queues here rather
+    /// than starting a process each (the CPU is the limit either way).
+    renders: Arc<tokio::sync::Semaphore>,
 }
 
 impl Announcer {
@@ -50,6 +56,7 @@ impl Announcer {
             prompts,
             stale: Stale::default(),
             voices: Arc::default(),
+            renders: Arc::new(tokio::sync::Semaphore::new(RENDERS_AT_ONCE)),
         }
     }
 
@@ -131,10 +138,19 @@ impl Announcer {
             .get(&lang)
             .cloned()?;
         let text = text.to_string();
-        Some(tokio::task::spawn_blocking(move || {
-            engine
-                .render(&voice, &text)
-                .map(|pcm| Arc::new(Prompt::from_pcm(pcm)))
+        let renders = self.renders.clone();
+        Some(tokio::spawn(async move {
+            let _permit = renders.acquire_owned().await;
+            tokio::task::spawn_blocking(move || {
+                engine
+                    .render(&voice, &text)
+                    .map(|pcm| Arc::new(Prompt::from_pcm(pcm)))
+            })
+            .await
+            .map_err(|e| SpeechError::Failed {
+                status: "render task failed".into(),
+                stderr: e.to_string(),
+            })?
         }))
     }
 }

@@ -25,34 +25,60 @@ pub fn for_phone(pcm: &[i16], rate: u32) -> Vec<i16> {
 }
 
 /// Windowed-sinc resampling (Hann window), cut-off below the lower Nyquist so nothing above
-/// 4 kHz folds back into the band a caller hears.
+/// 4 kHz folds back into the band a caller hears. Polyphase: the rates' ratio is rational
+/// (22050 → 8000 is 441/160), so the filter is computed once per phase, not per sample.
 pub fn resample(input: &[i16], from: u32, to: u32) -> Vec<i16> {
-    if from == to || input.is_empty() {
+    if from == to || input.is_empty() || from == 0 || to == 0 {
         return input.to_vec();
     }
+    let g = gcd(from, to);
+    let (up, down) = (u64::from(to / g), u64::from(from / g));
     let ratio = f64::from(from) / f64::from(to);
     let cutoff = (f64::from(to.min(from)) / f64::from(from)) * 0.92;
-    let out_len = (input.len() as f64 / ratio).floor() as usize;
-    let half = HALF_TAPS as f64 * ratio.max(1.0);
+    let half = (HALF_TAPS as f64 * ratio.max(1.0)).ceil() as i64;
+    // Phases beyond a few thousand (odd rates) reuse the nearest one: inaudible at 8 kHz.
+    let phases = up.min(4096);
+    let table: Vec<Vec<f64>> = (0..phases)
+        .map(|p| {
+            let frac = p as f64 / phases as f64;
+            (-half..=half)
+                .map(|k| {
+                    let x = k as f64 - frac;
+                    let sinc = if x == 0.0 {
+                        cutoff
+                    } else {
+                        (std::f64::consts::PI * cutoff * x).sin() / (std::f64::consts::PI * x)
+                    };
+                    let window = if x.abs() >= half as f64 {
+                        0.0
+                    } else {
+                        0.5 + 0.5 * (std::f64::consts::PI * x / half as f64).cos()
+                    };
+                    sinc * window
+                })
+                .collect()
+        })
+        .collect();
+    let out_len = (input.len() as u64 * up / down) as usize;
     let mut out = Vec::with_capacity(out_len);
-    for n in 0..out_len {
-        let centre = n as f64 * ratio;
-        let lo = (centre - half).ceil().max(0.0) as usize;
-        let hi = ((centre + half).floor() as usize).min(input.len() - 1);
+    for n in 0..out_len as u64 {
+        let pos = n * down;
+        let base = (pos / up) as i64;
+        let phase = ((pos % up) * phases / up) as usize;
         let mut acc = 0.0;
-        for (k, s) in input.iter().enumerate().take(hi + 1).skip(lo) {
-            let x = k as f64 - centre;
-            let sinc = if x == 0.0 {
-                cutoff
-            } else {
-                (std::f64::consts::PI * cutoff * x).sin() / (std::f64::consts::PI * x)
-            };
-            let window = 0.5 + 0.5 * (std::f64::consts::PI * x / half).cos();
-            acc += f64::from(*s) * sinc * window;
+        for (i, c) in table[phase].iter().enumerate() {
+            let k = base + i as i64 - half;
+            if k >= 0 && (k as usize) < input.len() {
+                acc += f64::from(input[k as usize]) * c;
+            }
         }
         out.push(acc.round().clamp(-32768.0, 32767.0) as i16);
     }
     out
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 /// Peak to -3 dBFS (silence stays silence).
