@@ -20,9 +20,11 @@ async fn main() {
         .unwrap_or(100);
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::default();
-    config.prompts_dir = repo.join("prompts");
-    config.data_dir = data.path().to_path_buf();
+    let config = Config {
+        prompts_dir: repo.join("prompts"),
+        data_dir: data.path().to_path_buf(),
+        ..Config::default()
+    };
     let prompts = Prompts::load(&config.prompts_dir).expect("prompts");
     let confirmation_ms = Lang::ALL
         .iter()
