@@ -352,9 +352,16 @@ fn spawn_reload_on_hangup(
         };
         let mut current = config;
         loop {
+            let midnight = until_next_day(current.company.time_zone);
             tokio::select! {
                 _ = token.cancelled() => return ("reload", Ok(())),
                 got = hangup.recv() => if got.is_none() { return ("reload", Ok(())) },
+                // A new day may be a holiday (or no longer one): after-hours says so.
+                _ = tokio::time::sleep(midnight) => {
+                    tracing::info!("a new day: rendering announcements again");
+                    announcer.refresh(&current).await;
+                    continue;
+                }
             }
             if let Some(reload) = &reload {
                 match reload() {
@@ -371,4 +378,19 @@ fn spawn_reload_on_hangup(
     });
     #[cfg(not(unix))]
     let _ = (tasks, announcer, config, reload, token);
+}
+
+/// How long until one minute past the next midnight in `tz` (DST-safe: the earliest such instant).
+fn until_next_day(tz: chrono_tz::Tz) -> std::time::Duration {
+    use chrono::TimeZone;
+    let now = chrono::Utc::now();
+    let next = now
+        .with_timezone(&tz)
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 1, 0))
+        .and_then(|t| tz.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    next.and_then(|t| (t - now).to_std().ok())
+        .unwrap_or(std::time::Duration::from_secs(3600))
 }
