@@ -37,6 +37,8 @@ pub struct Planner {
     pub policy: Policy,
     /// The language of a promise to a client whose language nobody knows.
     pub default_lang: Lang,
+    /// Webhook URLs told of every planned callback (`[notify]`).
+    pub webhooks: Vec<String>,
 }
 
 impl Planner {
@@ -51,6 +53,7 @@ impl Planner {
                 slot_minutes: cfg.callbacks.slot_minutes,
             },
             default_lang: cfg.flow.default_language,
+            webhooks: cfg.notify.urls(),
         }
     }
 
@@ -206,7 +209,30 @@ impl Planner {
                 now,
             )
             .await?;
+        self.notify_planned(store, &row, now).await;
         Ok(row)
+    }
+
+    /// `callback.planned` into the webhook outbox. The callback stands whatever happens here;
+    /// a failure is logged, not returned.
+    async fn notify_planned(&self, store: &Store, row: &CallbackRow, now: DateTime<Utc>) {
+        if self.webhooks.is_empty() {
+            return;
+        }
+        let data = match serde_json::to_value(row) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "callback not serialisable for webhooks");
+                return;
+            }
+        };
+        let body = crate::notify::body("callback.planned", now, &data);
+        if let Err(e) = store
+            .enqueue_webhooks("callback.planned", &body, &self.webhooks, now)
+            .await
+        {
+            tracing::error!(callback = row.id, error = %e, "callback.planned not queued for webhooks");
+        }
     }
 }
 

@@ -18,11 +18,13 @@ use std::str::FromStr;
 
 mod http;
 mod media;
+mod notify;
 mod retention;
 mod sip;
 mod speech;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
+pub use notify::{Notify, Webhook};
 pub use retention::Retention;
 pub use sip::Sip;
 pub use speech::{Engine as SpeechEngine, Speech};
@@ -48,6 +50,7 @@ const ENV_KEYS: &[&str] = &[
     "retention",
     "media",
     "speech",
+    "notify",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +112,9 @@ pub struct Config {
     /// The speech engine for announcements rendered from the configuration.
     #[serde(default)]
     pub speech: Speech,
+    /// Webhooks told about events (a second channel to the client through a CRM or SMS gateway).
+    #[serde(default)]
+    pub notify: Notify,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -358,6 +364,7 @@ impl Default for Config {
             retention: Retention::default(),
             media: Media::default(),
             speech: Speech::default(),
+            notify: Notify::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod http;
 pub mod import;
 pub mod media;
 pub mod metrics;
+pub mod notify;
 pub mod phone;
 pub mod recording;
 pub mod retention;

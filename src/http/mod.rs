@@ -137,6 +137,7 @@ pub fn router(state: HttpState) -> Router {
         .routes(routes!(roster::set_presence))
         .routes(routes!(roster::list_callbacks, roster::request_callback))
         .routes(routes!(roster::cancel_callback))
+        .routes(routes!(roster::list_webhooks))
         .routes(routes!(complaints::list))
         .routes(routes!(complaints::assign))
         .routes(routes!(complaints::resolve))

@@ -197,6 +197,14 @@ pub async fn start_with_reload(
     });
     tracing::info!(%http_addr, "http listening");
 
+    // Webhook deliveries from the outbox (a restart resumes where the last run stopped).
+    let (notify_store, notify_cfg) = (store.clone(), config.notify.clone());
+    let token = shutdown.child_token();
+    tasks.spawn(async move {
+        crate::notify::deliver::run(notify_store, notify_cfg, token).await;
+        ("webhooks", Ok(()))
+    });
+
     // Retention: every node checks, one runs it a day (see `retention::daily`).
     let (retention_store, retention_cfg, retention_node) =
         (store.clone(), config.retention.clone(), node.clone());

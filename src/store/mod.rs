@@ -26,6 +26,7 @@ mod timeline;
 mod timeline_writer;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use agents::{Agent, Presence};
 pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
@@ -48,6 +49,7 @@ pub use timeline::{
 pub use timeline_writer::TimelineWriter;
 pub use tokens::{TokenOwner, TokenRow};
 pub use users::{Account, ApiUser, FirstToken, Role};
+pub use webhooks::Delivery;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
