@@ -39,6 +39,10 @@ pub struct Planner {
     pub default_lang: Lang,
     /// Webhook URLs told of every planned callback (`[notify]`).
     pub webhooks: Vec<String>,
+    /// Whether the promise is e-mailed to a client with an address (`[notify.email]`).
+    pub email: bool,
+    /// The company's name, in the e-mail's subject.
+    pub company_name: String,
 }
 
 impl Planner {
@@ -54,6 +58,8 @@ impl Planner {
             },
             default_lang: cfg.flow.default_language,
             webhooks: cfg.notify.urls(),
+            email: cfg.notify.email.is_some(),
+            company_name: cfg.company.name.clone(),
         }
     }
 
@@ -210,7 +216,46 @@ impl Planner {
             )
             .await?;
         self.notify_planned(store, &row, now).await;
+        self.email_promise(store, &row, lang, now).await;
         Ok(row)
+    }
+
+    /// The promise e-mailed to the client when the card has an address: queued in the same
+    /// outbox as the webhooks (to `mailto:<address>`), so it survives a restart and is retried.
+    async fn email_promise(
+        &self,
+        store: &Store,
+        row: &CallbackRow,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) {
+        let Some(promise) = row.promise.as_deref().filter(|_| self.email) else {
+            return;
+        };
+        let address = match store.client(&row.phone).await {
+            Ok(card) => card.and_then(|c| c.email).filter(|e| !e.trim().is_empty()),
+            Err(e) => {
+                tracing::error!(callback = row.id, error = %e, "cannot read the card for the e-mail");
+                return;
+            }
+        };
+        let Some(address) = address else {
+            return;
+        };
+        let body = serde_json::json!({
+            "to": address,
+            "subject": announce::promise::email_subject(lang, &self.company_name),
+            "text": promise,
+            "callback": row.id,
+        })
+        .to_string();
+        let to = [format!("mailto:{}", address.trim())];
+        if let Err(e) = store
+            .enqueue_webhooks("callback.promise.email", &body, &to, now)
+            .await
+        {
+            tracing::error!(callback = row.id, error = %e, "promise e-mail not queued");
+        }
     }
 
     /// `callback.planned` into the webhook outbox. The callback stands whatever happens here;

@@ -24,7 +24,7 @@ mod sip;
 mod speech;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
-pub use notify::{Notify, Webhook};
+pub use notify::{Email, Notify, Webhook};
 pub use retention::Retention;
 pub use sip::Sip;
 pub use speech::{Engine as SpeechEngine, Speech};

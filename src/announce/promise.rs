@@ -166,6 +166,16 @@ pub fn promise(f: &PromiseFacts<'_>) -> String {
     s
 }
 
+/// The subject of the e-mail that repeats the promise.
+pub fn email_subject(lang: Lang, company: &str) -> String {
+    match lang {
+        Lang::En => format!("{company}: when we will call you back"),
+        Lang::Ru => format!("{company}: когда мы вам перезвоним"),
+        Lang::Uk => format!("{company}: коли ми вам передзвонимо"),
+        Lang::Lt => format!("{company}: kada jums perskambinsime"),
+    }
+}
+
 fn why_not_today(constraints: &[Constraint], today: Weekday) -> Option<Why> {
     let has = |c| constraints.contains(&c);
     if has(Constraint::Holiday) {

@@ -9,6 +9,23 @@ pub struct Notify {
     pub webhooks: Vec<Webhook>,
     /// Attempts per delivery before it is given up (`failed`).
     pub max_attempts: u32,
+    /// The promise e-mailed to a client whose card has an address; off when unset.
+    pub email: Option<Email>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// The SMTP relay (plain SMTP, as to a local relay that does TLS onwards).
+    pub host: String,
+    #[serde(default = "smtp_port")]
+    pub port: u16,
+    /// The sender, e.g. `"Example Ltd <callbacks@example.com>"`.
+    pub from: String,
+}
+
+fn smtp_port() -> u16 {
+    25
 }
 
 impl Default for Notify {
@@ -16,6 +33,7 @@ impl Default for Notify {
         Notify {
             webhooks: Vec::new(),
             max_attempts: 12,
+            email: None,
         }
     }
 }

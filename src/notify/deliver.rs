@@ -33,11 +33,15 @@ pub enum DeliverError {
     Status(u16),
     #[error("the webhook is no longer configured")]
     Unconfigured,
+    #[error("e-mail: {0}")]
+    Email(String),
 }
 
-/// Runs until `token` is cancelled.
+/// Runs until `token` is cancelled (a component that ends stops the node, so it waits even
+/// with nothing to deliver).
 pub async fn run(store: Store, notify: Notify, token: CancellationToken) {
-    if notify.webhooks.is_empty() {
+    if notify.webhooks.is_empty() && notify.email.is_none() {
+        token.cancelled().await;
         return;
     }
     loop {
@@ -59,9 +63,16 @@ pub async fn run(store: Store, notify: Notify, token: CancellationToken) {
 }
 
 async fn deliver_one(store: &Store, notify: &Notify, d: &Delivery) {
-    let result = match notify.secret(&d.url) {
-        Some(secret) => post(d, secret).await,
-        None => Err(DeliverError::Unconfigured),
+    let result = if d.url.starts_with("mailto:") {
+        match &notify.email {
+            Some(email) => super::email::send(email, &d.body).await.map(|()| 250),
+            None => Err(DeliverError::Unconfigured),
+        }
+    } else {
+        match notify.secret(&d.url) {
+            Some(secret) => post(d, secret).await,
+            None => Err(DeliverError::Unconfigured),
+        }
     };
     let now = Utc::now();
     let attempts = u32::try_from(d.attempts)

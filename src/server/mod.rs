@@ -355,6 +355,8 @@ fn spawn_reload_on_hangup(
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot watch SIGHUP; announcements render at start only");
+                // A component that ends stops the node: wait for the shutdown instead.
+                token.cancelled().await;
                 return ("reload", Ok(()));
             }
         };
@@ -363,7 +365,10 @@ fn spawn_reload_on_hangup(
             let midnight = until_next_day(current.company.time_zone);
             tokio::select! {
                 _ = token.cancelled() => return ("reload", Ok(())),
-                got = hangup.recv() => if got.is_none() { return ("reload", Ok(())) },
+                got = hangup.recv() => if got.is_none() {
+                    token.cancelled().await;
+                    return ("reload", Ok(()));
+                },
                 // A new day may be a holiday (or no longer one): after-hours says so.
                 _ = tokio::time::sleep(midnight) => {
                     tracing::info!("a new day: rendering announcements again");
