@@ -118,12 +118,16 @@ async fn the_caller_hears_the_promise_stored_on_the_callback() {
         .spawn()
         .unwrap();
     let console = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let up = Instant::now() + Duration::from_secs(10);
+    let up = Instant::now() + Duration::from_secs(30);
     while !std::fs::read_to_string(dir.join("out.log"))
         .unwrap_or_default()
         .contains("baresip is ready")
     {
-        assert!(Instant::now() < up, "baresip did not start");
+        assert!(
+            Instant::now() < up,
+            "baresip did not start:\n{}",
+            std::fs::read_to_string(dir.join("out.log")).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     console
@@ -132,8 +136,17 @@ async fn the_caller_hears_the_promise_stored_on_the_callback() {
             ("127.0.0.1", cons),
         )
         .unwrap();
-    // During the greeting: 2, a callback (typed ahead into the main menu).
-    std::thread::sleep(Duration::from_secs(3));
+    // During the greeting: 2, a callback (typed ahead into the main menu). Sent once the call
+    // is up, however slow the machine: a key before that would be lost.
+    let answered = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(dir.join("out.log"))
+        .unwrap_or_default()
+        .contains("Call established")
+    {
+        assert!(Instant::now() < answered, "the call was not answered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(1));
     console
         .send_to(b"/sndcode 2\n", ("127.0.0.1", cons))
         .unwrap();
