@@ -31,6 +31,7 @@ fn request(i: usize) -> NewCallback {
         at_risk: false,
         client_tz: "Europe/Vilnius".into(),
         plan_reason: "bench".into(),
+        promise: None,
     }
 }
 

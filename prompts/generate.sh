@@ -92,6 +92,8 @@ for lang in langs:
         words = sorted(pronounce, key=len, reverse=True)
         pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)")
         respell = lambda text: pattern.sub(lambda m: "[[" + pronounce[m.group(1)] + "]]", text)
+    # [templates] are rendered by the service itself (src/speech), not here.
+    data.pop("templates", None)
     menu = data.pop("language_menu", None)
     if not isinstance(menu, dict) or set(menu) != {lang}:
         errors.append(f"{path}: needs a [language_menu] table with exactly one key, {lang} = \"...\"")

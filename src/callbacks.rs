@@ -1,7 +1,9 @@
 //! Planning a callback for a real number: gathers the card, the lists and the calendars from the
 //! store and the configuration, then asks the pure planner.
 
+use crate::announce::{self, PromiseFacts};
 use crate::config::Config;
+use crate::flow::Lang;
 use crate::schedule::calendar::Calendar;
 use crate::schedule::hours::WeeklyHours;
 use crate::schedule::planner::{self, ClientWindow, Plan, PlanError, Policy, Request, SlaRule};
@@ -33,6 +35,14 @@ pub struct Planner {
     pub company: Calendar,
     pub default_hours: WeeklyHours,
     pub policy: Policy,
+    /// The language of a promise to a client whose language nobody knows.
+    pub default_lang: Lang,
+    /// Webhook URLs told of every planned callback (`[notify]`).
+    pub webhooks: Vec<String>,
+    /// Whether the promise is e-mailed to a client with an address (`[notify.email]`).
+    pub email: bool,
+    /// The company's name, in the e-mail's subject.
+    pub company_name: String,
 }
 
 impl Planner {
@@ -46,6 +56,10 @@ impl Planner {
                 sla_working_hours: cfg.callbacks.sla_working_hours,
                 slot_minutes: cfg.callbacks.slot_minutes,
             },
+            default_lang: cfg.flow.default_language,
+            webhooks: cfg.notify.urls(),
+            email: cfg.notify.email.is_some(),
+            company_name: cfg.company.name.clone(),
         }
     }
 
@@ -159,6 +173,25 @@ impl Planner {
         } else {
             self.plan(store, &req.phone, req.requested_at, sla).await?
         };
+        let lang = match req.lang {
+            Some(lang) => lang,
+            None => store
+                .client(&req.phone)
+                .await?
+                .and_then(|c| c.language)
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(self.default_lang),
+        };
+        let promise = announce::promise(&PromiseFacts {
+            lang,
+            now,
+            slot_start: plan.slot_start,
+            slot_end: plan.slot_end,
+            client_tz: plan.client_tz,
+            company_tz: self.company.tz,
+            constrained_by: &plan.constrained_by,
+            dnc_consent: req.dnc_consent,
+        });
         let row = store
             .insert_callback(
                 &NewCallback {
@@ -177,11 +210,74 @@ impl Planner {
                     at_risk: plan.at_risk,
                     client_tz: plan.client_tz.name().to_string(),
                     plan_reason: plan.reason,
+                    promise: Some(promise),
                 },
                 now,
             )
             .await?;
+        self.notify_planned(store, &row, now).await;
+        self.email_promise(store, &row, lang, now).await;
         Ok(row)
+    }
+
+    /// The promise e-mailed to the client when the card has an address: queued in the same
+    /// outbox as the webhooks (to `mailto:<address>`), so it survives a restart and is retried.
+    async fn email_promise(
+        &self,
+        store: &Store,
+        row: &CallbackRow,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) {
+        let Some(promise) = row.promise.as_deref().filter(|_| self.email) else {
+            return;
+        };
+        let address = match store.client(&row.phone).await {
+            Ok(card) => card.and_then(|c| c.email).filter(|e| !e.trim().is_empty()),
+            Err(e) => {
+                tracing::error!(callback = row.id, error = %e, "cannot read the card for the e-mail");
+                return;
+            }
+        };
+        let Some(address) = address else {
+            return;
+        };
+        let body = serde_json::json!({
+            "to": address,
+            "subject": announce::promise::email_subject(lang, &self.company_name),
+            "text": promise,
+            "callback": row.id,
+        })
+        .to_string();
+        let to = [format!("mailto:{}", address.trim())];
+        if let Err(e) = store
+            .enqueue_webhooks("callback.promise.email", &body, &to, now)
+            .await
+        {
+            tracing::error!(callback = row.id, error = %e, "promise e-mail not queued");
+        }
+    }
+
+    /// `callback.planned` into the webhook outbox. The callback stands whatever happens here;
+    /// a failure is logged, not returned.
+    async fn notify_planned(&self, store: &Store, row: &CallbackRow, now: DateTime<Utc>) {
+        if self.webhooks.is_empty() {
+            return;
+        }
+        let data = match serde_json::to_value(row) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "callback not serialisable for webhooks");
+                return;
+            }
+        };
+        let body = crate::notify::body("callback.planned", now, &data);
+        if let Err(e) = store
+            .enqueue_webhooks("callback.planned", &body, &self.webhooks, now)
+            .await
+        {
+            tracing::error!(callback = row.id, error = %e, "callback.planned not queued for webhooks");
+        }
     }
 }
 
@@ -197,4 +293,6 @@ pub struct CallbackRequest {
     pub call_id: Option<String>,
     /// A DNC caller agreed, in this call, to this one callback; the DNC check is then skipped.
     pub dnc_consent: bool,
+    /// The language the client spoke in this call; else the card's, else the default.
+    pub lang: Option<Lang>,
 }

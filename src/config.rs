@@ -19,17 +19,21 @@ use std::str::FromStr;
 mod features;
 mod http;
 mod media;
+mod notify;
 mod retention;
 mod sip;
 pub use features::Features;
 mod storage;
 mod workspace;
+mod speech;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
+pub use notify::{Email, Notify, Webhook};
 pub use retention::Retention;
 pub use sip::Sip;
 pub use storage::{Storage, StorageKind};
 pub use workspace::Workspace;
+pub use speech::{Engine as SpeechEngine, Speech};
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[
@@ -54,6 +58,8 @@ const ENV_KEYS: &[&str] = &[
     "features",
     "storage",
     "workspace",
+    "speech",
+    "notify",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +124,12 @@ pub struct Config {
     pub storage: Storage,
     /// What the agent's page offers (away reasons, disposition codes).
     pub workspace: Workspace,
+    /// The speech engine for announcements rendered from the configuration.
+    #[serde(default)]
+    pub speech: Speech,
+    /// Webhooks told about events (a second channel to the client through a CRM or SMS gateway).
+    #[serde(default)]
+    pub notify: Notify,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -373,6 +385,8 @@ impl Default for Config {
             features: Features::default(),
             storage: Storage::default(),
             workspace: Workspace::default(),
+            speech: Speech::default(),
+            notify: Notify::default(),
         }
     }
 }
@@ -530,6 +544,11 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.join("frontdesk.db").display()),
         }
+    }
+
+    /// Rendered speech, by hash of engine, voice and text (see `speech::cache`).
+    pub fn speech_cache_dir(&self) -> PathBuf {
+        self.data_dir.join("speech")
     }
 
     pub fn recordings_dir(&self) -> PathBuf {

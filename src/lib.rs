@@ -1,6 +1,7 @@
 //! frontdesk: a call-handling service behind a company PBX.
 //!
 //! The modules read as the architecture (see docs/architecture.md):
+//! - [`announce`]: numbers with their plural forms and the callback promise, as the caller hears them.
 //! - [`config`]: settings from defaults, TOML, environment and flags, validated before anything starts.
 //! - [`phone`]: E.164 normalisation of every number that enters the system.
 //! - [`schedule`]: pure working-hours calendars, the callback planner and SLA clock.
@@ -15,6 +16,7 @@
 //! - [`server`]: `serve` wiring: one cancellation tree for every task.
 //! - [`cli`]: the administrator's commands.
 
+pub mod announce;
 pub mod auth;
 pub mod bridge;
 pub mod callbacks;
@@ -31,6 +33,7 @@ pub mod live;
 pub mod media;
 pub mod metrics;
 pub mod nodes;
+pub mod notify;
 pub mod phone;
 pub mod recording;
 pub mod retention;
@@ -39,4 +42,5 @@ pub mod schedule;
 pub mod server;
 pub mod sip;
 pub mod storage;
+pub mod speech;
 pub mod store;

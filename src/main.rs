@@ -36,7 +36,10 @@ async fn run(cli: Cli) -> Result<(), (u8, anyhow::Error)> {
     if let Command::Serve = cli.command {
         let shutdown = CancellationToken::new();
         server::cancel_on_signals(shutdown.clone());
-        let running = server::start(config, shutdown)
+        let (file, overrides) = (cli.config.clone(), cli.overrides());
+        let reload: server::Reload =
+            Box::new(move || frontdesk::config::Config::load(file.as_deref(), &overrides));
+        let running = server::start_with_reload(config, shutdown, Some(reload))
             .await
             .map_err(|e| (1, anyhow::Error::new(e)))?;
         // Tests and scripts read the bound ports from this line.

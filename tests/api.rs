@@ -207,6 +207,7 @@ async fn scenario(api: Api) {
             "/api/v1/dnc/{phone}",
             "/api/v1/vip",
             "/api/v1/vip/{phone}",
+            "/api/v1/webhooks",
         ]
     );
     assert_eq!(

@@ -259,6 +259,7 @@ pub async fn callbacks(
                         agent_id: agent.clone(),
                         call_id: None,
                         dnc_consent: false,
+                        lang: None,
                     },
                     now,
                 )

@@ -96,6 +96,7 @@ mod tests {
             at_risk: false,
             client_tz: "Europe/Vilnius".into(),
             plan_reason: String::new(),
+            promise: None,
             status: CallbackStatus::Dialing,
             attempts: 0,
             next_attempt_at: t0(),

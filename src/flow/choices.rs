@@ -68,8 +68,8 @@ impl Flow {
             None => {
                 self.log("callback", "planned");
                 self.set_outcome(Outcome::CallbackRequested);
-                self.state = State::Closing;
-                self.play([prompt::CALLBACK_CONFIRMATION, prompt::GOODBYE], false);
+                self.state = State::Confirming;
+                self.play([prompt::CALLBACK_CONFIRMATION], false);
             }
             Some(reason) => {
                 self.log("callback", format!("refused: {reason}"));

@@ -197,7 +197,7 @@ impl FlowConfig {
             .iter()
             .map(String::as_str)
             .chain(prompt::FIXED)
-            .chain(prompt::NUMBERS)
+            .chain(crate::announce::numbers::PROMPTS)
             .collect()
     }
 }

@@ -81,6 +81,9 @@ pub(super) enum State {
         phase: Phase,
         first: Option<u8>,
     },
+    /// The callback confirmation plays while the promise is rendered; the promise and goodbye
+    /// follow it.
+    Confirming,
     /// The last prompts play; the machine hangs up when they finish.
     Closing,
     Done,
@@ -292,6 +295,10 @@ impl Flow {
                 };
                 self.set_timer(self.config.menu_timeout_ms);
             }
+            State::Confirming => {
+                self.state = State::Closing;
+                self.play([prompt::CALLBACK_PROMISE, prompt::GOODBYE], false);
+            }
             State::Closing => self.hang_up(),
             _ => {}
         }
@@ -354,6 +361,7 @@ impl Flow {
             }
             State::Bridged => (Outcome::AnsweredByAgent, "while talking to the agent"),
             State::Survey { .. } => (Outcome::AnsweredByAgent, "at the survey"),
+            State::Confirming => (Outcome::CallbackRequested, "during the confirmation"),
             State::Closing | State::Done => (Outcome::Failed, "during goodbye"),
         };
         self.log("hangup", format!("caller hung up {stage}"));

@@ -11,6 +11,9 @@ pub const AFTER_HOURS: &str = "after_hours";
 pub const INVALID_CHOICE: &str = "invalid_choice";
 pub const AGENT_CONNECTING: &str = "agent_connecting";
 pub const CALLBACK_CONFIRMATION: &str = "callback_confirmation";
+/// The callback's promise (day, date, window, why), rendered for this call while the
+/// confirmation plays; not a file: the call layer supplies it, or skips it without an engine.
+pub const CALLBACK_PROMISE: &str = "callback_promise";
 pub const DNC_CALLBACK_NOTICE: &str = "dnc_callback_notice";
 pub const DNC_CONFIRMATION: &str = "dnc_confirmation";
 pub const COMPLAINT_INSTRUCTIONS: &str = "complaint_instructions";
@@ -18,7 +21,6 @@ pub const GOODBYE: &str = "goodbye";
 pub const QUEUE_POSITION: &str = "queue_position";
 pub const QUEUE_POSITION_SUFFIX: &str = "queue_position_suffix";
 pub const ESTIMATED_WAIT: &str = "estimated_wait";
-pub const ESTIMATED_WAIT_MINUTES: &str = "estimated_wait_minutes";
 pub const QUEUE_OFFER: &str = "queue_offer";
 pub const SURVEY_QUESTION: &str = "survey_question";
 /// What the client hears when they answer a callback, before the recording notice.
@@ -66,53 +68,8 @@ pub fn whisper(source: &str, vip: bool, phone: &str) -> Vec<String> {
     names
 }
 
-/// The number prompts that say `n` (0–69): `number_N` up to 20, then tens and units.
-pub fn number(n: u32) -> Vec<String> {
-    match n {
-        0..=20 => vec![format!("number_{n}")],
-        21..=69 => {
-            let (tens, units) = (n / 10 * 10, n % 10);
-            let mut v = vec![format!("number_{tens}")];
-            if units > 0 {
-                v.push(format!("number_{units}"));
-            }
-            v
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Every number prompt `number` may ask for.
-pub const NUMBERS: [&str; 25] = [
-    "number_0",
-    "number_1",
-    "number_2",
-    "number_3",
-    "number_4",
-    "number_5",
-    "number_6",
-    "number_7",
-    "number_8",
-    "number_9",
-    "number_10",
-    "number_11",
-    "number_12",
-    "number_13",
-    "number_14",
-    "number_15",
-    "number_16",
-    "number_17",
-    "number_18",
-    "number_19",
-    "number_20",
-    "number_30",
-    "number_40",
-    "number_50",
-    "number_60",
-];
-
 /// Every fixed prompt, so a deployment can check its recordings exist before taking calls.
-pub const FIXED: [&str; 28] = [
+pub const FIXED: [&str; 27] = [
     CALLBACK_INTRO,
     WHISPER_CALLBACK,
     WHISPER_VIP,
@@ -127,7 +84,6 @@ pub const FIXED: [&str; 28] = [
     QUEUE_POSITION,
     QUEUE_POSITION_SUFFIX,
     ESTIMATED_WAIT,
-    ESTIMATED_WAIT_MINUTES,
     QUEUE_OFFER,
     SURVEY_QUESTION,
     LANGUAGE_MENU,
@@ -173,7 +129,8 @@ mod tests {
         );
         for name in whisper("menu", true, "+1555") {
             assert!(
-                FIXED.contains(&name.as_str()) || NUMBERS.contains(&name.as_str()),
+                FIXED.contains(&name.as_str())
+                    || crate::announce::numbers::PROMPTS.contains(&name.as_str()),
                 "{name}"
             );
         }

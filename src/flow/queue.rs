@@ -10,9 +10,7 @@ use super::machine::{Flow, Phase, QueuePhase, State};
 use super::menu::CONSENT_KEY;
 use super::prompt;
 use super::types::{Action, Outcome};
-
-/// Announcements name numbers up to this; a longer queue is told only its wait.
-const MAX_SPOKEN: u32 = 69;
+use crate::announce::{self, Gender, MAX_SPOKEN};
 
 impl Flow {
     pub(super) fn on_queue_status(&mut self, position: u32, wait_secs: Option<u32>) {
@@ -23,7 +21,7 @@ impl Flow {
         {
             return;
         }
-        let minutes = wait_secs.map(|s| s.div_ceil(60).clamp(1, 60));
+        let minutes = wait_secs.map(|s| s.div_ceil(60).clamp(1, MAX_SPOKEN));
         if let Some(wait) = wait_secs
             && wait > self.config.queue_offer_wait_secs
             && !self.offered
@@ -47,13 +45,12 @@ impl Flow {
         let mut say = Vec::new();
         if position <= MAX_SPOKEN {
             say.push(prompt::QUEUE_POSITION.to_string());
-            say.extend(prompt::number(position));
+            say.extend(announce::number(position, Gender::Masculine));
             say.push(prompt::QUEUE_POSITION_SUFFIX.to_string());
         }
         if let Some(m) = minutes {
             say.push(prompt::ESTIMATED_WAIT.to_string());
-            say.extend(prompt::number(m));
-            say.push(prompt::ESTIMATED_WAIT_MINUTES.to_string());
+            say.extend(announce::minutes(self.lang, m));
         }
         self.log(
             "queue",

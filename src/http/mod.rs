@@ -62,6 +62,8 @@ pub struct HttpState {
     pub object_storage: Option<Arc<crate::storage::ObjectStorage>>,
     /// What the agent's workspace offers and the wallboard measures.
     pub workspace: Arc<console::WorkspaceSettings>,
+    /// Announcements playing a WAV that no longer says what the configuration does.
+    pub stale_announcements: crate::speech::announcer::Stale,
 }
 
 impl HttpState {
@@ -93,6 +95,7 @@ impl HttpState {
             live: Default::default(),
             object_storage: None,
             workspace: Arc::new(console::WorkspaceSettings::from_config(config)),
+            stale_announcements: Default::default(),
         }
     }
 
@@ -154,6 +157,7 @@ pub fn router(state: HttpState) -> Router {
         .routes(routes!(roster::set_presence))
         .routes(routes!(roster::list_callbacks, roster::request_callback))
         .routes(routes!(roster::cancel_callback))
+        .routes(routes!(roster::list_webhooks))
         .routes(routes!(complaints::list))
         .routes(routes!(complaints::assign))
         .routes(routes!(complaints::resolve))
@@ -200,7 +204,17 @@ async fn prometheus(State(state): State<HttpState>) -> Result<impl IntoResponse,
 /// 200 when the store answers, 503 otherwise, so a dispatcher can take the node out.
 async fn healthz(State(state): State<HttpState>) -> impl IntoResponse {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(()) => {
+            let stale = state
+                .stale_announcements
+                .read()
+                .map(|s| s.clone())
+                .unwrap_or_default();
+            (
+                StatusCode::OK,
+                Json(json!({ "status": "ok", "stale_announcements": stale })),
+            )
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
             (

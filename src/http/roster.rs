@@ -77,6 +77,17 @@ pub async fn list_callbacks(
     Ok(Json(state.store.list_callbacks(due).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::store::Delivery>), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
+/// The newest 200 webhook deliveries (the outbox), each with its attempts and last answer.
+pub async fn list_webhooks(
+    State(state): State<HttpState>,
+    caller: Caller,
+) -> Result<Json<Vec<crate::store::Delivery>>, ApiError> {
+    caller.require(Role::Admin)?;
+    Ok(Json(state.store.list_webhooks(200).await?))
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackBody {
@@ -106,6 +117,7 @@ pub async fn request_callback(
         agent_id: body.agent,
         call_id: None,
         dnc_consent: false,
+        lang: None,
     };
     match state.planner.request(&state.store, req, now).await {
         Ok(row) => {

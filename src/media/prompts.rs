@@ -4,7 +4,7 @@
 use super::g711::Law;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
@@ -62,10 +62,15 @@ impl Prompt {
     }
 }
 
+type Map = HashMap<(String, String), Arc<Prompt>>;
+
 /// Every prompt of every language, keyed by (language, name).
 #[derive(Debug, Default, Clone)]
 pub struct Prompts {
-    map: HashMap<(String, String), Arc<Prompt>>,
+    map: Map,
+    /// Announcements rendered from the configuration (`speech::render`); they take the place of
+    /// the shipped WAV of the same name and are replaced whole on SIGHUP, while calls play on.
+    rendered: Arc<RwLock<Map>>,
     /// Music on hold (`[media] music_on_hold`), the same in every language.
     music: Option<Arc<Prompt>>,
 }
@@ -100,7 +105,11 @@ impl Prompts {
                 map.insert((lang_name.clone(), name.to_string()), Arc::new(prompt));
             }
         }
-        Ok(Prompts { map, music: None })
+        Ok(Prompts {
+            map,
+            rendered: Arc::default(),
+            music: None,
+        })
     }
 
     /// Loads the music on hold (8 kHz mono 16-bit WAV, like every prompt).
@@ -118,7 +127,31 @@ impl Prompts {
     }
 
     pub fn get(&self, lang: &str, name: &str) -> Option<Arc<Prompt>> {
-        self.map.get(&(lang.to_string(), name.to_string())).cloned()
+        let key = (lang.to_string(), name.to_string());
+        // A poisoned lock only means a writer panicked mid-swap of a whole map: still usable.
+        let rendered = self.rendered.read().unwrap_or_else(|e| e.into_inner());
+        rendered
+            .get(&key)
+            .cloned()
+            .or_else(|| self.map.get(&key).cloned())
+    }
+
+    /// Puts rendered announcements in place of the shipped ones (all at once; the previous
+    /// rendered set goes). Every clone of these prompts sees the change.
+    pub fn set_rendered(&self, prompts: impl IntoIterator<Item = (String, String, Vec<i16>)>) {
+        let map: Map = prompts
+            .into_iter()
+            .map(|(lang, name, pcm)| ((lang, name), Arc::new(Prompt::from_pcm(pcm))))
+            .collect();
+        *self.rendered.write().unwrap_or_else(|e| e.into_inner()) = map;
+    }
+
+    /// Whether (lang, name) plays a rendered announcement rather than the shipped WAV.
+    pub fn is_rendered(&self, lang: &str, name: &str) -> bool {
+        self.rendered
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&(lang.to_string(), name.to_string()))
     }
 
     pub fn languages(&self) -> Vec<String> {

@@ -76,6 +76,19 @@ pub struct Running {
 /// Prepares the node: data directories, store, migrations, listeners. Nothing answers before this
 /// has fully succeeded, so a bad setting never leaves a half-started node.
 pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Running, ServeError> {
+    start_with_reload(config, shutdown, None).await
+}
+
+/// Reads the configuration again (the same file, environment and flags), for SIGHUP.
+pub type Reload = Box<dyn Fn() -> Result<Config, crate::config::ConfigError> + Send + Sync>;
+
+/// As [`start`]; on SIGHUP the configuration is read again through `reload` (the one given at
+/// start when `None`) and the announcements that depend on it are rendered afresh.
+pub async fn start_with_reload(
+    config: Config,
+    shutdown: CancellationToken,
+    reload: Option<Reload>,
+) -> Result<Running, ServeError> {
     for dir in [config.data_dir.clone(), config.recordings_dir()] {
         std::fs::create_dir_all(&dir).map_err(|source| ServeError::DataDir {
             path: dir.display().to_string(),
@@ -118,6 +131,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         Err(e) if !named => tracing::warn!(error = %e, "no music on hold: silence instead"),
         Err(e) => return Err(e.into()),
     }
+    let announcer = crate::speech::announcer::Announcer::new(&config, prompts.clone());
+    announcer.refresh(&config).await;
     let prompts = Arc::new(prompts);
     tracing::info!(prompts = prompts.len(), languages = ?prompts.languages(), "prompts loaded");
     let (mut recorder, writer) = Recorder::start(8192)?;
@@ -185,7 +200,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     // One bus per node: the HTTP handlers publish to it and the console's live stream reads it.
     let events = EventBus::new();
     let call_events = events.clone();
-    let http_state = HttpState::new(
+    let mut http_state = HttpState::new(
         store.clone(),
         metrics.clone(),
         &config,
@@ -194,7 +209,15 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     )
     .with_object_storage(object_storage);
     let live = http_state.live.clone();
+    http_state.stale_announcements = announcer.stale();
     let app = http::router(http_state);
+    spawn_reload_on_hangup(
+        &mut tasks,
+        announcer.clone(),
+        config.clone(),
+        reload,
+        shutdown.child_token(),
+    );
     let token = shutdown.child_token();
     let limits = http::serve::limits(&config.http);
     tasks.spawn(async move {
@@ -225,6 +248,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
     tasks.spawn(async move {
         crate::nodes::watch(watch_store, watch_node, token).await;
         ("nodes", Ok(()))
+    });
+
+    // Webhook deliveries from the outbox (a restart resumes where the last run stopped).
+    let (notify_store, notify_cfg) = (store.clone(), config.notify.clone());
+    let token = shutdown.child_token();
+    tasks.spawn(async move {
+        crate::notify::deliver::run(notify_store, notify_cfg, token).await;
+        ("webhooks", Ok(()))
     });
 
     // Retention: every node checks, one runs it a day (see `retention::daily`).
@@ -259,6 +290,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Runnin
         call_events,
     );
     ctx.live = live;
+    ctx.announcer = Some(announcer.clone());
     let ctx = Arc::new(ctx);
     let router = ctx.router.clone();
     let token = shutdown.child_token();
@@ -367,4 +399,73 @@ pub fn cancel_on_signals(token: CancellationToken) {
         }
         token.cancel();
     });
+}
+
+/// SIGHUP: the configuration read again and the announcements rendered from it; a bad
+/// configuration is logged and the running one kept.
+fn spawn_reload_on_hangup(
+    tasks: &mut JoinSet<(&'static str, Result<(), String>)>,
+    announcer: crate::speech::announcer::Announcer,
+    config: Config,
+    reload: Option<Reload>,
+    token: CancellationToken,
+) {
+    #[cfg(unix)]
+    tasks.spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGHUP; announcements render at start only");
+                // A component that ends stops the node: wait for the shutdown instead.
+                token.cancelled().await;
+                return ("reload", Ok(()));
+            }
+        };
+        let mut current = config;
+        loop {
+            let midnight = until_next_day(current.company.time_zone);
+            tokio::select! {
+                _ = token.cancelled() => return ("reload", Ok(())),
+                got = hangup.recv() => if got.is_none() {
+                    token.cancelled().await;
+                    return ("reload", Ok(()));
+                },
+                // A new day may be a holiday (or no longer one): after-hours says so.
+                _ = tokio::time::sleep(midnight) => {
+                    tracing::info!("a new day: rendering announcements again");
+                    announcer.refresh(&current).await;
+                    continue;
+                }
+            }
+            if let Some(reload) = &reload {
+                match reload() {
+                    Ok(c) => current = c,
+                    Err(e) => {
+                        tracing::error!(error = %e, "SIGHUP: configuration rejected; keeping the running one");
+                        continue;
+                    }
+                }
+            }
+            tracing::info!("SIGHUP: rendering announcements from the configuration");
+            announcer.refresh(&current).await;
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (tasks, announcer, config, reload, token);
+}
+
+/// How long until one minute past the next midnight in `tz` (DST-safe: the earliest such instant).
+fn until_next_day(tz: chrono_tz::Tz) -> std::time::Duration {
+    use chrono::TimeZone;
+    let now = chrono::Utc::now();
+    let next = now
+        .with_timezone(&tz)
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 1, 0))
+        .and_then(|t| tz.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    next.and_then(|t| (t - now).to_std().ok())
+        .unwrap_or(std::time::Duration::from_secs(3600))
 }

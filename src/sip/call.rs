@@ -60,6 +60,8 @@ pub struct CallContext {
     pub timeline: TimelineWriter,
     /// The calls running here, for the API's requests to a live call.
     pub live: control::LiveCalls,
+    /// Renders the callback promise; `None` plays the confirmation alone.
+    pub announcer: Option<crate::speech::announcer::Announcer>,
 }
 
 /// A call row written slower than this means the store is backlogged (admission refuses calls).
@@ -97,6 +99,7 @@ impl CallContext {
             media_ip,
             metrics,
             events,
+            announcer: None,
         }
     }
 
@@ -370,7 +373,12 @@ struct Live {
     queue_ticket: Option<(crate::routing::queue::Joining, u64)>,
     /// The caller's message being recorded alongside the call.
     complaint: Option<PathBuf>,
+    /// The callback promise being rendered while the confirmation plays.
+    promise: Option<PromiseAudio>,
 }
+
+type PromiseAudio =
+    tokio::task::JoinHandle<Result<Arc<crate::media::prompts::Prompt>, crate::speech::SpeechError>>;
 
 mod agent;
 pub mod control;

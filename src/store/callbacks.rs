@@ -99,6 +99,8 @@ pub struct NewCallback {
     pub at_risk: bool,
     pub client_tz: String,
     pub plan_reason: String,
+    /// The sentence that tells the client when they will be called (`announce::promise`).
+    pub promise: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -118,6 +120,8 @@ pub struct CallbackRow {
     pub at_risk: bool,
     pub client_tz: String,
     pub plan_reason: String,
+    /// What the client was promised, in their language and time zone, word for word.
+    pub promise: Option<String>,
     pub status: CallbackStatus,
     pub attempts: i64,
     pub next_attempt_at: DateTime<Utc>,
@@ -151,7 +155,7 @@ impl CallbackRow {
 
 pub(super) const COLUMNS: &str = "id, phone, source, reason, requested_at, requested_by, agent_id, \
     queue_position, dnc_consent, slot_start, slot_end, sla_deadline, at_risk, client_tz, plan_reason, \
-    status, attempts, next_attempt_at, result, closed_at";
+    promise, status, attempts, next_attempt_at, result, closed_at";
 
 pub(super) fn callback_from_row(r: &AnyRow) -> Result<CallbackRow> {
     let status: String = r.try_get("status")?;
@@ -171,6 +175,7 @@ pub(super) fn callback_from_row(r: &AnyRow) -> Result<CallbackRow> {
         at_risk: r.try_get::<i64, _>("at_risk")? != 0,
         client_tz: r.try_get("client_tz")?,
         plan_reason: r.try_get("plan_reason")?,
+        promise: r.try_get("promise")?,
         status: status.parse().map_err(StoreError::Corrupt)?,
         attempts: r.try_get("attempts")?,
         next_attempt_at: from_ms(r.try_get("next_attempt_at")?),
@@ -188,8 +193,8 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO callbacks (phone, source, reason, requested_at, requested_by, agent_id, \
                call_id, queue_position, dnc_consent, slot_start, slot_end, sla_deadline, at_risk, \
-               client_tz, plan_reason, status, attempts, next_attempt_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'planned', 0, \
+               client_tz, plan_reason, promise, status, attempts, next_attempt_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, 'planned', 0, \
                $10, $16, $16) RETURNING id",
         )
         .bind(&cb.phone)
@@ -208,6 +213,7 @@ impl Store {
         .bind(&cb.client_tz)
         .bind(&cb.plan_reason)
         .bind(to_ms(now))
+        .bind(&cb.promise)
         .fetch_one(self.pool())
         .await?;
         self.callback(id)

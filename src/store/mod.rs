@@ -32,6 +32,7 @@ mod uploads;
 mod users;
 mod wallboard;
 mod workspace;
+mod webhooks;
 
 pub use agents::{Agent, Presence};
 pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
@@ -59,6 +60,7 @@ pub use uploads::{PendingUpload, StoredRecording, UploadCounts};
 pub use users::{Account, ApiUser, FirstToken, Role};
 pub use wallboard::{QueueFigures, QueuedCall, Window, queue_figures};
 pub use workspace::{AgentDay, OpenItem, PRESENCE_LOG, PastCall, PopCall, PresenceChange};
+pub use webhooks::Delivery;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -67,8 +67,8 @@ const SOURCES: &[&str] = &[
      FROM calls WHERE phone = $1",
     "SELECT requested_at AS at, 'callback' AS kind, \
        status || ' (' || source || '), attempts ' || CAST(attempts AS TEXT) \
-       || COALESCE(', result ' || result, '') AS summary, CAST(id AS TEXT) AS reference, \
-       agent_id AS owner, CAST(NULL AS TEXT) AS author \
+       || COALESCE(', result ' || result, '') || COALESCE(', promised: ' || promise, '') AS summary, \
+       CAST(id AS TEXT) AS reference, agent_id AS owner, CAST(NULL AS TEXT) AS author \
      FROM callbacks WHERE phone = $1",
     "SELECT m.created_at AS at, 'complaint' AS kind, \
        m.status || COALESCE(', escalated to ' || m.escalated_to, '') AS summary, \

@@ -144,5 +144,6 @@ pub fn callback_request(
         at_risk: false,
         client_tz: "Europe/Vilnius".into(),
         plan_reason: "test".into(),
+        promise: None,
     }
 }

@@ -97,7 +97,14 @@ hours = "00:00-24:00"
             );
             std::fs::write(&config, text).unwrap();
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_frontdesk"));
+        // The shipped WAVs, as the other tests expect them, unless a test sets [speech] itself
+        // (rendering every announcement at each start would slow every test).
+        let text = std::fs::read_to_string(&config).unwrap_or_default();
+        if !text.contains("[speech]") {
+            command.env("FRONTDESK_SPEECH__ENGINE", "none");
+        }
+        let mut child = command
             .args(["--config", config.to_str().unwrap(), "serve"])
             .env_remove("FRONTDESK_DATABASE_URL")
             // TEST_FRONTDESK_LOG (e.g. `info,rsipstack=debug`) to see a failing test's SIP traffic.

@@ -59,11 +59,12 @@ fn unknown_language_asks_and_key_3_switches_to_ukrainian() {
     let ending = call.run([Event::Digit('2'), Event::CallbackPlanned]);
     assert_eq!(
         ending.last(),
-        Some(&play(
-            &["callback_confirmation", "goodbye"],
-            Lang::Uk,
-            false
-        ))
+        Some(&play(&["callback_confirmation"], Lang::Uk, false))
+    );
+    assert_eq!(
+        quiet(call.send(Event::PromptFinished)),
+        [play(&["callback_promise", "goodbye"], Lang::Uk, false)],
+        "the promise in the caller's language after the confirmation"
     );
 }
 
@@ -258,8 +259,12 @@ fn callback_planned_confirms_and_hangs_up() {
         quiet(call.send(Event::CallbackPlanned)),
         [
             Action::Outcome(Outcome::CallbackRequested),
-            say(&["callback_confirmation", "goodbye"]),
+            say(&["callback_confirmation"]),
         ]
+    );
+    assert_eq!(
+        quiet(call.send(Event::PromptFinished)),
+        [say(&["callback_promise", "goodbye"])]
     );
     assert_eq!(quiet(call.send(Event::PromptFinished)), [Action::Hangup]);
 }
@@ -352,9 +357,10 @@ fn routing_failure_falls_back_to_a_callback_keeping_one_outcome() {
         quiet(call.send(Event::CallbackPlanned)),
         [
             Action::Outcome(Outcome::CallbackRequested),
-            say(&["callback_confirmation", "goodbye"])
+            say(&["callback_confirmation"])
         ]
     );
+    call.send(Event::PromptFinished);
     assert_eq!(quiet(call.send(Event::PromptFinished)), [Action::Hangup]);
     assert_eq!(call.outcomes(), [Outcome::CallbackRequested]);
 }

@@ -26,7 +26,8 @@ fn scripts() -> Vec<Vec<Event>> {
     scripts.push(language);
     let mut callback = opening(dnc);
     callback.extend([Event::Digit('2'), Event::Digit('1'), Event::CallbackPlanned]);
-    callback.push(Event::PromptFinished);
+    // The confirmation, then the promise and goodbye.
+    callback.extend([Event::PromptFinished, Event::PromptFinished]);
     scripts.push(callback);
     let mut complaint = opening(card(Lang::Ru));
     complaint.extend([

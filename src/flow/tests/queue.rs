@@ -29,8 +29,8 @@ fn position_and_wait_are_announced_only_when_they_change() {
             "number_3",
             "queue_position_suffix",
             "estimated_wait",
-            "number_2",
-            "estimated_wait_minutes"
+            "number_2_f",
+            "estimated_wait_minutes_other"
         ])]
     );
     assert_eq!(
@@ -59,6 +59,40 @@ fn position_and_wait_are_announced_only_when_they_change() {
             "number_5",
             "queue_position_suffix"
         ]
+    );
+}
+
+/// Beyond 69 and with the noun agreeing: "Вы номер сто двадцать один в очереди. Примерное время
+/// ожидания двадцать одна минута."
+#[test]
+fn large_numbers_and_the_minutes_form_follow_the_callers_language() {
+    let config = FlowConfig {
+        queue_offer_wait_secs: 100_000,
+        ..FlowConfig::default()
+    };
+    let (mut call, _) = Call::answered(config, card(Lang::Ru));
+    call.send(Event::Digit('1'));
+    call.send(Event::PromptFinished);
+    assert_eq!(
+        prompts(&call.send(status(121, Some(21 * 60)))),
+        [
+            "queue_position",
+            "number_100",
+            "number_20",
+            "number_1",
+            "queue_position_suffix",
+            "estimated_wait",
+            "number_20",
+            "number_1_f",
+            "estimated_wait_minutes_one"
+        ]
+    );
+    call.send(Event::PromptFinished);
+    call.send(Event::TimerFired);
+    assert_eq!(
+        prompts(&call.send(status(1000, Some(5 * 60))))[1..],
+        ["number_5_f", "estimated_wait_minutes_many"],
+        "a position above 999 is not said, the wait still is"
     );
 }
 

@@ -188,6 +188,7 @@ mod tests {
             at_risk,
             client_tz: "Europe/Vilnius".into(),
             plan_reason: String::new(),
+            promise: None,
             status: CallbackStatus::Planned,
             attempts: 0,
             next_attempt_at: t,

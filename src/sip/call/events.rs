@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// How long the promise may still take once the confirmation has ended.
+const PROMISE_WAIT: Duration = Duration::from_secs(3);
+
 impl Call {
     /// A dialog event; returns the flow event it means, if any. Every in-dialog request is answered.
     pub(super) async fn on_dialog(&mut self, live: &mut Live, state: DialogState) -> Option<Event> {
@@ -140,9 +143,13 @@ impl Call {
         dnc_consent: bool,
         source: CallbackSource,
         queue_position: Option<u32>,
-    ) -> Event {
+        lang: Lang,
+    ) -> (Event, Option<String>) {
         let Some(phone) = self.phone.clone() else {
-            return Event::CallbackRefused("the caller's number is unknown".into());
+            return (
+                Event::CallbackRefused("the caller's number is unknown".into()),
+                None,
+            );
         };
         let store = &self.ctx.store;
         if dnc_consent {
@@ -174,6 +181,7 @@ impl Call {
             agent_id: None,
             call_id: Some(self.call_id.clone()),
             dnc_consent,
+            lang: Some(lang),
         };
         let planned = self
             .ctx
@@ -195,16 +203,43 @@ impl Call {
                 self.log(
                     "callback",
                     &format!(
-                        "#{} planned at {} ({})",
-                        cb.id, cb.slot_start, cb.plan_reason
+                        "#{} planned at {} ({}); promised: {}",
+                        cb.id,
+                        cb.slot_start,
+                        cb.plan_reason,
+                        cb.promise.as_deref().unwrap_or("-")
                     ),
                 )
                 .await;
-                Event::CallbackPlanned
+                (Event::CallbackPlanned, cb.promise)
             }
             Err(e) => {
                 self.log("callback", &format!("refused: {e}")).await;
-                Event::CallbackRefused(e.to_string())
+                (Event::CallbackRefused(e.to_string()), None)
+            }
+        }
+    }
+
+    /// The promise rendering since the plan came back: normally ready long before the
+    /// confirmation ends; waited for a few seconds at most, else the call goes on without it.
+    pub(super) async fn promise_audio(
+        &self,
+        live: &mut Live,
+    ) -> Option<Arc<crate::media::prompts::Prompt>> {
+        let handle = live.promise.take()?;
+        match tokio::time::timeout(PROMISE_WAIT, handle).await {
+            Ok(Ok(Ok(prompt))) => Some(prompt),
+            Ok(Ok(Err(e))) => {
+                warn!(error = %e, "callback promise not rendered: confirmation only");
+                None
+            }
+            Ok(Err(e)) => {
+                warn!(error = %e, "callback promise rendering failed: confirmation only");
+                None
+            }
+            Err(_) => {
+                warn!("callback promise not ready in time: confirmation only");
+                None
             }
         }
     }

@@ -2,6 +2,7 @@
 //! into flow events whose actions are carried out here.
 
 use super::*;
+use crate::flow::prompt::CALLBACK_PROMISE;
 
 impl Call {
     pub(super) async fn run(mut self) {
@@ -98,6 +99,7 @@ impl Call {
             ringing: None,
             queue_ticket: None,
             complaint: None,
+            promise: None,
         };
         let (_registration, mut controls) = self.ctx.live.register(&self.call_id);
         self.drive(&mut live, Event::Answered).await;
@@ -169,10 +171,18 @@ impl Call {
                 return Some(Event::Screened(screening));
             }
             Action::Play(play) => {
+                let promise = if play.prompts.iter().any(|p| p == CALLBACK_PROMISE) {
+                    self.promise_audio(live).await
+                } else {
+                    None
+                };
                 let prompts: Vec<_> = play
                     .prompts
                     .iter()
                     .filter_map(|name| {
+                        if name == CALLBACK_PROMISE {
+                            return promise.clone();
+                        }
                         let p = self.ctx.prompts.get(play.lang.as_str(), name);
                         if p.is_none() {
                             warn!(prompt = %name, lang = play.lang.as_str(), "missing prompt");
@@ -237,7 +247,18 @@ impl Call {
                 } else {
                     CallbackSource::Menu
                 };
-                return Some(self.request_callback(dnc_consent, source, place).await);
+                let lang = live.flow.language();
+                let (event, promise) = self
+                    .request_callback(dnc_consent, source, place, lang)
+                    .await;
+                // Rendering starts now; the confirmation plays meanwhile.
+                live.promise = promise.and_then(|text| {
+                    self.ctx
+                        .announcer
+                        .as_ref()
+                        .and_then(|a| a.promise(lang, &text))
+                });
+                return Some(event);
             }
             Action::QueryQueue => {
                 let (position, wait_secs) = self.ctx.router.status(&self.call_id);
@@ -254,7 +275,12 @@ impl Call {
                         .await;
                 } else {
                     let _ = self
-                        .request_callback(false, CallbackSource::Abandoned, place)
+                        .request_callback(
+                            false,
+                            CallbackSource::Abandoned,
+                            place,
+                            live.flow.language(),
+                        )
                         .await;
                 }
             }

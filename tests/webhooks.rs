@@ -1,0 +1,161 @@
+//! The second channel: a planned callback is POSTed to the configured webhook, signed with
+//! HMAC-SHA256, from the durable outbox. The receiver is down at first: the service retries,
+//! restarts meanwhile, and delivers once the receiver is back, exactly once; every attempt is
+//! visible in the API.
+
+mod support;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::Service;
+
+const SECRET: &str = "s3cret-for-the-crm";
+
+/// (headers lower-cased, body) of each request the receiver got.
+type Got = Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>;
+
+/// A minimal HTTP receiver answering 200 to everything, on `listener`.
+fn receiver(listener: TcpListener) -> Got {
+    let got: Got = Arc::default();
+    let seen = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut headers = Vec::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap_or(0);
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.trim_end().split_once(':') {
+                    headers.push((k.trim().to_lowercase(), v.trim().to_string()));
+                }
+            }
+            let len: usize = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap_or(());
+            seen.lock()
+                .unwrap()
+                .push((headers, String::from_utf8_lossy(&body).into()));
+            let mut stream = reader.into_inner();
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    got
+}
+
+async fn deliveries(svc: &Service, token: &str) -> Vec<Value> {
+    let r: Value = reqwest::Client::new()
+        .get(format!("http://{}/api/v1/webhooks", svc.http))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_planned_callback_reaches_the_webhook_once_across_a_restart() {
+    // The receiver's port, closed for now.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut svc = Service::start(&format!(
+        "[notify]\nwebhooks = [{{ url = \"http://127.0.0.1:{port}/hooks/frontdesk\", secret = \"{SECRET}\" }}]\n"
+    ));
+    let token = support::api::token(&svc, &["users", "add", "boss", "--role", "admin"]);
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/api/v1/callbacks", svc.http))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"phone": "+37061234567", "reason": "web form"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let cb: Value = r.json().await.unwrap();
+
+    // Down: the attempt fails and is kept for a retry.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let d = deliveries(&svc, &token).await;
+        if d.first().is_some_and(|d| d["attempts"].as_i64() >= Some(1)) {
+            assert_eq!(d.len(), 1);
+            assert_eq!(d[0]["status"], "pending", "{d:?}");
+            assert_eq!(d[0]["event"], "callback.planned");
+            assert!(
+                d[0]["last_error"].as_str().unwrap().contains("connect"),
+                "{d:?}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no attempt: {d:?}\n{}",
+            svc.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The service restarts; the receiver comes back.
+    svc.stop("-TERM");
+    let svc = svc.restart();
+    let token = support::api::token(&svc, &["users", "add", "boss2", "--role", "admin"]);
+    let got = receiver(TcpListener::bind(("127.0.0.1", port)).unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let delivered = loop {
+        let d = deliveries(&svc, &token).await;
+        if d.first().is_some_and(|d| d["status"] == "delivered") {
+            break d[0].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not delivered: {d:?}\n{}",
+            svc.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(delivered["attempts"].as_i64().unwrap() >= 2, "{delivered}");
+    assert_eq!(delivered["last_status"], 200);
+    // Once: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (headers, body) = &got[0];
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        header("x-frontdesk-signature"),
+        frontdesk::notify::sign(SECRET, body.as_bytes())
+    );
+    assert_ne!(
+        header("x-frontdesk-signature"),
+        frontdesk::notify::sign("other", body.as_bytes())
+    );
+    assert_eq!(header("x-frontdesk-event"), "callback.planned");
+    assert_eq!(header("x-frontdesk-delivery"), delivered["id"].to_string());
+    let event: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(event["event"], "callback.planned");
+    assert_eq!(event["data"]["id"], cb["id"]);
+    assert_eq!(event["data"]["promise"], cb["promise"]);
+    assert!(delivered["body"].as_str() == Some(body.as_str()));
+}
