@@ -23,17 +23,17 @@ mod notify;
 mod retention;
 mod sip;
 pub use features::Features;
+mod speech;
 mod storage;
 mod workspace;
-mod speech;
 pub use http::{HostPattern, Http, split_host};
 pub use media::Media;
 pub use notify::{Email, Notify, Webhook};
 pub use retention::Retention;
 pub use sip::Sip;
+pub use speech::{Engine as SpeechEngine, Speech};
 pub use storage::{Storage, StorageKind};
 pub use workspace::Workspace;
-pub use speech::{Engine as SpeechEngine, Speech};
 
 /// Top-level keys that may come from `FRONTDESK_<KEY>` (nested ones as `FRONTDESK_COMPANY__NAME`).
 const ENV_KEYS: &[&str] = &[

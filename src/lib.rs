@@ -41,6 +41,6 @@ pub mod routing;
 pub mod schedule;
 pub mod server;
 pub mod sip;
-pub mod storage;
 pub mod speech;
+pub mod storage;
 pub mod store;

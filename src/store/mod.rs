@@ -31,8 +31,8 @@ mod tokens;
 mod uploads;
 mod users;
 mod wallboard;
-mod workspace;
 mod webhooks;
+mod workspace;
 
 pub use agents::{Agent, Presence};
 pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
@@ -59,8 +59,8 @@ pub use tokens::{TokenOwner, TokenRow};
 pub use uploads::{PendingUpload, StoredRecording, UploadCounts};
 pub use users::{Account, ApiUser, FirstToken, Role};
 pub use wallboard::{QueueFigures, QueuedCall, Window, queue_figures};
-pub use workspace::{AgentDay, OpenItem, PRESENCE_LOG, PastCall, PopCall, PresenceChange};
 pub use webhooks::Delivery;
+pub use workspace::{AgentDay, OpenItem, PRESENCE_LOG, PastCall, PopCall, PresenceChange};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
