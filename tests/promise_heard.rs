@@ -6,10 +6,10 @@ mod support;
 
 use frontdesk::speech::Speech;
 use frontdesk::speech::espeak::Espeak;
-use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port};
+use support::Service;
+use support::softphone::Softphone;
 
 const CALLER: &str = "+37061234571";
 
@@ -75,81 +75,17 @@ async fn the_caller_hears_the_promise_stored_on_the_callback() {
             .success()
     );
     let dir = svc.dir.path().join("baresip");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mic = dir.join("mic.wav");
-    assert!(
-        Command::new("sox")
-            .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
-            .arg(&mic)
-            .args(["synth", "40", "sine", "600", "vol", "0.1"])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let sip_port = free_udp_port();
-    let mut cons = free_udp_port();
-    while cons.abs_diff(sip_port) <= 1 {
-        cons = free_udp_port();
-    }
-    std::fs::write(
-        dir.join("config"),
-        format!(
-            "poll_method epoll\nsip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\n\
-             module_path /usr/lib/baresip/modules\naudio_player alsa,null\naudio_alert alsa,null\naudio_source aufile,{mic}\n\
-             module g711.so\nmodule aufile.so\nmodule sndfile.so\nmodule cons.so\nmodule_app account.so\nmodule_app menu.so\n\
-             cons_listen 127.0.0.1:{cons}\nsnd_path {snd}\n",
-            mic = mic.display(),
-            snd = dir.display()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("accounts"),
-        format!("<sip:{CALLER}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU\n"),
-    )
-    .unwrap();
-    let mut phone = Command::new("timeout")
-        .args(["60", "baresip", "-f"])
-        .arg(&dir)
-        .args(["-t", "45"])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let console = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let up = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(dir.join("out.log"))
-        .unwrap_or_default()
-        .contains("baresip is ready")
-    {
-        assert!(
-            Instant::now() < up,
-            "baresip did not start:\n{}",
-            std::fs::read_to_string(dir.join("out.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    console
-        .send_to(
-            format!("/dial sip:frontdesk@{}\n", svc.sip).as_bytes(),
-            ("127.0.0.1", cons),
-        )
-        .unwrap();
+    let phone = Softphone::start(&dir, CALLER, 600, "", "");
+    phone.command(&format!("/dial sip:frontdesk@{}", svc.sip));
     // During the greeting: 2, a callback (typed ahead into the main menu). Sent once the call
     // is up, however slow the machine: a key before that would be lost.
     let answered = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(dir.join("out.log"))
-        .unwrap_or_default()
-        .contains("Call established")
-    {
+    while !phone.log().contains("Call established") {
         assert!(Instant::now() < answered, "the call was not answered");
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_secs(1));
-    console
-        .send_to(b"/sndcode 2\n", ("127.0.0.1", cons))
-        .unwrap();
+    phone.command("/sndcode 2");
     let deadline = Instant::now() + Duration::from_secs(50);
     let call = loop {
         let calls = svc.cli_json(&["calls", "list", "--json"]);
@@ -167,8 +103,7 @@ async fn the_caller_hears_the_promise_stored_on_the_callback() {
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    let _ = phone.kill();
-    let _ = phone.wait();
+    drop(phone);
     assert_eq!(call["outcome"], "callback-requested", "{call}");
 
     let store = frontdesk::store::Store::connect(&svc.db_url())

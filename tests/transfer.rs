@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::softphone::{Softphone, baresip_available, heard_in};
 use support::{Service, free_udp_port, read_stereo, repo, sipp_available, tone_share};
 
 const CALLER: &str = "+37061234567";
@@ -77,106 +78,6 @@ impl Phone {
             svc.log()
         );
         log
-    }
-}
-
-/// baresip as an agent's phone: answers at once, its microphone a 600 Hz tone, what it hears
-/// written to `dump-*-dec.wav`.
-struct Softphone {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Softphone {
-    fn start(svc: &Service, user: &str) -> Option<Softphone> {
-        let present = Command::new("baresip")
-            .arg("-h")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !present {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("CI=true and baresip is not installed");
-            }
-            eprintln!("NOTICE: baresip not installed; skipping");
-            return None;
-        }
-        let dir = svc.dir.path().join(format!("baresip-{user}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mic = dir.join("mic.wav");
-        let sox = Command::new("sox")
-            .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
-            .arg(&mic)
-            .args(["synth", "60", "sine", &BOB_HZ.to_string(), "vol", "0.5"])
-            .status()
-            .unwrap();
-        assert!(sox.success());
-        let port = free_udp_port();
-        let mut cons = free_udp_port();
-        while cons.abs_diff(port) <= 1 {
-            cons = free_udp_port();
-        }
-        std::fs::write(
-            dir.join("config"),
-            format!(
-                "poll_method epoll\nsip_listen 127.0.0.1:{port}\nnet_interface 127.0.0.1\n\
-                 module_path /usr/lib/baresip/modules\naudio_player alsa,null\naudio_alert alsa,null\n\
-                 audio_source aufile,{mic}\nmodule g711.so\nmodule aufile.so\nmodule sndfile.so\n\
-                 module cons.so\nmodule_app account.so\nmodule_app menu.so\n\
-                 cons_listen 127.0.0.1:{cons}\nsnd_path {snd}\n",
-                mic = mic.display(),
-                snd = dir.display()
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("accounts"),
-            format!("<sip:{user}@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU\n"),
-        )
-        .unwrap();
-        let child = Command::new("timeout")
-            .args(["60", "baresip", "-f"])
-            .arg(&dir)
-            .args(["-t", "55"])
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let up = Instant::now() + Duration::from_secs(10);
-        while !std::fs::read_to_string(dir.join("out.log"))
-            .unwrap_or_default()
-            .contains("baresip is ready")
-        {
-            assert!(Instant::now() < up, "baresip did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(Softphone { child, dir, port })
-    }
-
-    fn uri(&self, user: &str) -> String {
-        format!("sip:{user}@127.0.0.1:{}", self.port)
-    }
-
-    /// Stops baresip and returns what it heard.
-    fn heard(mut self) -> Vec<i16> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let dump = std::fs::read_dir(&self.dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-            .unwrap_or_else(|| {
-                panic!(
-                    "baresip wrote no recording:\n{}",
-                    std::fs::read_to_string(self.dir.join("out.log")).unwrap_or_default()
-                )
-            });
-        let mut r = hound::WavReader::open(dump).unwrap();
-        r.samples::<i16>().map(|s| s.unwrap()).collect()
     }
 }
 
@@ -301,11 +202,24 @@ fn transfer_to_bob(
     bob_id: &str,
 ) -> Option<(Service, String, Value)> {
     let svc = Service::start(CONFIG);
-    let bob = Softphone::start(&svc, bob_id)?;
+    if !baresip_available() {
+        return None;
+    }
+    let bob = Softphone::start(
+        &svc.dir.path().join(format!("baresip-{bob_id}")),
+        bob_id,
+        BOB_HZ as u32,
+        "",
+        "",
+    );
     import_client(&svc);
     caller_tone(&svc);
     // Bob is away from the queue: a transfer by name reaches him all the same.
-    add_agent(&svc, bob_id, &bob.uri(bob_id));
+    add_agent(
+        &svc,
+        bob_id,
+        &format!("sip:{bob_id}@127.0.0.1:{}", bob.sip_port),
+    );
     assert!(
         svc.cli(&["agents", "presence", bob_id, "away"])
             .status
@@ -340,7 +254,8 @@ fn transfer_to_bob(
     // What the caller hears is on the right: Anna's echo of the caller's tone first, Bob's tone
     // at the end; the left is the caller. Bob heard the caller's tone.
     let (left, right) = recording(&call);
-    let bob_heard = bob.heard();
+    drop(bob);
+    let bob_heard = heard_in(&svc.dir.path().join(format!("baresip-{bob_id}")));
     let per_second: Vec<String> = right
         .chunks(8000)
         .map(|w| {

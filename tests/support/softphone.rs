@@ -33,7 +33,7 @@ pub fn baresip_available() -> bool {
 }
 
 impl Softphone {
-    /// Starts baresip in `dir` as `user`, sending a `tone_hz` sine for 40 s and answering calls
+    /// Starts baresip in `dir` as `user`, sending a `tone_hz` sine for 60 s and answering calls
     /// at once. `config` is added to its config, `account` after its account line.
     pub fn start(dir: &Path, user: &str, tone_hz: u32, config: &str, account: &str) -> Softphone {
         std::fs::create_dir_all(dir).unwrap();
@@ -41,7 +41,7 @@ impl Softphone {
         let sox = Command::new("sox")
             .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
             .arg(&mic)
-            .args(["synth", "40", "sine", &tone_hz.to_string(), "vol", "0.5"])
+            .args(["synth", "60", "sine", &tone_hz.to_string(), "vol", "0.5"])
             .status()
             .unwrap();
         assert!(sox.success());
@@ -71,7 +71,7 @@ impl Softphone {
         let child = Command::new("timeout")
             .args(["60", "baresip", "-f"])
             .arg(dir)
-            .args(["-t", "45"])
+            .args(["-t", "55"])
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
             .stderr(Stdio::null())
@@ -83,7 +83,8 @@ impl Softphone {
             sip_port,
             console,
         };
-        let up = Instant::now() + Duration::from_secs(10);
+        // Generous: a loaded machine has been seen to take well over 10 s.
+        let up = Instant::now() + Duration::from_secs(30);
         while !phone.log().contains("baresip is ready") {
             assert!(
                 Instant::now() < up,
