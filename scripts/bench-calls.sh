@@ -52,6 +52,7 @@ FRONTDESK_LOG="$log_filter" "$bin" --config "$work/frontdesk.toml" serve > "$wor
 svc=$!
 for _ in $(seq 1 100); do grep -q ready "$work/ready" 2>/dev/null && break; sleep 0.1; done
 sip=$(sed -n 's/.*sip=\([^ ]*\).*/\1/p' "$work/ready")
+http=$(sed -n 's/.*http=\([^ ]*\).*/\1/p' "$work/ready")
 echo "service pid $svc, sip $sip"
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$svc/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$svc/stat"; }
@@ -95,14 +96,21 @@ case "$mode" in
     sleep $(( conc / 100 + 15 ))
     echo "mid-run: RSS $(rss_kb) kB with ~$conc calls up"
     rss_kb > "$work/rss_mid"
-    mid_t=$(cpu_ticks); mid_s=$(date +%s.%N); sleep 10
-    mid_t2=$(cpu_ticks); mid_s2=$(date +%s.%N)
+    # SIPp's own CPU over the same window: on this machine it shares the cores with the service.
+    sipp_pid=$(pgrep -P "$sp" sipp | head -n1 || true)
+    sipp_ticks() { [ -n "$sipp_pid" ] && awk '{print $14 + $15}' "/proc/$sipp_pid/stat" 2>/dev/null || echo 0; }
+    mid_t=$(cpu_ticks); mid_st=$(sipp_ticks); mid_s=$(date +%s.%N); sleep 10
+    mid_t2=$(cpu_ticks); mid_st2=$(sipp_ticks); mid_s2=$(date +%s.%N)
+    python3 -c "import sys; a,b,s,s2,hz=map(float,sys.argv[1:6]); print(f'{(b-a)/hz/(s2-s)*100:.1f}% of one core')" "$mid_st" "$mid_st2" "$mid_s" "$mid_s2" "$hz" > "$work/sipp_cpu"
     python3 -c "import sys; t,t2,s,s2,hz,n=map(float,sys.argv[1:7]); c=(t2-t)/hz/(s2-s); print(f'steady state: {c*100:.1f}% of one core for {int(n)} calls = {c*100/n:.4f}% per call'); open(sys.argv[7], 'w').write(f'{c*100/n:.4f}')" "$mid_t" "$mid_t2" "$mid_s" "$mid_s2" "$hz" "$conc" "$work/cpu_per_call"
     wait "$sp" || echo "sipp exit $?"
     ;;
 esac
 
 t1=$(cpu_ticks); s1=$(date +%s.%N); rss1=$(rss_kb)
+# The media workers' clock: ticks run, late (> 5 ms) and skipped.
+curl -s "http://$http/metrics" 2>/dev/null | grep -E '^frontdesk_media_(ticks|ticks_late|ticks_skipped)_total ' \
+  | awk '{printf "%s ", $2}' > "$work/ticks" || true
 sleep 5
 rss2=$(rss_kb)
 [ "$mode" = leak ] && { echo "RSS before ${rss0} kB, at the end ${rss1} kB, 5 s later ${rss2} kB"; exit 0; }
@@ -152,6 +160,8 @@ table = [
     ("RSS per call (all up)", rss_per_call),
     ("packets sent / received", f"{tot['sent']} / {tot['received']} over {media} calls"),
     ("packets lost or late", f"{bad} ({share:.4f}%)"),
+    ("SIPp CPU (steady state)", read("sipp_cpu", "-")),
+    ("media ticks run / late / skipped", " / ".join(read("ticks", "- - -").split()) or "-"),
     ("rows / closed", f"{len(rows)} / {sum(1 for r in rows if r['ended_at'])} {dict(outcomes)}"),
     ("recordings", str(recordings)),
 ]

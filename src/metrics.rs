@@ -130,6 +130,57 @@ pub struct StoreFigures {
     pub recordings_unstored: (i64, i64),
 }
 
+/// The media workers' clock: a late or skipped tick is audio the far ends got late or never.
+fn render_engine(out: &mut String, s: crate::media::engine::EngineStats) {
+    let figures = [
+        (
+            "frontdesk_media_workers",
+            "gauge",
+            "Media worker threads.",
+            s.workers as u64,
+        ),
+        (
+            "frontdesk_media_calls",
+            "gauge",
+            "Calls whose media the workers run now.",
+            s.calls as u64,
+        ),
+        (
+            "frontdesk_media_ticks_total",
+            "counter",
+            "20 ms ticks run by the media workers (each runs all of a worker's calls).",
+            s.ticks,
+        ),
+        (
+            "frontdesk_media_ticks_late_total",
+            "counter",
+            "Ticks that started more than 5 ms after their time.",
+            s.late,
+        ),
+        (
+            "frontdesk_media_ticks_skipped_total",
+            "counter",
+            "Ticks dropped after a worker stalled for more than 100 ms.",
+            s.skipped,
+        ),
+    ];
+    for (name, kind, help, value) in figures {
+        family(out, name, kind, help);
+        let _ = writeln!(out, "{name} {value}");
+    }
+    family(
+        out,
+        "frontdesk_media_busy_seconds_total",
+        "counter",
+        "Time the media workers spent running calls.",
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_media_busy_seconds_total {}",
+        s.busy_us as f64 / 1e6
+    );
+}
+
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
@@ -320,6 +371,9 @@ fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
         "frontdesk_rtp_foreign_packets_total {}",
         node.rtp_foreign.load(Ordering::Relaxed)
     );
+    if let Some(engine) = crate::media::engine::Engine::running() {
+        render_engine(&mut out, engine.stats());
+    }
     family(
         &mut out,
         "frontdesk_recording_uploads_total",

@@ -2,6 +2,7 @@
 //! `sdp`, `session`) driven by a thin tokio task (`task`) with its own UDP socket from `ports`.
 
 pub mod dtmf;
+pub mod engine;
 pub mod g711;
 pub mod jitter;
 pub mod ports;

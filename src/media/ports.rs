@@ -2,9 +2,9 @@
 //! just released is not reused at once (late packets of the old call must not reach the new one).
 
 use crate::config::PortRange;
+use std::net::UdpSocket;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
-use tokio::net::UdpSocket;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PortError {
@@ -28,8 +28,9 @@ impl PortPool {
         }
     }
 
-    /// Binds the next free even port (RTP convention; the odd one above is left for RTCP).
-    pub async fn bind(&self) -> Result<UdpSocket, PortError> {
+    /// Binds the next free even port (RTP convention; the odd one above is left for RTCP). A plain
+    /// socket: the media engine reads it at its ticks, no reactor needs to watch it.
+    pub fn bind(&self) -> Result<UdpSocket, PortError> {
         let span = u32::from(self.range.last - self.range.first) / 2 + 1;
         for _ in 0..span {
             let port = {
@@ -42,7 +43,7 @@ impl PortPool {
                 *next = following;
                 port
             };
-            if let Ok(socket) = UdpSocket::bind(SocketAddr::new(self.ip, port)).await {
+            if let Ok(socket) = UdpSocket::bind(SocketAddr::new(self.ip, port)) {
                 return Ok(socket);
             }
         }
@@ -54,8 +55,8 @@ impl PortPool {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn ports_rotate_and_run_out_cleanly() {
+    #[test]
+    fn ports_rotate_and_run_out_cleanly() {
         // Find a free even base port by letting the OS pick one.
         let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let base = probe.local_addr().unwrap().port() & !1;
@@ -65,17 +66,17 @@ mod tests {
             last: base + 3,
         };
         let pool = PortPool::new("127.0.0.1".parse().unwrap(), range);
-        let a = pool.bind().await.unwrap();
-        let b = pool.bind().await.unwrap();
+        let a = pool.bind().unwrap();
+        let b = pool.bind().unwrap();
         assert_eq!(a.local_addr().unwrap().port() % 2, 0);
         assert_ne!(
             a.local_addr().unwrap().port(),
             b.local_addr().unwrap().port()
         );
-        assert!(matches!(pool.bind().await, Err(PortError::Exhausted(_))));
+        assert!(matches!(pool.bind(), Err(PortError::Exhausted(_))));
         drop(a);
         assert!(
-            pool.bind().await.is_ok(),
+            pool.bind().is_ok(),
             "a released port is reused once the others are taken"
         );
     }

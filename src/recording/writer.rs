@@ -194,6 +194,16 @@ impl RecordingHandle {
                 samples.push(right.get(i).copied().unwrap_or(0));
             }
         }
+        self.push_interleaved(samples)
+    }
+
+    /// Appends a block already interleaved (left, right, left, right, ...), as the media workers
+    /// batch it; the pause switch is theirs to apply frame by frame ([`is_paused`](Self::is_paused)).
+    /// Never blocks; returns false when the block had to be dropped.
+    pub fn push_interleaved(&self, samples: Vec<i16>) -> bool {
+        if samples.is_empty() {
+            return true;
+        }
         match self.data.try_send(Msg::Push {
             id: self.id,
             samples,
@@ -214,6 +224,11 @@ impl RecordingHandle {
                 false
             }
         }
+    }
+
+    /// Whether the recording is paused now (frames are written as silence).
+    pub fn is_paused(&self) -> bool {
+        self.paused.is_paused()
     }
 
     /// The switch that pauses this recording (silence in both channels from the next frame on).

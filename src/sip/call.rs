@@ -242,7 +242,7 @@ pub async fn run(
         close_unanswered(&ctx, &call_id, "frontdesk", Outcome::Failed).await;
         return;
     };
-    let socket = match ctx.ports.bind().await {
+    let socket = match ctx.ports.bind() {
         Ok(s) => s,
         Err(e) => {
             warn!(error = %e, "no RTP port: 503");
@@ -345,7 +345,7 @@ struct Call {
     offer: sdp::AudioOffer,
     /// Our side's o= line, for every SDP of this call leg.
     sdp_origin: sdp::Origin,
-    socket: Option<tokio::net::UdpSocket>,
+    socket: Option<std::net::UdpSocket>,
     token: CancellationToken,
     dialogs: Arc<DialogLayer>,
     /// Our own URI, for the Contact and From of agent legs.

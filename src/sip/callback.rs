@@ -323,7 +323,7 @@ impl Callback {
         &self,
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> std::io::Result<MediaTask> {
-        let placeholder = tokio::net::UdpSocket::bind((self.ctx.media_ip, 0)).await?;
+        let placeholder = std::net::UdpSocket::bind((self.ctx.media_ip, 0))?;
         let params = MediaParams {
             law: Law::Ulaw,
             payload_type: 0,

@@ -56,7 +56,7 @@ pub struct OutboundLeg {
     dialog: InviteDialog,
     state_rx: DialogStateReceiver,
     invite: Option<JoinHandle<InviteResult>>,
-    socket: Option<tokio::net::UdpSocket>,
+    socket: Option<std::net::UdpSocket>,
     local_port: u16,
     negotiated: Option<Negotiated>,
     /// Our side's o= line and SRTP key, for every SDP of this leg.
@@ -97,7 +97,7 @@ pub enum LegEvent {
 /// Sends the INVITE. `Err` when the leg could not even start (no port, bad URI).
 pub fn place(
     host: &LegHost<'_>,
-    socket: tokio::net::UdpSocket,
+    socket: std::net::UdpSocket,
     req: LegRequest,
 ) -> Result<OutboundLeg, String> {
     let local_port = socket.local_addr().map_err(|e| e.to_string())?.port();
@@ -147,8 +147,8 @@ pub fn place(
 }
 
 /// A fresh RTP socket from the pool for a leg.
-pub async fn bind_rtp(ports: &PortPool) -> Result<tokio::net::UdpSocket, String> {
-    ports.bind().await.map_err(|e| format!("no RTP port: {e}"))
+pub async fn bind_rtp(ports: &PortPool) -> Result<std::net::UdpSocket, String> {
+    ports.bind().map_err(|e| format!("no RTP port: {e}"))
 }
 
 impl OutboundLeg {

@@ -1,8 +1,17 @@
+use super::recv::{self, MediaSocket, RECV_BUDGET, RecvBuffers};
 use super::*;
 use crate::media::g711::Law;
 use crate::media::rtp::{self, Packet};
 use crate::media::session::MediaParams;
-use std::sync::atomic::AtomicBool;
+use crate::media::task::{MediaCommand, RemoteUpdate};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+
+/// A media socket on loopback, as the port pool hands them out.
+fn media_socket() -> std::net::UdpSocket {
+    std::net::UdpSocket::bind("127.0.0.1:0").unwrap()
+}
 
 fn rtp_packet(ssrc: u32, pt: u8, seq: u16, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -25,7 +34,7 @@ fn rtp_packet(ssrc: u32, pt: u8, seq: u16, payload: &[u8]) -> Vec<u8> {
 /// stranger gets nothing, no key reaches the call, and every dropped datagram is counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn a_flood_on_the_port_neither_holds_back_the_clock_nor_reaches_the_call() {
-    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let socket = media_socket();
     let port = socket.local_addr().unwrap();
     let caller = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let params = MediaParams {
@@ -35,21 +44,19 @@ async fn a_flood_on_the_port_neither_holds_back_the_clock_nor_reaches_the_call()
         ssrc: 42,
         rtp_timeout: Duration::from_secs(60),
     };
-    let session = MediaSession::new(
-        params,
-        Some(caller.local_addr().unwrap()),
-        Instant::now().into_std(),
-    );
+    let session = MediaSession::new(params, Some(caller.local_addr().unwrap()), Instant::now());
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let metrics = Arc::new(NodeMetrics::default());
-    let task = MediaTask::spawn(
-        socket,
-        session,
-        events_tx,
-        CancellationToken::new(),
-        metrics.clone(),
-    )
-    .unwrap();
+    let task = Engine::start(1)
+        .unwrap()
+        .spawn(
+            socket,
+            session,
+            events_tx,
+            CancellationToken::new(),
+            metrics.clone(),
+        )
+        .unwrap();
     // The caller's first packet locks the call to it.
     caller
         .send_to(&rtp_packet(7, 0, 1, &[0xFF; 160]), port)
@@ -134,8 +141,8 @@ async fn a_flood_on_the_port_neither_holds_back_the_clock_nor_reaches_the_call()
 /// Between two ticks the task reads at most its budget; the rest stays queued for the next tick.
 #[tokio::test]
 async fn a_drain_stops_at_its_budget_and_leaves_the_rest_queued() {
-    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let port = socket.local_addr().unwrap();
+    let socket = MediaSocket::new(media_socket()).unwrap();
+    let port = socket.socket.local_addr().unwrap();
     let stranger = std::net::UdpSocket::bind("127.0.0.7:0").unwrap();
     let params = MediaParams {
         law: Law::Ulaw,
@@ -145,42 +152,31 @@ async fn a_drain_stops_at_its_budget_and_leaves_the_rest_queued() {
         rtp_timeout: Duration::from_secs(60),
     };
     let caller = "127.0.0.1:9".parse().unwrap();
-    let mut session = MediaSession::new(params, Some(caller), Instant::now().into_std());
-    session.on_datagram(
-        Instant::now().into_std(),
-        caller,
-        &rtp_packet(7, 0, 1, &[0; 160]),
-    );
+    let mut session = MediaSession::new(params, Some(caller), Instant::now());
+    session.on_datagram(Instant::now(), caller, &rtp_packet(7, 0, 1, &[0; 160]));
     for seq in 0..100 {
         stranger
             .send_to(&rtp_packet(9, 0, seq, &[0x80; 160]), port)
             .unwrap();
     }
-    socket.readable().await.unwrap();
     // Loopback delivers at once, but give the last datagrams a moment to land.
     tokio::time::sleep(Duration::from_millis(50)).await;
     let (events, _rx) = mpsc::unbounded_channel();
-    let mut buf = vec![0u8; 2048];
-    let mut foreign = 0;
-    let used = drain(
-        &socket,
-        &mut session,
-        &mut buf,
-        RECV_BUDGET,
-        &events,
-        &mut foreign,
+    let mut io = RecvBuffers::default();
+    let now = Instant::now();
+    let first = recv::drain(&socket, &mut session, &mut io, RECV_BUDGET, now, &events);
+    assert_eq!(
+        (first.used, first.foreign),
+        (RECV_BUDGET, RECV_BUDGET as u64)
     );
-    assert_eq!((used, foreign), (RECV_BUDGET, RECV_BUDGET as u64));
-    let used = drain(
-        &socket,
-        &mut session,
-        &mut buf,
-        RECV_BUDGET,
-        &events,
-        &mut foreign,
+    let second = recv::drain(&socket, &mut session, &mut io, RECV_BUDGET, now, &events);
+    assert_eq!(
+        (second.used, second.foreign),
+        (100 - RECV_BUDGET, 100 - RECV_BUDGET as u64)
     );
-    assert_eq!((used, foreign), (100 - RECV_BUDGET, 100));
     assert_eq!(session.stats().foreign, 100);
+    let empty = recv::drain(&socket, &mut session, &mut io, RECV_BUDGET, now, &events);
+    assert_eq!(empty, recv::Drained::default(), "nothing left to read");
 }
 
 /// A bridged leg's re-INVITE moves its media: the task sends there from then on and takes the new
@@ -194,21 +190,23 @@ async fn a_legs_re_invite_moves_its_media() {
         ssrc: 42,
         rtp_timeout: Duration::from_secs(60),
     };
-    let now = Instant::now().into_std();
-    let main = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let now = Instant::now();
+    let main = media_socket();
     let caller = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let main_session = MediaSession::new(params, Some(caller.local_addr().unwrap()), now);
     let (events, _main_events) = mpsc::unbounded_channel();
     let metrics = Arc::new(NodeMetrics::default());
-    let task = MediaTask::spawn(
-        main,
-        main_session,
-        events,
-        CancellationToken::new(),
-        metrics,
-    )
-    .unwrap();
-    let leg_socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let task = Engine::start(1)
+        .unwrap()
+        .spawn(
+            main,
+            main_session,
+            events,
+            CancellationToken::new(),
+            metrics,
+        )
+        .unwrap();
+    let leg_socket = media_socket();
     let leg_port = leg_socket.local_addr().unwrap();
     let old = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let moved = UdpSocket::bind("127.0.0.2:0").await.unwrap();
@@ -250,4 +248,147 @@ async fn a_legs_re_invite_moves_its_media() {
     let end = task.finish().await;
     assert_eq!(end.leg_stats.jitter.received, 2, "{:?}", end.leg_stats);
     assert_eq!(end.leg_stats.foreign, 1, "the old source after the move");
+}
+
+fn plain_params() -> MediaParams {
+    MediaParams {
+        law: Law::Ulaw,
+        payload_type: 0,
+        dtmf_pt: None,
+        ssrc: 42,
+        rtp_timeout: Duration::from_secs(60),
+    }
+}
+
+/// Fifty calls on one worker: each far end gets its 50 packets a second from the one clock, and
+/// the worker ticks fifty times a second in all, not fifty times per call.
+#[tokio::test]
+async fn many_calls_share_one_worker_clock() {
+    let engine = Engine::start(1).unwrap();
+    let metrics = Arc::new(NodeMetrics::default());
+    let mut tasks = Vec::new();
+    let mut peers = Vec::new();
+    for _ in 0..50 {
+        let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let session = MediaSession::new(
+            plain_params(),
+            Some(peer.local_addr().unwrap()),
+            Instant::now(),
+        );
+        let (events, rx) = mpsc::unbounded_channel();
+        let task = engine
+            .spawn(
+                media_socket(),
+                session,
+                events,
+                CancellationToken::new(),
+                metrics.clone(),
+            )
+            .unwrap();
+        tasks.push((task, rx));
+        peers.push(peer);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = engine.stats();
+    let counted = tokio::task::spawn_blocking(move || {
+        for p in &peers {
+            p.set_nonblocking(true).unwrap();
+            let mut buf = [0u8; 2048];
+            while p.recv_from(&mut buf).is_ok() {}
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        peers
+            .iter()
+            .map(|p| {
+                let mut buf = [0u8; 2048];
+                let mut n = 0;
+                while p.recv_from(&mut buf).is_ok() {
+                    n += 1;
+                }
+                n
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let after = engine.stats();
+    assert_eq!(after.calls, 50);
+    let ticks = after.ticks - before.ticks;
+    assert!(
+        (30..=70).contains(&ticks),
+        "{ticks} worker ticks in about a second"
+    );
+    for (i, n) in counted.iter().enumerate() {
+        assert!(
+            (30..=70).contains(n),
+            "call {i}'s far end got {n} packets in a second"
+        );
+    }
+    for (task, _) in tasks {
+        let end = task.finish().await;
+        assert!(end.stats.sent >= 50, "{:?}", end.stats);
+    }
+    assert_eq!(engine.stats().calls, 0);
+}
+
+/// A call whose handle is dropped without `finish` (its task failed) does not keep its media
+/// running on the worker.
+#[tokio::test]
+async fn a_dropped_handle_ends_its_media() {
+    let engine = Engine::start(1).unwrap();
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let session = MediaSession::new(
+        plain_params(),
+        Some(peer.local_addr().unwrap()),
+        Instant::now(),
+    );
+    let (events, _rx) = mpsc::unbounded_channel();
+    let task = engine
+        .spawn(
+            media_socket(),
+            session,
+            events,
+            CancellationToken::new(),
+            Arc::new(NodeMetrics::default()),
+        )
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_eq!(engine.stats().calls, 1);
+    drop(task);
+    let mut calls = 1;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        calls = engine.stats().calls;
+        if calls == 0 {
+            break;
+        }
+    }
+    assert_eq!(calls, 0, "the worker still runs a call nobody holds");
+}
+
+/// A command reaches the call at its next tick: a prompt is played to the end and reported.
+#[tokio::test]
+async fn a_played_prompt_is_reported_finished() {
+    let engine = Engine::start(1).unwrap();
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let session = MediaSession::new(
+        plain_params(),
+        Some(peer.local_addr().unwrap()),
+        Instant::now(),
+    );
+    let (events, mut rx) = mpsc::unbounded_channel();
+    let task = engine
+        .spawn(
+            media_socket(),
+            session,
+            events,
+            CancellationToken::new(),
+            Arc::new(NodeMetrics::default()),
+        )
+        .unwrap();
+    let prompt = Arc::new(crate::media::prompts::Prompt::from_pcm(vec![1000; 800]));
+    task.send(MediaCommand::Play(vec![prompt]));
+    let event = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
+    assert_eq!(event.unwrap(), Some(MediaEvent::PlaybackFinished));
+    task.finish().await;
 }
