@@ -21,6 +21,7 @@ use chrono::Utc;
 use estimate::WaitEstimate;
 use queue::{Entry, Joining};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
@@ -49,6 +50,9 @@ pub struct Router {
     wake: Notify,
     /// (agent, call) pairs whose guard was dropped without a release: freed at the next turn.
     released: Mutex<Vec<(String, String)>>,
+    /// Callers waiting with nobody ringing in the whole line, as last read (every few seconds at
+    /// least): the callback dispatcher leaves that many free agents to them.
+    line_waiting: AtomicUsize,
 }
 
 struct Inner {
@@ -79,6 +83,7 @@ impl Router {
             }),
             wake: Notify::new(),
             released: Mutex::new(Vec::new()),
+            line_waiting: AtomicUsize::new(0),
         })
     }
 
@@ -245,6 +250,23 @@ impl Router {
         self.lock().mine.len()
     }
 
+    /// Callers of every node waiting with nobody ringing, as last read; never fewer than this
+    /// node's own.
+    pub fn line_waiting(&self) -> usize {
+        let mine = self
+            .lock()
+            .mine
+            .values()
+            .filter(|m| m.entry.agent.is_none())
+            .count();
+        self.line_waiting.load(Ordering::Relaxed).max(mine)
+    }
+
+    fn note_line(&self, line: &[Entry]) {
+        let waiting = line.iter().filter(|e| e.agent.is_none()).count();
+        self.line_waiting.store(waiting, Ordering::Relaxed);
+    }
+
     /// Whether one of this node's callers waits with nobody ringing.
     fn waiting(&self) -> bool {
         self.lock().mine.values().any(|m| m.entry.agent.is_none())
@@ -311,6 +333,7 @@ impl Router {
                 return;
             }
         };
+        self.note_line(&rows);
         let rows: Vec<Entry> = rows.into_iter().filter(|e| e.node == self.node).collect();
         let (stale, missing, unring) = {
             let inner = self.lock();
@@ -379,6 +402,7 @@ impl Router {
                 return;
             }
         };
+        self.note_line(&line);
         let picks = queue::assign(&line, &free, to_ms(Utc::now()));
         for pick in picks {
             if pick.node != self.node {

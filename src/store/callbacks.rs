@@ -111,11 +111,16 @@ pub struct NewCallback {
 pub struct CallbackRow {
     pub id: i64,
     pub phone: String,
+    /// Where the request came from: `menu`, `queue` (kept a queue place), `abandoned` (hung up
+    /// while queued), `complaint`, `after_hours`, `api`, `cli`, or `node-lost` (waiting in the
+    /// queue on a node that was lost; keeps the place).
     pub source: String,
     pub reason: Option<String>,
     pub requested_at: DateTime<Utc>,
     pub requested_by: Option<String>,
     pub agent_id: Option<String>,
+    /// The caller's place in the whole queue when the request was made (`queue`, `abandoned`,
+    /// `node-lost`): goes out before later requests.
     pub queue_position: Option<i64>,
     pub dnc_consent: bool,
     pub slot_start: DateTime<Utc>,
