@@ -149,6 +149,21 @@ impl Planner {
         queue_position: Option<u32>,
         now: DateTime<Utc>,
     ) -> Result<CallbackRow, CallbackError> {
+        let (new, lang) = self.prepare(store, req, queue_position, now).await?;
+        let row = store.insert_callback(&new, now).await?;
+        self.announce(store, &row, lang, now).await;
+        Ok(row)
+    }
+
+    /// Plans a request without storing it: the row to insert and the language of its promise.
+    /// A DNC number is refused unless the caller consented in the call.
+    pub async fn prepare(
+        &self,
+        store: &Store,
+        req: CallbackRequest,
+        queue_position: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<(NewCallback, Lang), CallbackError> {
         if let Some(agent) = &req.agent_id
             && store.agent(agent).await?.is_none()
         {
@@ -192,32 +207,32 @@ impl Planner {
             constrained_by: &plan.constrained_by,
             dnc_consent: req.dnc_consent,
         });
-        let row = store
-            .insert_callback(
-                &NewCallback {
-                    phone: req.phone,
-                    source: req.source,
-                    reason: req.reason,
-                    requested_at: req.requested_at,
-                    requested_by: req.requested_by,
-                    agent_id: req.agent_id,
-                    call_id: req.call_id,
-                    queue_position: queue_position.map(i64::from),
-                    dnc_consent: req.dnc_consent,
-                    slot_start: plan.slot_start,
-                    slot_end: plan.slot_end,
-                    sla_deadline: plan.sla_deadline,
-                    at_risk: plan.at_risk,
-                    client_tz: plan.client_tz.name().to_string(),
-                    plan_reason: plan.reason,
-                    promise: Some(promise),
-                },
-                now,
-            )
-            .await?;
-        self.notify_planned(store, &row, now).await;
-        self.email_promise(store, &row, lang, now).await;
-        Ok(row)
+        let new = NewCallback {
+            phone: req.phone,
+            source: req.source,
+            reason: req.reason,
+            requested_at: req.requested_at,
+            requested_by: req.requested_by,
+            agent_id: req.agent_id,
+            call_id: req.call_id,
+            queue_position: queue_position.map(i64::from),
+            dnc_consent: req.dnc_consent,
+            slot_start: plan.slot_start,
+            slot_end: plan.slot_end,
+            sla_deadline: plan.sla_deadline,
+            at_risk: plan.at_risk,
+            client_tz: plan.client_tz.name().to_string(),
+            plan_reason: plan.reason,
+            promise: Some(promise),
+        };
+        Ok((new, lang))
+    }
+
+    /// Tells the world of a stored request: `callback.planned` to the webhooks, the promise by
+    /// e-mail.
+    pub async fn announce(&self, store: &Store, row: &CallbackRow, lang: Lang, now: DateTime<Utc>) {
+        self.notify_planned(store, row, now).await;
+        self.email_promise(store, row, lang, now).await;
     }
 
     /// The promise e-mailed to the client when the card has an address: queued in the same

@@ -3,8 +3,8 @@
 //! job to the dialler. While a job runs, its lease is renewed; a node that dies stops renewing and
 //! another node picks the request up once the lease has run out.
 //!
-//! Callers waiting in this node's queue come first: the dispatcher only uses agents the queue
-//! does not need at this moment.
+//! Callers waiting in the queue (on any node: the line is shared) come first: the dispatcher only
+//! uses agents the queue does not need at this moment.
 
 use super::clock::Clock;
 use super::pick::{Pick, pick};
@@ -109,7 +109,7 @@ impl Dispatcher {
         self.inflight.lock().map(|s| s.len()).unwrap_or(0)
     }
 
-    /// Runs rounds until shutdown. `waiting` counts callers queued on this node; `start` runs a
+    /// Runs rounds until shutdown. `waiting` counts callers waiting in the line; `start` runs a
     /// job (it must keep the [`InFlight`] until the attempt is written).
     pub async fn run(
         self: Arc<Self>,

@@ -47,7 +47,8 @@ pub fn whisper(source: &str, vip: bool, phone: &str) -> Vec<String> {
         names.push(WHISPER_VIP.into());
     }
     let reason = match source {
-        "queue" => WHISPER_REASONS[1],
+        // A lost node's waiting caller kept their place too.
+        "queue" | "node-lost" => WHISPER_REASONS[1],
         "abandoned" => WHISPER_REASONS[2],
         "complaint" => WHISPER_REASONS[3],
         "after_hours" => WHISPER_REASONS[4],

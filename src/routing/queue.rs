@@ -1,35 +1,68 @@
-//! The waiting line of one node, pure: who waits in what order, and which free agent each waiting
-//! caller should ring next. Time is passed in (milliseconds), so every rule is tested without
-//! clocks.
+//! The waiting line, pure: who waits in what order, and which free agent each waiting caller
+//! should ring next. The line itself is rows in the store shared by every node
+//! (`store::queue`); this module decides over a snapshot of it. Time is passed in (milliseconds
+//! since the epoch), so every rule is tested without clocks.
 //!
-//! Order: priority (higher first), then arrival. A VIP rings only their consultant until the VIP
-//! ring window closes, then takes any agent with VIP priority. Everyone else takes a free agent who
-//! speaks their language when one is free, else any free agent, longest-free first. A caller whose
-//! ring just failed waits a moment and tries other agents before the one that failed.
+//! Order: priority (higher first), then arrival (the ticket), then call id. A VIP rings only their
+//! consultant until the VIP ring window closes, then takes any agent with VIP priority. Everyone
+//! else takes a free agent who speaks their language when one is free, else any free agent,
+//! longest-free first. A caller whose ring just failed waits a moment and tries other agents before
+//! the one that failed.
+//!
+//! Every node computes the same assignment from the same snapshot and acts only for its own
+//! callers, so an agent a better caller on another node should get is left for that node to ring.
 
 use crate::store::FreeAgent;
+use std::cmp::Ordering;
 
+/// One waiting caller, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub call: String,
+    /// The node holding the caller's media.
+    pub node: String,
     pub priority: i32,
+    /// Arrival (ms), kept when the caller is put back in the line.
+    pub ticket: i64,
     pub language: Option<String>,
     pub vip_agent: Option<String>,
     /// Until then (ms) only the VIP's consultant is rung.
-    pub vip_until: u64,
-    seq: u64,
-    /// An agent is ringing for this caller.
-    ringing: bool,
+    pub vip_until: i64,
+    /// The caller's number (a callback if their node is lost).
+    pub phone: Option<String>,
+    /// The agent ringing for this caller.
+    pub agent: Option<String>,
     /// Agents that did not take this caller, most recent last.
-    tried: Vec<String>,
+    pub tried: Vec<String>,
     /// No new ring before this (ms): a failed ring is not retried in a tight loop.
-    retry_at: u64,
+    pub retry_at: i64,
+}
+
+impl Entry {
+    /// A caller joining at `now` (or put back with `ticket`): nobody ringing, nothing tried.
+    pub fn new(j: Joining, node: &str, ticket: i64, vip_until: i64) -> Entry {
+        Entry {
+            call: j.call,
+            node: node.to_string(),
+            priority: j.priority,
+            ticket,
+            language: j.language,
+            vip_agent: j.vip_agent,
+            vip_until,
+            phone: j.phone,
+            agent: None,
+            tried: Vec::new(),
+            retry_at: 0,
+        }
+    }
 }
 
 /// A free agent for a waiting caller: ring them now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
     pub call: String,
+    /// The node that rings the agent (the caller's).
+    pub node: String,
     pub agent: String,
     pub uri: String,
     /// Why this agent, for the call's log.
@@ -43,137 +76,79 @@ pub struct Joining {
     pub priority: i32,
     pub language: Option<String>,
     pub vip_agent: Option<String>,
+    /// The caller's number, when known.
+    pub phone: Option<String>,
 }
 
 /// After a failed ring the caller waits this long before the next one.
-pub const RETRY_PAUSE_MS: u64 = 1_000;
+pub const RETRY_PAUSE_MS: i64 = 1_000;
+/// Failed agents remembered per caller: enough to rotate through a team.
+pub const TRIED_KEPT: usize = 32;
 
-#[derive(Debug, Default)]
-pub struct Queue {
-    entries: Vec<Entry>,
-    next_seq: u64,
+/// The line's order: priority (higher first), then ticket, then call id.
+pub fn cmp(a: &Entry, b: &Entry) -> Ordering {
+    b.priority
+        .cmp(&a.priority)
+        .then(a.ticket.cmp(&b.ticket))
+        .then_with(|| a.call.cmp(&b.call))
 }
 
-impl Queue {
-    /// Adds a caller; returns their position. `vip_ring_ms` is how long a VIP waits for their
-    /// consultant alone.
-    pub fn join(&mut self, j: Joining, now: u64, vip_ring_ms: u64) -> u32 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let vip_until = if j.vip_agent.is_some() {
-            now + vip_ring_ms
-        } else {
-            0
+/// Sorts a snapshot of the line into its order.
+pub fn order(line: &mut [Entry]) {
+    line.sort_by(cmp);
+}
+
+/// 1-based place among everyone in the (ordered) line; a caller whose agent is ringing still
+/// counts.
+pub fn position(line: &[Entry], call: &str) -> Option<u32> {
+    line.iter()
+        .position(|e| e.call == call)
+        .map(|i| i as u32 + 1)
+}
+
+/// The caller's tried list after `agent` failed them: the agent moves to the end, the oldest
+/// are forgotten past [`TRIED_KEPT`].
+pub fn tried_after(mut tried: Vec<String>, agent: &str) -> Vec<String> {
+    tried.retain(|a| a != agent);
+    tried.push(agent.to_string());
+    if tried.len() > TRIED_KEPT {
+        tried.drain(..tried.len() - TRIED_KEPT);
+    }
+    tried
+}
+
+/// Which free agent each caller of the ordered `line` rings now; each agent once. Callers already
+/// ringing an agent, or pausing after a failure, are skipped. The assignment covers every node's
+/// callers: a node acts only on its own and leaves the others' agents alone.
+pub fn assign(line: &[Entry], free: &[FreeAgent], now: i64) -> Vec<Assignment> {
+    let mut taken = vec![false; free.len()];
+    let mut out = Vec::new();
+    if free.is_empty() {
+        return out;
+    }
+    for e in line {
+        if e.agent.is_some() || e.retry_at > now {
+            continue;
+        }
+        let Some((i, reason)) = choose(e, free, &taken, now) else {
+            continue;
         };
-        self.entries.push(Entry {
-            call: j.call.clone(),
-            priority: j.priority,
-            language: j.language,
-            vip_agent: j.vip_agent,
-            vip_until,
-            seq,
-            ringing: false,
-            tried: Vec::new(),
-            retry_at: 0,
+        taken[i] = true;
+        out.push(Assignment {
+            call: e.call.clone(),
+            node: e.node.clone(),
+            agent: free[i].id.clone(),
+            uri: free[i].uri.clone(),
+            reason,
         });
-        self.entries
-            .sort_by(|a, b| b.priority.cmp(&a.priority).then(a.seq.cmp(&b.seq)));
-        self.position(&j.call).unwrap_or(0)
-    }
-
-    /// The caller's ticket: their arrival order, kept to put them back in the same place.
-    pub fn ticket(&self, call: &str) -> Option<u64> {
-        self.entries.iter().find(|e| e.call == call).map(|e| e.seq)
-    }
-
-    /// Puts a caller back (a transfer to the queue) with the ticket they had: the same place
-    /// among callers of their priority as when they first joined. Their VIP consultant had their
-    /// window already: any agent may take them now.
-    pub fn rejoin(&mut self, j: Joining, ticket: u64) -> u32 {
-        self.entries.retain(|e| e.call != j.call);
-        self.entries.push(Entry {
-            call: j.call.clone(),
-            priority: j.priority,
-            language: j.language,
-            vip_agent: j.vip_agent,
-            vip_until: 0,
-            seq: ticket,
-            ringing: false,
-            tried: Vec::new(),
-            retry_at: 0,
-        });
-        self.entries
-            .sort_by(|a, b| b.priority.cmp(&a.priority).then(a.seq.cmp(&b.seq)));
-        self.position(&j.call).unwrap_or(0)
-    }
-
-    /// Takes the caller out; returns the position they had.
-    pub fn leave(&mut self, call: &str) -> Option<u32> {
-        let pos = self.position(call);
-        self.entries.retain(|e| e.call != call);
-        pos
-    }
-
-    /// 1-based place among everyone in the line (a caller whose agent is ringing still counts).
-    pub fn position(&self, call: &str) -> Option<u32> {
-        self.entries
-            .iter()
-            .position(|e| e.call == call)
-            .map(|i| i as u32 + 1)
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Callers nobody is ringing for.
-    pub fn waiting(&self) -> usize {
-        self.entries.iter().filter(|e| !e.ringing).count()
-    }
-
-    /// The ring for `call` failed (rejected, busy, no answer): back in line at the same place.
-    pub fn ring_failed(&mut self, call: &str, agent: &str, now: u64) {
-        if let Some(e) = self.entries.iter_mut().find(|e| e.call == call) {
-            e.ringing = false;
-            e.tried.retain(|a| a != agent);
-            e.tried.push(agent.to_string());
-            e.retry_at = now + RETRY_PAUSE_MS;
+        if taken.iter().all(|t| *t) {
+            break;
         }
     }
-
-    /// Ring the chosen agents for the first callers in line; each agent is offered once per round.
-    /// The caller marks the entries ringing; a claim lost to another node is `ring_failed` back.
-    pub fn assign(&mut self, free: &[FreeAgent], now: u64) -> Vec<Assignment> {
-        let mut taken = vec![false; free.len()];
-        let mut out = Vec::new();
-        for e in self.entries.iter_mut() {
-            if e.ringing || e.retry_at > now {
-                continue;
-            }
-            let Some((i, reason)) = choose(e, free, &taken, now) else {
-                continue;
-            };
-            taken[i] = true;
-            e.ringing = true;
-            out.push(Assignment {
-                call: e.call.clone(),
-                agent: free[i].id.clone(),
-                uri: free[i].uri.clone(),
-                reason,
-            });
-            if taken.iter().all(|t| *t) {
-                break;
-            }
-        }
-        out
-    }
+    out
 }
 
-fn choose(e: &Entry, free: &[FreeAgent], taken: &[bool], now: u64) -> Option<(usize, String)> {
+fn choose(e: &Entry, free: &[FreeAgent], taken: &[bool], now: i64) -> Option<(usize, String)> {
     let open = |i: &usize| !taken[*i];
     if let Some(vip) = &e.vip_agent
         && now < e.vip_until

@@ -106,6 +106,16 @@ pub async fn start_with_reload(
     if closed > 0 {
         tracing::warn!(closed, "closed calls left open by a crash");
     }
+    // Callers the previous run had waiting in the line were lost with it: called back, in place.
+    let planner = crate::callbacks::Planner::from_config(&config);
+    let now = chrono::Utc::now();
+    match crate::nodes::callers_to_callbacks(&store, &planner, &node, None, now).await {
+        0 => {}
+        n => tracing::warn!(
+            callers = n,
+            "callers waiting in the previous run: called back"
+        ),
+    }
     // Calls other nodes closed as lost while this one was gone: their recordings repaired too.
     recover::repair_lost_recordings(&store, &node).await?;
     // Calls this node had in progress died with it: their agents are free again.
@@ -244,9 +254,10 @@ pub async fn start_with_reload(
 
     // Every node watches for lost ones and closes what they left open.
     let (watch_store, watch_node) = (store.clone(), node.clone());
+    let watch_planner = crate::callbacks::Planner::from_config(&config);
     let token = shutdown.child_token();
     tasks.spawn(async move {
-        crate::nodes::watch(watch_store, watch_node, token).await;
+        crate::nodes::watch(watch_store, watch_planner, watch_node, token).await;
         ("nodes", Ok(()))
     });
 

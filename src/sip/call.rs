@@ -370,7 +370,7 @@ struct Live {
     ringing: Option<Offer>,
     /// How the call joined the line and its ticket there, to put it back in the same place when
     /// an agent transfers it back.
-    queue_ticket: Option<(crate::routing::queue::Joining, u64)>,
+    queue_ticket: Option<(crate::routing::queue::Joining, i64)>,
     /// The caller's message being recorded alongside the call.
     complaint: Option<PathBuf>,
     /// The callback promise being rendered while the confirmation plays.

@@ -346,11 +346,8 @@ async fn dispatch(
     );
     let waiting = {
         let ctx = ctx.clone();
-        move || {
-            ctx.metrics
-                .queued
-                .load(std::sync::atomic::Ordering::Relaxed)
-        }
+        // Callers waiting on any node come first.
+        move || ctx.router.line_waiting()
     };
     let start = {
         let token = token.clone();

@@ -22,6 +22,9 @@ pub enum CallbackSource {
     Api,
     /// `frontdesk callbacks request` (e-mail, web form, walk-in…).
     Cli,
+    /// The caller was waiting in the queue on a node that was lost; the callback keeps their place.
+    #[serde(rename = "node-lost")]
+    NodeLost,
 }
 
 impl CallbackSource {
@@ -34,6 +37,7 @@ impl CallbackSource {
             CallbackSource::AfterHours => "after_hours",
             CallbackSource::Api => "api",
             CallbackSource::Cli => "cli",
+            CallbackSource::NodeLost => "node-lost",
         }
     }
 }
@@ -107,11 +111,16 @@ pub struct NewCallback {
 pub struct CallbackRow {
     pub id: i64,
     pub phone: String,
+    /// Where the request came from: `menu`, `queue` (kept a queue place), `abandoned` (hung up
+    /// while queued), `complaint`, `after_hours`, `api`, `cli`, or `node-lost` (waiting in the
+    /// queue on a node that was lost; keeps the place).
     pub source: String,
     pub reason: Option<String>,
     pub requested_at: DateTime<Utc>,
     pub requested_by: Option<String>,
     pub agent_id: Option<String>,
+    /// The caller's place in the whole queue when the request was made (`queue`, `abandoned`,
+    /// `node-lost`): goes out before later requests.
     pub queue_position: Option<i64>,
     pub dnc_consent: bool,
     pub slot_start: DateTime<Utc>,
@@ -190,32 +199,9 @@ impl Store {
         cb: &NewCallback,
         now: DateTime<Utc>,
     ) -> Result<CallbackRow> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO callbacks (phone, source, reason, requested_at, requested_by, agent_id, \
-               call_id, queue_position, dnc_consent, slot_start, slot_end, sla_deadline, at_risk, \
-               client_tz, plan_reason, promise, status, attempts, next_attempt_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, 'planned', 0, \
-               $10, $16, $16) RETURNING id",
-        )
-        .bind(&cb.phone)
-        .bind(cb.source.as_str())
-        .bind(&cb.reason)
-        .bind(to_ms(cb.requested_at))
-        .bind(&cb.requested_by)
-        .bind(&cb.agent_id)
-        .bind(&cb.call_id)
-        .bind(cb.queue_position)
-        .bind(i64::from(cb.dnc_consent))
-        .bind(to_ms(cb.slot_start))
-        .bind(to_ms(cb.slot_end))
-        .bind(to_ms(cb.sla_deadline))
-        .bind(i64::from(cb.at_risk))
-        .bind(&cb.client_tz)
-        .bind(&cb.plan_reason)
-        .bind(to_ms(now))
-        .bind(&cb.promise)
-        .fetch_one(self.pool())
-        .await?;
+        let mut tx = self.pool().begin().await?;
+        let id = insert_callback_tx(&mut tx, cb, now).await?;
+        tx.commit().await?;
         self.callback(id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("callback {id} vanished")))
@@ -255,4 +241,39 @@ impl Store {
             .await?;
         rows.iter().map(callback_from_row).collect()
     }
+}
+
+/// Stores a planned request inside `tx`; returns its id.
+pub(super) async fn insert_callback_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    cb: &NewCallback,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO callbacks (phone, source, reason, requested_at, requested_by, agent_id, \
+           call_id, queue_position, dnc_consent, slot_start, slot_end, sla_deadline, at_risk, \
+           client_tz, plan_reason, promise, status, attempts, next_attempt_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, 'planned', 0, \
+           $10, $16, $16) RETURNING id",
+    )
+    .bind(&cb.phone)
+    .bind(cb.source.as_str())
+    .bind(&cb.reason)
+    .bind(to_ms(cb.requested_at))
+    .bind(&cb.requested_by)
+    .bind(&cb.agent_id)
+    .bind(&cb.call_id)
+    .bind(cb.queue_position)
+    .bind(i64::from(cb.dnc_consent))
+    .bind(to_ms(cb.slot_start))
+    .bind(to_ms(cb.slot_end))
+    .bind(to_ms(cb.sla_deadline))
+    .bind(i64::from(cb.at_risk))
+    .bind(&cb.client_tz)
+    .bind(&cb.plan_reason)
+    .bind(to_ms(now))
+    .bind(&cb.promise)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
 }

@@ -42,8 +42,17 @@ impl Call {
             priority,
             language: Some(live.flow.language().as_str().to_string()),
             vip_agent,
+            phone: self.phone.clone(),
         };
-        let (position, offers) = self.ctx.router.join(joining.clone());
+        let (position, offers) = match self.ctx.router.join(joining.clone()).await {
+            Ok(joined) => joined,
+            Err(e) => {
+                warn!(error = %e, "cannot write the caller in the line");
+                self.log("route", "the line cannot be written: not queued")
+                    .await;
+                return Some(Event::RoutingFailed);
+            }
+        };
         live.queue_ticket = self.ctx.router.ticket(&self.call_id).map(|t| (joining, t));
         live.offers = Some((offers, Instant::now()));
         // Music between the announcements while the caller waits.
@@ -64,7 +73,7 @@ impl Call {
             let _ = self.join_queue(live, None).await;
             return;
         };
-        let (position, offers) = self.ctx.router.rejoin(joining, ticket);
+        let (position, offers) = self.ctx.router.rejoin(joining, ticket).await;
         live.offers = Some((offers, Instant::now()));
         self.ctx.metrics.queued.fetch_add(1, Ordering::Relaxed);
         self.log(
@@ -77,7 +86,7 @@ impl Call {
     /// Leaves the line (if in it); agents claimed for us meanwhile go straight back.
     pub(super) async fn leave_queue(&self, live: &mut Live) -> Option<u32> {
         let (mut offers, since) = live.offers.take()?;
-        let position = self.ctx.router.leave(&self.call_id);
+        let position = self.ctx.router.leave(&self.call_id).await;
         self.ctx.metrics.queued.fetch_sub(1, Ordering::Relaxed);
         self.ctx
             .metrics
@@ -170,7 +179,7 @@ impl Call {
                         event = Some(Event::AgentHungUp);
                     } else {
                         // The line offers this call the next agent (a no-op once it left).
-                        self.ctx.router.ring_failed(&self.call_id, &agent);
+                        self.ctx.router.ring_failed(&self.call_id, &agent).await;
                     }
                 }
                 Outward::HoldCaller(on) => self.hold_caller(live, on),

@@ -261,7 +261,7 @@ impl Call {
                 return Some(event);
             }
             Action::QueryQueue => {
-                let (position, wait_secs) = self.ctx.router.status(&self.call_id);
+                let (position, wait_secs) = self.ctx.router.status(&self.call_id).await;
                 return Some(Event::QueueStatus {
                     position,
                     wait_secs,
