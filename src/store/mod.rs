@@ -20,6 +20,7 @@ mod jobs;
 mod lists;
 mod live;
 mod lost;
+mod presence;
 mod reports;
 mod retention;
 mod routing;
