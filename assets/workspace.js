@@ -86,6 +86,9 @@
     const since = $("state-since");
     since.dateTime = s.since;
     since.dataset.live = "1";
+    // What frontdesk decided by itself (phone not answering OPTIONS, rings missed) is said at once.
+    $("phone-unreachable").hidden = !s.phone_unreachable;
+    $("missed-away").hidden = !!s.phone_unreachable || s.state !== "away" || s.reason !== root.dataset.missedReason;
     // The server renders the wrap-up and disposition parts: a new stage of the call reloads.
     const form = $("disposition");
     const stale = (s.state === "wrap_up" && !$("wrap")) || (s.state !== "wrap_up" && $("wrap"))

@@ -4,6 +4,7 @@
 //! - [`announce`]: numbers with their plural forms and the callback promise, as the caller hears them.
 //! - [`config`]: settings from defaults, TOML, environment and flags, validated before anything starts.
 //! - [`phone`]: E.164 normalisation of every number that enters the system.
+//! - [`presence`]: away after unanswered rings, and phones that stop answering SIP OPTIONS.
 //! - [`schedule`]: pure working-hours calendars, the callback planner and SLA clock.
 //! - [`import`]: CSV parsing that names the line and field of every bad row.
 //! - [`store`]: the client card and every table behind it, on SQLite or PostgreSQL.
@@ -35,6 +36,7 @@ pub mod metrics;
 pub mod nodes;
 pub mod notify;
 pub mod phone;
+pub mod presence;
 pub mod recording;
 pub mod retention;
 pub mod routing;

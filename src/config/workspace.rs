@@ -20,7 +20,39 @@ pub struct Workspace {
     pub disposition_codes: Vec<String>,
     /// Longest note an agent may write with a disposition (characters).
     pub note_max_chars: usize,
+    /// Rings in a row an agent may leave unanswered before frontdesk sets them away; 0: never.
+    #[serde(default = "default_missed_rings")]
+    pub away_after_missed_rings: u32,
+    /// The away reason those agents get (a code like `away_reasons`, worded by the console).
+    #[serde(default = "default_missed_reason")]
+    pub missed_rings_reason: String,
+    /// How often each agent's phone is sent SIP OPTIONS (seconds); 0: never.
+    #[serde(default = "default_check_seconds")]
+    pub phone_check_seconds: u64,
+    /// OPTIONS in a row without an answer that make a phone unreachable.
+    #[serde(default = "default_check_failures")]
+    pub phone_check_failures: u32,
 }
+
+fn default_missed_rings() -> u32 {
+    3
+}
+fn default_missed_reason() -> String {
+    "missed-calls".into()
+}
+fn default_check_seconds() -> u64 {
+    30
+}
+fn default_check_failures() -> u32 {
+    3
+}
+
+/// Most rings in a row before auto-away that may be configured.
+const MAX_MISSED_RINGS: u32 = 100;
+/// Longest OPTIONS interval (an hour): a check rarer than that tells nobody anything.
+const MAX_CHECK_SECONDS: u64 = 3600;
+/// Most failures in a row that may be asked for before a phone is unreachable.
+const MAX_CHECK_FAILURES: u32 = 20;
 
 impl Default for Workspace {
     fn default() -> Self {
@@ -36,15 +68,21 @@ impl Default for Workspace {
                 "wrong-number",
             ]),
             note_max_chars: 2000,
+            away_after_missed_rings: default_missed_rings(),
+            missed_rings_reason: default_missed_reason(),
+            phone_check_seconds: default_check_seconds(),
+            phone_check_failures: default_check_failures(),
         }
     }
 }
 
 impl Workspace {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let missed_reason = vec![self.missed_rings_reason.clone()];
         for (key, list) in [
             ("workspace.away_reasons", &self.away_reasons),
             ("workspace.disposition_codes", &self.disposition_codes),
+            ("workspace.missed_rings_reason", &missed_reason),
         ] {
             if list.is_empty() || list.len() > MAX_CODES {
                 return Err(ConfigError::Key {
@@ -75,6 +113,34 @@ impl Workspace {
                 message: format!("must be between 1 and {MAX_NOTE}"),
             });
         }
+        let ranges = [
+            (
+                "workspace.away_after_missed_rings",
+                u64::from(self.away_after_missed_rings),
+                0,
+                u64::from(MAX_MISSED_RINGS),
+            ),
+            (
+                "workspace.phone_check_seconds",
+                self.phone_check_seconds,
+                0,
+                MAX_CHECK_SECONDS,
+            ),
+            (
+                "workspace.phone_check_failures",
+                u64::from(self.phone_check_failures),
+                1,
+                u64::from(MAX_CHECK_FAILURES),
+            ),
+        ];
+        for (key, value, low, high) in ranges {
+            if !(low..=high).contains(&value) {
+                return Err(ConfigError::Key {
+                    key,
+                    message: format!("must be between {low} and {high}"),
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -97,5 +163,21 @@ mod tests {
             ..Workspace::default()
         };
         assert!(w.validate().is_err());
+        let w = Workspace {
+            missed_rings_reason: "missed calls".into(),
+            ..Workspace::default()
+        };
+        assert!(w.validate().is_err());
+        let w = Workspace {
+            phone_check_failures: 0,
+            ..Workspace::default()
+        };
+        assert!(w.validate().is_err());
+        let w = Workspace {
+            phone_check_seconds: 0,
+            away_after_missed_rings: 0,
+            ..Workspace::default()
+        };
+        assert!(w.validate().is_ok(), "0 turns both off");
     }
 }

@@ -283,6 +283,14 @@ impl SipEndpoint {
             token.clone(),
         );
         tokio::spawn(dispatching);
+        let prober = crate::presence::prober::Prober {
+            store: ctx.store.clone(),
+            config: ctx.config.clone(),
+            endpoint: endpoint.inner.clone(),
+            contact: contact.clone(),
+            destination: super::leg::agent_destination(&ctx.config),
+        };
+        tokio::spawn(prober.run(token.clone()));
         let serving = endpoint.serve();
         tokio::pin!(serving);
         let routing = route(

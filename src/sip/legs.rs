@@ -292,6 +292,16 @@ impl Legs {
             LegEvent::Failed(kind, why) => {
                 self.slots[id.0].leg = None;
                 self.log(&format!("{}: {why}", self.name(id)));
+                if let Some(agent) = self.bridge.agent(id) {
+                    // Counted before the release, so an agent set away is not offered again.
+                    crate::presence::ring_not_answered(
+                        &self.ctx.store,
+                        &self.ctx.config,
+                        agent,
+                        kind,
+                    )
+                    .await;
+                }
                 Event::Failed(id, kind)
             }
             LegEvent::Ended(by) => {

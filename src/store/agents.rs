@@ -59,6 +59,11 @@ pub struct Agent {
     pub wrap_extended: bool,
     /// The last call routing gave the agent (ringing, talking, or ended), for the disposition.
     pub last_call: Option<String>,
+    /// Rings in a row the agent did not answer (`[workspace] away_after_missed_rings`).
+    pub missed_rings: i64,
+    /// The phone does not answer SIP OPTIONS: shown away ("phone-unreachable"), offered no calls;
+    /// `presence` keeps what the agent said, and shows again once the phone answers.
+    pub phone_unreachable: bool,
 }
 
 fn agent_from_row(r: &AnyRow) -> Result<Agent> {
@@ -69,11 +74,17 @@ fn agent_from_row(r: &AnyRow) -> Result<Agent> {
     let line_at: Option<i64> = r.try_get("line_at")?;
     let presence_at: i64 = r.try_get("presence_at")?;
     let wrap_extended: i64 = r.try_get("wrap_extended")?;
+    let unreachable: Option<i64> = r.try_get("phone_unreachable_at")?;
     let now = super::to_ms(Utc::now());
-    let state = super::effective_state(&presence, &line, line_until, now);
+    let shown = if unreachable.is_some() {
+        "away"
+    } else {
+        presence.as_str()
+    };
+    let state = super::effective_state(shown, &line, line_until, now);
     let since = match state {
         "ringing" | "in_call" | "wrap_up" => line_at.unwrap_or(presence_at),
-        "away" => presence_at,
+        "away" => unreachable.map_or(presence_at, |u| u.max(presence_at)),
         // Free since the later of coming back and the line's last change (a wrap-up's end).
         _ => presence_at
             .max(line_at.unwrap_or(0))
@@ -96,7 +107,9 @@ fn agent_from_row(r: &AnyRow) -> Result<Agent> {
         presence: presence.parse().map_err(StoreError::Corrupt)?,
         presence_at: from_ms(presence_at),
         created_at: from_ms(r.try_get("created_at")?),
-        away_reason: if presence == "away" {
+        away_reason: if unreachable.is_some() {
+            Some(crate::presence::UNREACHABLE.to_string())
+        } else if presence == "away" {
             r.try_get("away_reason")?
         } else {
             None
@@ -107,11 +120,13 @@ fn agent_from_row(r: &AnyRow) -> Result<Agent> {
             .flatten(),
         wrap_extended: state == "wrap_up" && line_at.is_some_and(|a| a == wrap_extended),
         last_call: r.try_get("line_call")?,
+        missed_rings: r.try_get("missed_rings")?,
+        phone_unreachable: unreachable.is_some(),
     })
 }
 
 const COLUMNS: &str = "id, uri, name, languages, presence, presence_at, created_at, line, \
-     line_call, line_until, line_at, away_reason, wrap_extended";
+     line_call, line_until, line_at, away_reason, wrap_extended, missed_rings, phone_unreachable_at";
 
 impl Store {
     /// Adds an agent, or brings back one that was removed (their history is kept under the same id).
@@ -136,7 +151,8 @@ impl Store {
             Some(Some(_)) => {
                 sqlx::query(
                     "UPDATE agents SET uri = $1, name = $2, languages = $3, presence = 'available', \
-                     presence_at = $4, removed_at = NULL WHERE id = $5",
+                     presence_at = $4, removed_at = NULL, missed_rings = 0, \
+                     phone_unreachable_at = NULL WHERE id = $5",
                 )
                 .bind(uri)
                 .bind(name)
@@ -220,7 +236,8 @@ impl Store {
     }
 
     /// Sets the agent's presence and writes the change, with its reason and who made it, to the
-    /// agent's record (`agent_presence_log`) in the same transaction.
+    /// agent's record (`agent_presence_log`) in the same transaction. The count of missed rings
+    /// starts again: an agent set away for missing them comes back with a clean slate.
     pub async fn change_presence(
         &self,
         id: &str,
@@ -232,7 +249,7 @@ impl Store {
         let reason = reason.filter(|_| presence == Presence::Away);
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
-            "UPDATE agents SET presence = $1, presence_at = $2, away_reason = $3 \
+            "UPDATE agents SET presence = $1, presence_at = $2, away_reason = $3, missed_rings = 0 \
              WHERE id = $4 AND removed_at IS NULL",
         )
         .bind(presence.as_str())
@@ -244,17 +261,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("no agent {id:?}")));
         }
-        sqlx::query(
-            "INSERT INTO agent_presence_log (agent_id, at, presence, reason, actor) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(to_ms(now))
-        .bind(presence.as_str())
-        .bind(reason)
-        .bind(actor)
-        .execute(&mut *tx)
-        .await?;
+        Self::log_presence(&mut tx, id, presence.as_str(), reason, actor, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -20,6 +20,7 @@ mod jobs;
 mod lists;
 mod live;
 mod lost;
+mod presence;
 mod queue;
 mod reports;
 mod retention;

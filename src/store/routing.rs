@@ -41,6 +41,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, uri, languages, COALESCE(line_until, line_at, presence_at) AS free_since \
              FROM agents WHERE removed_at IS NULL AND presence = 'available' \
+               AND phone_unreachable_at IS NULL \
                AND (line = 'idle' OR (line = 'wrap_up' AND line_until <= $1)) \
              ORDER BY free_since, id",
         )
@@ -76,6 +77,7 @@ impl Store {
             "UPDATE agents SET line = 'ringing', line_call = $1, line_node = $2, line_at = $3, \
                line_until = NULL \
              WHERE id = $4 AND removed_at IS NULL AND presence = 'available' \
+               AND phone_unreachable_at IS NULL \
                AND (line = 'idle' OR (line = 'wrap_up' AND line_until <= $3))",
         )
         .bind(call)
@@ -113,7 +115,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The agent answered: in call, and the call row names them.
+    /// The agent answered: in call, and the call row names them; their missed rings start again.
     pub async fn agent_answered(
         &self,
         agent: &str,
@@ -122,7 +124,7 @@ impl Store {
     ) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
-            "UPDATE agents SET line = 'in_call', line_at = $1 \
+            "UPDATE agents SET line = 'in_call', line_at = $1, missed_rings = 0 \
              WHERE id = $2 AND line_call = $3 AND line = 'ringing'",
         )
         .bind(to_ms(now))
@@ -208,10 +210,11 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Agents by effective state at `now` (presence away wins over an idle line).
+    /// Agents by effective state at `now` (presence away, or a phone unreachable, wins over an
+    /// idle line).
     pub async fn agent_counts(&self, now: DateTime<Utc>) -> Result<AgentCounts> {
         let rows =
-            sqlx::query("SELECT presence, line, line_until FROM agents WHERE removed_at IS NULL")
+            sqlx::query("SELECT presence, line, line_until, phone_unreachable_at FROM agents WHERE removed_at IS NULL")
                 .fetch_all(self.reader())
                 .await?;
         let mut c = AgentCounts::default();
@@ -219,7 +222,13 @@ impl Store {
             let presence: String = r.try_get("presence")?;
             let line: String = r.try_get("line")?;
             let until: Option<i64> = r.try_get("line_until")?;
-            match effective_state(&presence, &line, until, to_ms(now)) {
+            let unreachable: Option<i64> = r.try_get("phone_unreachable_at")?;
+            let presence = if unreachable.is_some() {
+                "away"
+            } else {
+                &presence
+            };
+            match effective_state(presence, &line, until, to_ms(now)) {
                 "ringing" => c.ringing += 1,
                 "in_call" => c.in_call += 1,
                 "wrap_up" => c.wrap_up += 1,

@@ -104,6 +104,11 @@ hours = "00:00-24:00"
         if !text.contains("[speech]") {
             command.env("FRONTDESK_SPEECH__ENGINE", "none");
         }
+        // SIPp phones answer only their scenario's messages, and an OPTIONS they do not expect
+        // fails their call: phones are checked only where a test asks for it.
+        if !text.contains("phone_check_seconds") {
+            command.env("FRONTDESK_WORKSPACE__PHONE_CHECK_SECONDS", "0");
+        }
         let mut child = command
             .args(["--config", config.to_str().unwrap(), "serve"])
             .env_remove("FRONTDESK_DATABASE_URL")
@@ -259,6 +264,26 @@ hours = "00:00-24:00"
             .arg(&trace)
             .current_dir(self.dir.path());
         cmd
+    }
+
+    /// A SIPp UAS on loopback `port` running `scenario` (from tests/sipp) for `calls` calls: a
+    /// phone the service rings or checks. Bounded in time; errors traced beside the log.
+    pub fn sipp_phone(&self, scenario: &str, port: u16, calls: u32) -> Child {
+        let trace = self.dir.path().join(format!("phone-{port}-{scenario}.err"));
+        Command::new("timeout")
+            .args(["100", "sipp", "-sf"])
+            .arg(repo().join("tests/sipp").join(scenario))
+            .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-m", &calls.to_string(), "-d", "0"])
+            .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
+            .args(["-trace_err", "-error_file"])
+            .arg(&trace)
+            .current_dir(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
     }
 
     /// Runs one SIPp scenario from tests/sipp as a single call from `caller`.

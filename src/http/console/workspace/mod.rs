@@ -29,6 +29,9 @@ pub struct WorkspaceSettings {
     pub note_max_chars: usize,
     pub wrap_up_seconds: u64,
     pub service_level_seconds: u64,
+    /// Auto-away after this many rings missed in a row (0: off), and the reason it gives.
+    pub missed_rings_limit: u32,
+    pub missed_rings_reason: String,
 }
 
 impl WorkspaceSettings {
@@ -39,6 +42,8 @@ impl WorkspaceSettings {
             note_max_chars: config.workspace.note_max_chars,
             wrap_up_seconds: config.routing.wrap_up_seconds,
             service_level_seconds: config.routing.service_level_seconds,
+            missed_rings_limit: config.workspace.away_after_missed_rings,
+            missed_rings_reason: config.workspace.missed_rings_reason.clone(),
         }
     }
 }
@@ -115,6 +120,8 @@ pub async fn page(
         codes => &settings.disposition_codes,
         note_max => settings.note_max_chars,
         wrap_up_seconds => settings.wrap_up_seconds,
+        missed_limit => settings.missed_rings_limit,
+        missed_reason => &settings.missed_rings_reason,
         done => q.done.filter(|d| ["presence", "disposition", "ready", "more-time"].contains(&d.as_str())),
     };
     Ok(viewer.page(&state, "workspace", "workspace.html", ctx))

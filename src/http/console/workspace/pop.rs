@@ -125,6 +125,8 @@ pub fn state_json(a: &Agent) -> Value {
         "call_id": a.call_id,
         "wrap_up_until": a.wrap_up_until,
         "wrap_extended": a.wrap_extended,
+        "phone_unreachable": a.phone_unreachable,
+        "missed_rings": a.missed_rings,
     })
 }
 
