@@ -156,6 +156,7 @@ impl Store {
             "UPDATE agents SET line = 'ringing', line_call = $1, line_node = $2, line_at = $3, \
                line_until = NULL \
              WHERE id = $4 AND removed_at IS NULL AND presence = 'available' \
+               AND phone_unreachable_at IS NULL \
                AND (line = 'idle' OR (line = 'wrap_up' AND line_until <= $3))",
         )
         .bind(call)
