@@ -143,12 +143,14 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("#go-away button")]);
   check((await text(page, "#state")) === "away", "away for a break");
   await board.waitForFunction(() => document.getElementById("waiting").textContent === "0");
-  const second = caller(PORTS[2], PORTS[3], 6000);
+  // Held 12 s after the answer: the greeting, notice and menu take about 5 s (more on a loaded
+  // machine) before the caller queues, and the wallboard must catch them waiting.
+  const second = caller(PORTS[2], PORTS[3], 12000);
   await board.waitForFunction(() => document.getElementById("waiting").textContent === "1", null, { timeout: 20000 });
   await board.waitForFunction(() => document.querySelector("#wb-agents span.state-away") !== null);
   await board.screenshot({ path: join(SHOTS, "wallboard.png"), fullPage: true });
   console.log("wallboard: one waiting");
-  await board.waitForFunction(() => document.getElementById("waiting").textContent === "0", null, { timeout: 20000 });
+  await board.waitForFunction(() => document.getElementById("waiting").textContent === "0", null, { timeout: 30000 });
   check(Number(await text(board, "#abandoned-today")) >= 1, "the caller who gave up counts as abandoned");
   check((await second) === 0, "the second caller's SIPp failed");
   console.log("wallboard: back to none waiting, abandonment counted");
