@@ -1,6 +1,7 @@
 //! Callback requests with their planned slot, SLA deadline and the planner's reason.
 
 use super::{Result, Store, StoreError, from_ms, from_ms_opt, to_ms};
+use crate::notify::event::Event;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -190,6 +191,7 @@ impl Store {
         cb: &NewCallback,
         now: DateTime<Utc>,
     ) -> Result<CallbackRow> {
+        let mut tx = self.pool().begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO callbacks (phone, source, reason, requested_at, requested_by, agent_id, \
                call_id, queue_position, dnc_consent, slot_start, slot_end, sla_deadline, at_risk, \
@@ -214,11 +216,19 @@ impl Store {
         .bind(&cb.plan_reason)
         .bind(to_ms(now))
         .bind(&cb.promise)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
-        self.callback(id)
+        let sql = format!("SELECT {COLUMNS} FROM callbacks WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("callback {id} vanished")))
+            .ok_or_else(|| StoreError::Corrupt(format!("callback {id} vanished")))?;
+        let row = callback_from_row(&row)?;
+        self.enqueue_event_tx(&mut tx, &Event::CallbackPlanned(row.clone()), now)
+            .await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     pub async fn callback(&self, id: i64) -> Result<Option<CallbackRow>> {
