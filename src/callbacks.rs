@@ -37,8 +37,6 @@ pub struct Planner {
     pub policy: Policy,
     /// The language of a promise to a client whose language nobody knows.
     pub default_lang: Lang,
-    /// Webhook URLs told of every planned callback (`[notify]`).
-    pub webhooks: Vec<String>,
     /// Whether the promise is e-mailed to a client with an address (`[notify.email]`).
     pub email: bool,
     /// The company's name, in the e-mail's subject.
@@ -57,7 +55,6 @@ impl Planner {
                 slot_minutes: cfg.callbacks.slot_minutes,
             },
             default_lang: cfg.flow.default_language,
-            webhooks: cfg.notify.urls(),
             email: cfg.notify.email.is_some(),
             company_name: cfg.company.name.clone(),
         }
@@ -228,10 +225,9 @@ impl Planner {
         Ok((new, lang))
     }
 
-    /// Tells the world of a stored request: `callback.planned` to the webhooks, the promise by
-    /// e-mail.
+    /// Tells the client of a stored request: the promise by e-mail. (`callback.planned` went to
+    /// the webhooks' outbox in the insert's own transaction.)
     pub async fn announce(&self, store: &Store, row: &CallbackRow, lang: Lang, now: DateTime<Utc>) {
-        self.notify_planned(store, row, now).await;
         self.email_promise(store, row, lang, now).await;
     }
 
@@ -270,28 +266,6 @@ impl Planner {
             .await
         {
             tracing::error!(callback = row.id, error = %e, "promise e-mail not queued");
-        }
-    }
-
-    /// `callback.planned` into the webhook outbox. The callback stands whatever happens here;
-    /// a failure is logged, not returned.
-    async fn notify_planned(&self, store: &Store, row: &CallbackRow, now: DateTime<Utc>) {
-        if self.webhooks.is_empty() {
-            return;
-        }
-        let data = match serde_json::to_value(row) {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::error!(error = %e, "callback not serialisable for webhooks");
-                return;
-            }
-        };
-        let body = crate::notify::body("callback.planned", now, &data);
-        if let Err(e) = store
-            .enqueue_webhooks("callback.planned", &body, &self.webhooks, now)
-            .await
-        {
-            tracing::error!(callback = row.id, error = %e, "callback.planned not queued for webhooks");
         }
     }
 }

@@ -480,6 +480,7 @@ impl Config {
         self.retention.validate()?;
         self.features.validate()?;
         self.storage.validate()?;
+        self.notify.validate()?;
         self.workspace.validate()?;
         if !(1..=300).contains(&self.routing.ring_timeout_seconds) {
             return Err(ConfigError::Key {

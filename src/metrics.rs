@@ -58,6 +58,10 @@ pub struct UploadMetrics {
     pub stored: AtomicU64,
     /// Attempts that failed; each is tried again later.
     pub failed: AtomicU64,
+    /// Stored copies deleted after retention or an erasure removed their recording.
+    pub deleted: AtomicU64,
+    /// Deletions that failed; each is tried again later.
+    pub delete_failed: AtomicU64,
 }
 
 /// Upper bounds (seconds) of the queue-wait buckets.
@@ -128,6 +132,9 @@ pub struct StoreFigures {
     pub agents_by_state: Vec<(String, i64)>,
     /// Recordings not yet in object storage, store-wide: (waiting, of which failed at least once).
     pub recordings_unstored: (i64, i64),
+    /// Stored recordings removed by retention or erasure and not yet deleted from object
+    /// storage, store-wide: (waiting, of which failed at least once).
+    pub recordings_undeleted: (i64, i64),
 }
 
 /// The media workers' clock: a late or skipped tick is audio the far ends got late or never.
@@ -405,6 +412,37 @@ fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
         out,
         "frontdesk_recordings_unstored{{state=\"failing\"}} {failing}"
     );
+    family(
+        &mut out,
+        "frontdesk_recording_deletions_total",
+        "counter",
+        "Stored recordings deleted from object storage by this node after retention or an erasure removed them, or deletions that failed (tried again later).",
+    );
+    for (result, n) in [
+        ("deleted", &node.uploads.deleted),
+        ("failed", &node.uploads.delete_failed),
+    ] {
+        let _ = writeln!(
+            out,
+            "frontdesk_recording_deletions_total{{result=\"{result}\"}} {}",
+            n.load(Ordering::Relaxed)
+        );
+    }
+    family(
+        &mut out,
+        "frontdesk_recordings_undeleted",
+        "gauge",
+        "Recordings removed by retention or an erasure whose stored copy is not yet deleted from object storage: all, and those whose last deletion failed.",
+    );
+    let (waiting, failing) = store.recordings_undeleted;
+    let _ = writeln!(
+        out,
+        "frontdesk_recordings_undeleted{{state=\"waiting\"}} {waiting}"
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_recordings_undeleted{{state=\"failing\"}} {failing}"
+    );
     out
 }
 
@@ -423,8 +461,10 @@ mod tests {
             callbacks_by_state: vec![("due".into(), 2)],
             agents_by_state: vec![("available".into(), 5)],
             recordings_unstored: (3, 1),
+            recordings_undeleted: (2, 1),
         };
         node.uploads.failed.fetch_add(2, Ordering::Relaxed);
+        node.uploads.delete_failed.fetch_add(1, Ordering::Relaxed);
         node.queue_wait.observe(3.0);
         node.queue_wait.observe(45.0);
         node.queue_wait.observe(99_999.0);
@@ -457,5 +497,7 @@ mod tests {
             assert!(line.contains("{node=\"node-a\""), "{line}");
         }
         assert!(text.contains("frontdesk_recordings_unstored{state=\"failing\"} 1\n"));
+        assert!(text.contains("frontdesk_recording_deletions_total{result=\"failed\"} 1\n"));
+        assert!(text.contains("frontdesk_recordings_undeleted{state=\"waiting\"} 2\n"));
     }
 }

@@ -162,6 +162,11 @@ pub async fn run(cli: &Cli, config: &Config) -> Result<(), CliError> {
 async fn open_store(config: &Config) -> Result<Store, CliError> {
     let store = Store::connect(&config.database_url()).await?;
     store.migrate().await?;
+    // A change made here (a number put on the DNC list) is told to the webhooks like any other.
+    store.set_subscribers(crate::notify::event::Subscribers::from_config(
+        &config.notify,
+        config.storage.kind == crate::config::StorageKind::S3,
+    ));
     Ok(store)
 }
 

@@ -45,9 +45,31 @@ pub struct Webhook {
     pub url: String,
     /// The HMAC-SHA256 key of the `X-Frontdesk-Signature` header.
     pub secret: String,
+    /// The events this webhook hears (`["callback.planned", "dnc.added"]`); every event when
+    /// unset. The names are listed in `docs/webhooks.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
 }
 
 impl Notify {
+    /// Every webhook's event filter names known events only: a typo would silently mute it.
+    pub(super) fn validate(&self) -> Result<(), super::ConfigError> {
+        for w in &self.webhooks {
+            for e in w.events.iter().flatten() {
+                if !crate::notify::event::is_event(e) {
+                    return Err(super::ConfigError::Key {
+                        key: "notify.webhooks.events",
+                        message: format!(
+                            "{e:?} is not an event (known: {})",
+                            crate::notify::event::EVENT_NAMES.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn urls(&self) -> Vec<String> {
         self.webhooks.iter().map(|w| w.url.clone()).collect()
     }

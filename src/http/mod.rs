@@ -120,6 +120,9 @@ const MAX_BODY: usize = 64 * 1024;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "frontdesk", description = "Call handling: calls, recordings, client cards, lists, agents, callbacks."),
+    // The `data` of webhook events (docs/webhooks.md); callback.planned and complaint.* carry
+    // CallbackRow and Complaint.
+    components(schemas(crate::notify::event::CallbackResult, crate::notify::event::RecordingReady, crate::notify::event::DncAdded)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -79,7 +79,10 @@ pub async fn list_callbacks(
 
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
     responses((status = 200, body = Vec<crate::store::Delivery>), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "role not allowed", body = ErrorBody)))]
-/// The newest 200 webhook deliveries (the outbox), each with its attempts and last answer.
+/// The newest 200 webhook deliveries (the outbox), each with its attempts and last answer. The
+/// events and their bodies: callback.planned (CallbackRow), callback.result (CallbackResult),
+/// complaint.escalated and complaint.resolved (Complaint), recording.ready (RecordingReady),
+/// dnc.added (DncAdded), each as `{"event", "at", "data"}`.
 pub async fn list_webhooks(
     State(state): State<HttpState>,
     caller: Caller,

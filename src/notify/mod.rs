@@ -3,10 +3,12 @@
 //!
 //! - this module: the signature, the backoff, the event bodies (pure);
 //! - [`deliver`]: the node's delivery task (HTTP/1.1 over plain TCP);
+//! - [`event`]: the typed events and who subscribed to which;
 //! - [`email`]: the promise e-mailed to the client (SMTP through lettre), from the same outbox.
 
 pub mod deliver;
 pub mod email;
+pub mod event;
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};

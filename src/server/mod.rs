@@ -97,6 +97,10 @@ pub async fn start_with_reload(
     }
     let store = Store::connect(&config.database_url()).await?;
     store.migrate().await?;
+    store.set_subscribers(crate::notify::event::Subscribers::from_config(
+        &config.notify,
+        config.storage.kind == crate::config::StorageKind::S3,
+    ));
     tracing::info!(backend = ?store.backend(), "store ready");
     let node = config.node_name();
     // Alive before anything answers: a node back after being taken for lost must not have the

@@ -106,4 +106,13 @@ impl RecordingStorage for LocalDir {
         }
         Ok(())
     }
+
+    async fn delete(&self, name: &str) -> Result<(), StorageError> {
+        let path = self.path(name);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StorageError::io(&path, e)),
+        }
+    }
 }

@@ -87,6 +87,9 @@ pub trait RecordingStorage: Send + Sync + std::fmt::Debug {
         local: &Path,
         sha256: &str,
     ) -> Result<(), StorageError>;
+
+    /// Removes the recording stored as `name`; one that is not there counts as removed.
+    async fn delete(&self, name: &str) -> Result<(), StorageError>;
 }
 
 /// The configured storage: `None` for `local` (recordings stay where they were written and are

@@ -212,4 +212,12 @@ impl RecordingStorage for ObjectStorage {
         }
         Ok(())
     }
+
+    async fn delete(&self, name: &str) -> Result<(), StorageError> {
+        let path = Self::path(name)?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(StorageError::Object(e)),
+        }
+    }
 }

@@ -7,6 +7,9 @@
 //! (`frontdesk_recording_uploads_total{result="failed"}`) and tried again later with a doubling
 //! delay, never given up. At start, calls of this node whose recording was never registered (a
 //! crash in between, or recordings made before object storage was configured) are registered too.
+//!
+//! The same task deletes stored copies that retention or an erasure removed (store-wide: any node
+//! with the storage may), dropping each upload row only once its object is gone.
 
 use super::{RecordingStorage, object_name};
 use crate::metrics::NodeMetrics;
@@ -206,6 +209,76 @@ impl Uploader {
         for job in due {
             self.attempt(job).await;
         }
+        self.deletions().await;
+    }
+
+    /// Deletes the stored objects retention and erasures removed (any node's), each row dropped
+    /// only once its object is gone; a failure is counted
+    /// (`frontdesk_recording_deletions_total{result="failed"}`), logged and tried again later.
+    async fn deletions(&self) {
+        let due = match self.store.due_deletions(Utc::now(), BATCH).await {
+            Ok(due) => due,
+            Err(e) => {
+                warn!(error = %e, "cannot read the deletions due");
+                return;
+            }
+        };
+        for job in due {
+            match self.storage.delete(&job.object_key).await {
+                Ok(()) => {
+                    if let Err(e) = self.store.object_deleted(&job.call_id).await {
+                        // Deleted again next time (a missing object counts as deleted).
+                        warn!(call = %job.call_id, error = %e, "recording deleted; cannot record it yet");
+                        continue;
+                    }
+                    self.metrics.uploads.deleted.fetch_add(1, Ordering::Relaxed);
+                    info!(call = %job.call_id, key = %job.object_key, "stored recording deleted");
+                }
+                Err(e) => {
+                    self.metrics
+                        .uploads
+                        .delete_failed
+                        .fetch_add(1, Ordering::Relaxed);
+                    let delay = retry_delay(job.attempts, self.retry_min, self.retry_max);
+                    warn!(
+                        call = %job.call_id,
+                        key = %job.object_key,
+                        attempts = job.attempts + 1,
+                        retry_in_s = delay.as_secs(),
+                        error = %e,
+                        "stored recording not deleted; tried again later"
+                    );
+                    let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                    if let Err(e) = self
+                        .store
+                        .deletion_failed(&job.call_id, &e.to_string(), next)
+                        .await
+                    {
+                        warn!(call = %job.call_id, error = %e, "cannot record the failed deletion");
+                    }
+                }
+            }
+        }
+    }
+
+    /// An object stored for a recording that was removed meanwhile: nothing refers to it.
+    async fn delete_unreferenced(&self, key: &str) {
+        match self.storage.delete(key).await {
+            Ok(()) => {
+                self.metrics.uploads.deleted.fetch_add(1, Ordering::Relaxed);
+                info!(
+                    key,
+                    "recording removed while uploading: stored copy deleted"
+                );
+            }
+            Err(e) => {
+                self.metrics
+                    .uploads
+                    .delete_failed
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::error!(key, error = %e, "recording removed while uploading: stored copy left behind, delete it by hand");
+            }
+        }
     }
 
     async fn attempt(&self, job: PendingUpload) {
@@ -217,11 +290,19 @@ impl Uploader {
         let now = Utc::now();
         match result {
             Ok(()) => {
-                if let Err(e) = self.store.upload_stored(&job.call_id, now).await {
-                    // Stored, but not yet known to be: keep the file; the next attempt stores
-                    // the same bytes again and records it.
-                    warn!(call = %job.call_id, error = %e, "recording stored; cannot record it yet");
-                    return;
+                match self.store.upload_stored(&job.call_id, now).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        // Removed (retention, erasure) while it was being uploaded.
+                        self.delete_unreferenced(&job.object_key).await;
+                        return;
+                    }
+                    Err(e) => {
+                        // Stored, but not yet known to be: keep the file; the next attempt stores
+                        // the same bytes again and records it.
+                        warn!(call = %job.call_id, error = %e, "recording stored; cannot record it yet");
+                        return;
+                    }
                 }
                 self.metrics.uploads.stored.fetch_add(1, Ordering::Relaxed);
                 info!(call = %job.call_id, key = %job.object_key, "recording stored and checked");

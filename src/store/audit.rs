@@ -145,6 +145,7 @@ impl Store {
                 let u = self.upload_counts().await?;
                 (u.pending, u.failing)
             },
+            recordings_undeleted: self.deletion_counts().await?,
         })
     }
 }

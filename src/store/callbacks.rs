@@ -1,6 +1,7 @@
 //! Callback requests with their planned slot, SLA deadline and the planner's reason.
 
 use super::{Result, Store, StoreError, from_ms, from_ms_opt, to_ms};
+use crate::notify::event::Event;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -200,11 +201,30 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<CallbackRow> {
         let mut tx = self.pool().begin().await?;
-        let id = insert_callback_tx(&mut tx, cb, now).await?;
+        let row = self.insert_callback_tx(&mut tx, cb, now).await?;
         tx.commit().await?;
-        self.callback(id)
+        Ok(row)
+    }
+
+    /// Stores a planned request inside `tx`, with its `callback.planned` event in the webhooks'
+    /// outbox: both or neither.
+    pub(super) async fn insert_callback_tx(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        cb: &NewCallback,
+        now: DateTime<Utc>,
+    ) -> Result<CallbackRow> {
+        let id = insert_callback_row(tx, cb, now).await?;
+        let sql = format!("SELECT {COLUMNS} FROM callbacks WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut **tx)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("callback {id} vanished")))
+            .ok_or_else(|| StoreError::Corrupt(format!("callback {id} vanished")))?;
+        let row = callback_from_row(&row)?;
+        self.enqueue_event_tx(tx, &Event::CallbackPlanned(row.clone()), now)
+            .await?;
+        Ok(row)
     }
 
     pub async fn callback(&self, id: i64) -> Result<Option<CallbackRow>> {
@@ -243,8 +263,8 @@ impl Store {
     }
 }
 
-/// Stores a planned request inside `tx`; returns its id.
-pub(super) async fn insert_callback_tx(
+/// The callback row itself, inside `tx`; returns its id.
+async fn insert_callback_row(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     cb: &NewCallback,
     now: DateTime<Utc>,

@@ -1,6 +1,7 @@
 //! Call rows and their event timelines.
 
 use super::{Result, Store, from_ms, from_ms_opt, to_ms};
+use crate::notify::event::{Event, RecordingReady};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -162,8 +163,16 @@ impl Store {
     }
 
     /// Closes the row once, at the end of the call (or at the next start after a crash).
+    /// With local storage the recording is ready once its row is closed with its SHA-256, so
+    /// `recording.ready` is queued in the same transaction (with object storage, once uploaded).
     pub async fn close_call(&self, id: &str, end: &CallEnd) -> Result<()> {
-        sqlx::query(
+        let subs = self.subscribers();
+        let ready = end
+            .recording_sha256
+            .as_deref()
+            .filter(|_| !subs.recordings_uploaded && subs.wants("recording.ready"));
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
             "UPDATE calls SET ended_at = $1, hangup_by = $2, outcome = $3, digits = $4, \
                language = COALESCE($5, language), recording_path = COALESCE($6, recording_path), \
                recording_sha256 = COALESCE($7, recording_sha256) \
@@ -177,8 +186,17 @@ impl Store {
         .bind(&end.recording)
         .bind(&end.recording_sha256)
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        if let Some(sha256) = ready.filter(|_| done.rows_affected() > 0) {
+            let phone: Option<String> = sqlx::query_scalar("SELECT phone FROM calls WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let event = Event::RecordingReady(RecordingReady::new(id, phone, sha256, "local"));
+            self.enqueue_event_tx(&mut tx, &event, end.ended_at).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -269,6 +287,9 @@ impl Store {
             )
             .await?;
         }
+        let complaint = Self::complaint_tx(&mut tx, id).await?;
+        self.enqueue_event_tx(&mut tx, &Event::ComplaintEscalated(complaint), at)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }

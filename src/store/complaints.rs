@@ -2,10 +2,11 @@
 //! agents' notes and dispositions.
 
 use super::{Result, Store, StoreError, from_ms, from_ms_opt, to_ms};
+use crate::notify::event::Event;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Complaint {
@@ -87,6 +88,8 @@ impl Store {
         self.after_change(id, done.rows_affected()).await
     }
 
+    /// Resolves a complaint; `complaint.resolved` is queued for the webhooks in the same
+    /// transaction.
     pub async fn resolve_complaint(
         &self,
         id: i64,
@@ -94,6 +97,7 @@ impl Store {
         by: &str,
         at: DateTime<Utc>,
     ) -> Result<Complaint> {
+        let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "UPDATE complaints SET status = 'resolved', closure_code = $1, resolved_by = $2, resolved_at = $3 \
              WHERE id = $4 AND status <> 'resolved'",
@@ -102,9 +106,28 @@ impl Store {
         .bind(by)
         .bind(to_ms(at))
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        self.after_change(id, done.rows_affected()).await
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(self.why_unchanged(id).await);
+        }
+        let complaint = Self::complaint_tx(&mut tx, id).await?;
+        self.enqueue_event_tx(&mut tx, &Event::ComplaintResolved(complaint.clone()), at)
+            .await?;
+        tx.commit().await?;
+        Ok(complaint)
+    }
+
+    /// A complaint as `tx` sees it.
+    pub(super) async fn complaint_tx(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Complaint> {
+        let sql = format!("SELECT {COLUMNS} FROM complaints WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no complaint #{id}")))?;
+        complaint_from_row(&row)
     }
 
     /// The complaint after a guarded UPDATE, or why the guard refused it.

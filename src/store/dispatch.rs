@@ -10,6 +10,7 @@
 
 use super::callbacks::{COLUMNS, callback_from_row};
 use super::{Backend, CallbackRow, Result, Store, to_ms};
+use crate::notify::event::{CallbackResult, Event};
 use chrono::{DateTime, Utc};
 
 /// What an attempt led to.
@@ -235,6 +236,23 @@ impl Store {
             "frontdesk",
         )
         .await?;
+        let (outcome, next_attempt_at, reason) = match end {
+            AttemptEnd::Done => ("done", None, None),
+            AttemptEnd::Retry(when) => ("retry", Some(*when), None),
+            AttemptEnd::Close(why) => ("closed", None, Some(why.clone())),
+        };
+        let event = Event::CallbackResult(CallbackResult {
+            callback_id: id,
+            phone,
+            at: attempt.at,
+            result: attempt.result.clone(),
+            outcome: outcome.to_string(),
+            next_attempt_at,
+            reason,
+            agent_id: attempt.agent_id.clone(),
+            call_id: attempt.call_id.clone(),
+        });
+        self.enqueue_event_tx(&mut tx, &event, attempt.at).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -31,6 +31,9 @@ pub struct ErasureCounts {
     pub dnc_entries: u64,
     pub files_deleted: u64,
     pub files_missing: u64,
+    /// Recordings in object storage whose deletion there was queued with the erasure.
+    #[serde(default)]
+    pub objects: u64,
 }
 
 /// The record of an erasure (the number itself is not in it).
@@ -117,6 +120,18 @@ impl Store {
             ..ErasureCounts::default()
         };
         let files: Vec<String> = found.concat();
+        // Recordings already in object storage: deleted there by the storage's worker, which
+        // drops the last reference (the upload row, no personal data) only once the object is gone.
+        let sql = format!(
+            "{} WHERE call_id IN (SELECT id FROM calls WHERE phone = $2)",
+            super::uploads::REQUEST_DELETION
+        );
+        n.objects = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(at)
+            .bind(phone)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         // The number may also sit inside a call's event details (screening, transfers).
         sqlx::query(
             "UPDATE call_events SET detail = REPLACE(detail, $1, $2) \

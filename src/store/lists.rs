@@ -4,6 +4,7 @@
 use super::batch::{Param, insert_rows};
 use super::clients::ImportSummary;
 use super::{Result, Store, StoreError, from_ms, to_ms};
+use crate::notify::event::{DncAdded, Event};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -89,6 +90,17 @@ pub struct DncImportRow {
     pub reason: Option<String>,
 }
 
+/// `dnc.added` for an entry just written.
+fn dnc_added(e: &DncEntry) -> Event {
+    Event::DncAdded(DncAdded {
+        phone: e.phone.clone(),
+        since: e.since,
+        source: e.source.clone(),
+        requested_by: e.requested_by.clone(),
+        reason: e.reason.clone(),
+    })
+}
+
 impl Store {
     /// The active DNC entry for `phone`, if any: the one check every dial path makes.
     pub async fn dnc_entry(&self, phone: &str) -> Result<Option<DncEntry>> {
@@ -141,15 +153,18 @@ impl Store {
             reason.map(|r| format!(": {r}")).unwrap_or_default()
         );
         Self::card_event_tx(&mut tx, phone, now, "dnc_added", Some(&detail), by).await?;
-        tx.commit().await?;
-        Ok(Added::New(DncEntry {
+        let entry = DncEntry {
             id,
             phone: phone.to_string(),
             since: from_ms(to_ms(now)),
             reason: reason.map(str::to_string),
             source: source.as_str().to_string(),
             requested_by: Some(by.to_string()),
-        }))
+        };
+        self.enqueue_event_tx(&mut tx, &dnc_added(&entry), now)
+            .await?;
+        tx.commit().await?;
+        Ok(Added::New(entry))
     }
 
     /// Closes the active entry; returns false when the number was not on the list.
@@ -220,6 +235,24 @@ impl Store {
             &events,
         )
         .await?;
+        if written > 0 && self.subscribers().wants("dnc.added") {
+            // The entries this import wrote: existing ones were left alone by ON CONFLICT.
+            let rows = sqlx::query(
+                "SELECT id, phone, since, reason, source, requested_by FROM dnc_entries \
+                 WHERE since = $1 AND source = $2 AND requested_by = $3 AND removed_at IS NULL \
+                 ORDER BY id",
+            )
+            .bind(to_ms(now))
+            .bind(ListSource::Import.as_str())
+            .bind(by)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &rows {
+                let entry = dnc_from_row(row)?;
+                self.enqueue_event_tx(&mut tx, &dnc_added(&entry), now)
+                    .await?;
+            }
+        }
         tx.commit().await?;
         let written = usize::try_from(written)
             .unwrap_or(usize::MAX)

@@ -59,7 +59,7 @@ pub use timeline::{
 };
 pub use timeline_writer::TimelineWriter;
 pub use tokens::{TokenOwner, TokenRow};
-pub use uploads::{PendingUpload, StoredRecording, UploadCounts};
+pub use uploads::{PendingDeletion, PendingUpload, StoredRecording, UploadCounts};
 pub use users::{Account, ApiUser, FirstToken, Role};
 pub use wallboard::{QueueFigures, QueuedCall, Window, queue_figures};
 pub use webhooks::Delivery;
@@ -121,6 +121,8 @@ pub struct Store {
     /// connection (WAL lets them read while it writes); on PostgreSQL the same pool as `pool`.
     read: AnyPool,
     backend: Backend,
+    /// Which webhooks hear which events (`[notify]`); set once at start, empty until then.
+    subscribers: webhooks::Shared,
 }
 
 /// Read-only SQLite connections: enough for a few consoles and API clients at once.
@@ -204,6 +206,7 @@ impl Store {
             pool,
             read,
             backend,
+            subscribers: webhooks::Shared::default(),
         })
     }
 

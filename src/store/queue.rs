@@ -6,7 +6,7 @@
 //! while it rings nobody) and takes the agent (only while they are free): both or neither. So no
 //! caller is offered two agents and no agent two callers, whichever nodes race.
 
-use super::{Result, Store, callbacks::insert_callback_tx, to_ms};
+use super::{Result, Store, to_ms};
 use crate::routing::queue::Entry;
 use crate::store::{CallbackRow, NewCallback, StoreError};
 use chrono::{DateTime, Utc};
@@ -244,7 +244,7 @@ impl Store {
             return Ok(None);
         }
         let id = match callback {
-            Some(cb) => Some(insert_callback_tx(&mut tx, cb, now).await?),
+            Some(cb) => Some(self.insert_callback_tx(&mut tx, cb, now).await?.id),
             None => None,
         };
         let detail = match id {

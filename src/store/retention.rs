@@ -3,6 +3,7 @@
 //! call. Files are the job's business (`crate::retention`): it deletes them between `due` and
 //! `remove`, and only rows whose file is gone (or never existed) are passed to `remove`.
 
+use super::uploads::REQUEST_DELETION;
 use super::{Result, Store, from_ms_opt, to_ms};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -228,15 +229,20 @@ impl Store {
         let list = placeholders(2, keys.len());
         // Statements whose $1 is `now` (marks) or unused, then the keys.
         let stmts: Vec<String> = match kind {
-            RetentionKind::Recordings => vec![format!(
-                "UPDATE calls SET recording_path = NULL, recording_sha256 = NULL, \
-                 recording_removed_at = $1 WHERE id IN ({list})"
-            )],
+            // A stored copy in object storage keeps its reference until it is deleted there.
+            RetentionKind::Recordings => vec![
+                format!("{REQUEST_DELETION} WHERE call_id IN ({list})"),
+                format!(
+                    "UPDATE calls SET recording_path = NULL, recording_sha256 = NULL, \
+                     recording_removed_at = $1 WHERE id IN ({list})"
+                ),
+            ],
             RetentionKind::Messages => vec![format!(
                 "UPDATE complaints SET message_path = NULL, message_removed_at = $1 \
                  WHERE id IN ({list})"
             )],
             RetentionKind::Calls => vec![
+                format!("{REQUEST_DELETION} WHERE call_id IN ({list})"),
                 format!("DELETE FROM call_events WHERE call_id IN ({list}) AND $1 = $1"),
                 format!("DELETE FROM notes WHERE call_id IN ({list}) AND $1 = $1"),
                 format!("DELETE FROM survey_scores WHERE call_id IN ({list}) AND $1 = $1"),

@@ -3,6 +3,7 @@
 //! The node that recorded a call is the only one holding its file, so each node works its own rows.
 
 use super::{Result, Store, from_ms_opt, to_ms};
+use crate::notify::event::{Event, RecordingReady};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -15,6 +16,20 @@ pub struct PendingUpload {
     pub object_key: String,
     pub attempts: i64,
 }
+
+/// A stored recording whose object is to be deleted (retention, erasure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDeletion {
+    pub call_id: String,
+    pub object_key: String,
+    pub attempts: i64,
+}
+
+/// The statement that asks for the deletion of the stored objects of some calls (`$1` is now);
+/// the caller appends the `WHERE`. Run in the transaction that drops the calls' recordings.
+pub(super) const REQUEST_DELETION: &str = "UPDATE recording_uploads SET \
+    delete_requested_at = COALESCE(delete_requested_at, $1), \
+    delete_next_at = COALESCE(delete_next_at, $1)";
 
 /// Where a call's recording lives once it left its node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +114,8 @@ impl Store {
     ) -> Result<Vec<PendingUpload>> {
         let rows = sqlx::query(
             "SELECT call_id, local_path, sha256, object_key, attempts FROM recording_uploads \
-             WHERE node = $1 AND stored_at IS NULL AND next_attempt_at <= $2 \
+             WHERE node = $1 AND stored_at IS NULL AND delete_requested_at IS NULL \
+               AND next_attempt_at <= $2 \
              ORDER BY next_attempt_at LIMIT $3",
         )
         .bind(node)
@@ -142,23 +158,119 @@ impl Store {
     }
 
     /// The stored copy was read back and matched: from now on every node serves it from storage.
-    pub async fn upload_stored(&self, call_id: &str, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
+    /// `recording.ready` is queued for the webhooks in the same transaction, once. False when the
+    /// row is gone (retention or an erasure removed the recording and its deletion already ran
+    /// while this upload was under way): the caller then deletes the copy it just stored.
+    pub async fn upload_stored(&self, call_id: &str, at: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(
             "UPDATE recording_uploads SET attempts = attempts + 1, last_error = NULL, \
-               stored_at = $1 WHERE call_id = $2",
+               stored_at = $1 WHERE call_id = $2 AND stored_at IS NULL \
+             RETURNING sha256, delete_requested_at",
         )
         .bind(to_ms(at))
+        .bind(call_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM recording_uploads WHERE call_id = $1")
+                    .bind(call_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            return Ok(known.is_some());
+        };
+        let sha256: String = row.try_get("sha256")?;
+        let deleting: Option<i64> = row.try_get("delete_requested_at")?;
+        if deleting.is_none() {
+            let phone: Option<String> = sqlx::query_scalar("SELECT phone FROM calls WHERE id = $1")
+                .bind(call_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+            let event =
+                Event::RecordingReady(RecordingReady::new(call_id, phone, &sha256, "object"));
+            self.enqueue_event_tx(&mut tx, &event, at).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Stored objects whose deletion is due, store-wide (any node with the storage deletes).
+    pub async fn due_deletions(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<PendingDeletion>> {
+        let rows = sqlx::query(
+            "SELECT call_id, object_key, delete_attempts FROM recording_uploads \
+             WHERE delete_requested_at IS NOT NULL AND delete_next_at <= $1 \
+             ORDER BY delete_next_at LIMIT $2",
+        )
+        .bind(to_ms(now))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingDeletion {
+                    call_id: r.try_get("call_id")?,
+                    object_key: r.try_get("object_key")?,
+                    attempts: r.try_get("delete_attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The object is gone from the storage: only now does the last reference to it go.
+    pub async fn object_deleted(&self, call_id: &str) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM recording_uploads WHERE call_id = $1 AND delete_requested_at IS NOT NULL",
+        )
         .bind(call_id)
         .execute(self.pool())
         .await?;
         Ok(())
     }
 
+    /// A failed deletion: counted, its error kept, the next one planned.
+    pub async fn deletion_failed(
+        &self,
+        call_id: &str,
+        error: &str,
+        next_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let error: String = error.chars().take(500).collect();
+        sqlx::query(
+            "UPDATE recording_uploads SET delete_attempts = delete_attempts + 1, \
+               delete_error = $1, delete_next_at = $2 WHERE call_id = $3",
+        )
+        .bind(error)
+        .bind(to_ms(next_at))
+        .bind(call_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Stored objects waiting to be deleted, store-wide, and how many of them failed at least once.
+    pub async fn deletion_counts(&self) -> Result<(i64, i64)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS pending, \
+               COALESCE(SUM(CASE WHEN delete_attempts > 0 THEN 1 ELSE 0 END), 0) AS failing \
+             FROM recording_uploads WHERE delete_requested_at IS NOT NULL",
+        )
+        .fetch_one(self.reader())
+        .await?;
+        Ok((r.try_get("pending")?, r.try_get("failing")?))
+    }
+
     /// Where a call's recording was stored, if it was.
     pub async fn stored_recording(&self, call_id: &str) -> Result<Option<StoredRecording>> {
         let row = sqlx::query(
             "SELECT object_key, sha256, stored_at FROM recording_uploads \
-             WHERE call_id = $1 AND stored_at IS NOT NULL",
+             WHERE call_id = $1 AND stored_at IS NOT NULL AND delete_requested_at IS NULL",
         )
         .bind(call_id)
         .fetch_optional(self.reader())
@@ -178,7 +290,7 @@ impl Store {
         let r = sqlx::query(
             "SELECT COUNT(*) AS pending, \
                COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0) AS failing \
-             FROM recording_uploads WHERE stored_at IS NULL",
+             FROM recording_uploads WHERE stored_at IS NULL AND delete_requested_at IS NULL",
         )
         .fetch_one(self.reader())
         .await?;

@@ -1,11 +1,16 @@
 //! The webhook outbox: one row per event and webhook, pending until a 2xx answer, retried with
 //! backoff, given up (`failed`) after the configured number of attempts.
 
-use super::{Result, Store, from_ms, from_ms_opt, to_ms};
+use super::{Result, Store, StoreError, from_ms, from_ms_opt, to_ms};
+use crate::notify::event::{Event, Subscribers};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use std::sync::{Arc, RwLock};
+
+/// The subscribers, shared by every clone of the store.
+pub(super) type Shared = Arc<RwLock<Arc<Subscribers>>>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
@@ -45,6 +50,52 @@ fn from_row(r: &AnyRow) -> Result<Delivery> {
 }
 
 impl Store {
+    /// Which webhooks hear which events from now on (at start, from `[notify]`).
+    pub fn set_subscribers(&self, subscribers: Subscribers) {
+        let mut slot = self
+            .subscribers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *slot = Arc::new(subscribers);
+    }
+
+    pub fn subscribers(&self) -> Arc<Subscribers> {
+        self.subscribers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Queues `event` for every webhook that subscribed to it, inside `tx`: it is sent if and only
+    /// if the change it reports commits.
+    pub(crate) async fn enqueue_event_tx(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        event: &Event,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let urls = self.subscribers().urls(event.name());
+        if urls.is_empty() {
+            return Ok(());
+        }
+        let body = event
+            .body(now)
+            .map_err(|e| StoreError::Corrupt(format!("{} not serialisable: {e}", event.name())))?;
+        for url in urls {
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (event, url, body, created_at, status, attempts, \
+                   next_attempt_at) VALUES ($1, $2, $3, $4, 'pending', 0, $4)",
+            )
+            .bind(event.name())
+            .bind(url)
+            .bind(&body)
+            .bind(to_ms(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Queues `body` for every webhook URL, due at once.
     pub async fn enqueue_webhooks(
         &self,

@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod s3;
 pub mod softphone;
+pub mod webhook;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
