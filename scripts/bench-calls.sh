@@ -109,7 +109,7 @@ esac
 
 t1=$(cpu_ticks); s1=$(date +%s.%N); rss1=$(rss_kb)
 # The media workers' clock: ticks run, late (> 5 ms) and skipped.
-curl -s "http://$http/metrics" 2>/dev/null | grep -E '^frontdesk_media_(ticks|ticks_late|ticks_skipped)_total ' \
+curl -s "http://$http/metrics" 2>/dev/null | grep -E '^frontdesk_media_ticks(_late|_skipped)?_total[{ ]' \
   | awk '{printf "%s ", $2}' > "$work/ticks" || true
 sleep 5
 rss2=$(rss_kb)

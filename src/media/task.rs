@@ -123,8 +123,17 @@ impl MediaTask {
 
     /// Stops the media (at its next tick) and returns what the call needs to close its books.
     pub async fn finish(self) -> MediaEnd {
-        self.stop.cancel();
-        self.done.await.unwrap_or(MediaEnd {
+        let MediaTask {
+            commands,
+            stop,
+            done,
+            ..
+        } = self;
+        // The closed channel is what the worker notices at the call's next tick; the token stops
+        // anything else that shares it.
+        drop(commands);
+        stop.cancel();
+        done.await.unwrap_or(MediaEnd {
             recording: None,
             extra: None,
             stats: MediaStats::default(),

@@ -25,12 +25,14 @@ impl Tap {
 
     /// One tick: the caller's frame (left) and what the caller heard (right).
     pub fn push(&mut self, caller: &[i16; FRAME], heard: &[i16; FRAME]) {
-        if self.handle.is_paused() {
-            self.samples.resize(self.samples.len() + FRAME * 2, 0);
-        } else {
-            for (&l, &r) in caller.iter().zip(heard.iter()) {
-                self.samples.push(l);
-                self.samples.push(r);
+        let start = self.samples.len();
+        self.samples.resize(start + FRAME * 2, 0);
+        if !self.handle.is_paused() {
+            // Written in place (no push per sample): this runs for every recorded call each tick.
+            let pairs = self.samples[start..].chunks_exact_mut(2);
+            for ((pair, &l), &r) in pairs.zip(caller.iter()).zip(heard.iter()) {
+                pair[0] = l;
+                pair[1] = r;
             }
         }
         if self.samples.len() >= BATCH_FRAMES * FRAME * 2 {
