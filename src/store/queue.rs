@@ -152,19 +152,13 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        let taken = sqlx::query(
-            "UPDATE agents SET line = 'ringing', line_call = $1, line_node = $2, line_at = $3, \
-               line_until = NULL \
-             WHERE id = $4 AND removed_at IS NULL AND presence = 'available' \
-               AND phone_unreachable_at IS NULL \
-               AND (line = 'idle' OR (line = 'wrap_up' AND line_until <= $3))",
-        )
-        .bind(call)
-        .bind(node)
-        .bind(to_ms(now))
-        .bind(agent)
-        .execute(&mut *tx)
-        .await?;
+        let taken = sqlx::query(super::routing::TAKE_FOR_QUEUE_CALL)
+            .bind(call)
+            .bind(node)
+            .bind(to_ms(now))
+            .bind(agent)
+            .execute(&mut *tx)
+            .await?;
         if taken.rows_affected() != 1 {
             tx.rollback().await?;
             return Ok(false);

@@ -35,6 +35,15 @@ const RING_LEASE_MS: i64 = 5 * 60 * 1000;
 /// A node that has not said it is alive for this long is dead (it says so every few seconds).
 pub const NODE_SILENT_MS: i64 = 30 * 1000;
 
+/// Takes a free agent for a queue call (`$1` call, `$2` node, `$3` now in ms, `$4` agent): only
+/// an available agent whose phone answers, idle or past their wrap-up. One statement for every
+/// claim (a node's own and the shared line's), so the rule cannot drift between them.
+pub(super) const TAKE_FOR_QUEUE_CALL: &str = "UPDATE agents SET line = 'ringing', line_call = $1, line_node = $2, line_at = $3, \
+       line_until = NULL \
+     WHERE id = $4 AND removed_at IS NULL AND presence = 'available' \
+       AND phone_unreachable_at IS NULL \
+       AND (line = 'idle' OR (line = 'wrap_up' AND line_until <= $3))";
+
 impl Store {
     /// Agents present and free at `now` (idle, or wrap-up over), longest-free first.
     pub async fn free_agents(&self, now: DateTime<Utc>) -> Result<Vec<FreeAgent>> {
@@ -65,7 +74,7 @@ impl Store {
             .collect()
     }
 
-    /// Rings `agent` for `call`: true when this call won the agent.
+    /// Rings `agent` for `call`: true when this call won the agent (see [`TAKE_FOR_QUEUE_CALL`]).
     pub async fn claim_agent(
         &self,
         agent: &str,
@@ -73,19 +82,13 @@ impl Store {
         node: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE agents SET line = 'ringing', line_call = $1, line_node = $2, line_at = $3, \
-               line_until = NULL \
-             WHERE id = $4 AND removed_at IS NULL AND presence = 'available' \
-               AND phone_unreachable_at IS NULL \
-               AND (line = 'idle' OR (line = 'wrap_up' AND line_until <= $3))",
-        )
-        .bind(call)
-        .bind(node)
-        .bind(to_ms(now))
-        .bind(agent)
-        .execute(self.pool())
-        .await?;
+        let done = sqlx::query(TAKE_FOR_QUEUE_CALL)
+            .bind(call)
+            .bind(node)
+            .bind(to_ms(now))
+            .bind(agent)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -260,6 +260,30 @@ fn plain_params() -> MediaParams {
     }
 }
 
+/// A plain call on `engine` whose far end is `peer`.
+fn start_call(
+    engine: &Engine,
+    peer: &std::net::UdpSocket,
+    metrics: Arc<NodeMetrics>,
+) -> (MediaTask, mpsc::UnboundedReceiver<MediaEvent>) {
+    let session = MediaSession::new(
+        plain_params(),
+        Some(peer.local_addr().unwrap()),
+        Instant::now(),
+    );
+    let (events, rx) = mpsc::unbounded_channel();
+    let task = engine
+        .spawn(
+            media_socket(),
+            session,
+            events,
+            CancellationToken::new(),
+            metrics,
+        )
+        .unwrap();
+    (task, rx)
+}
+
 /// Fifty calls on one worker: each far end gets its 50 packets a second from the one clock, and
 /// the worker ticks fifty times a second in all, not fifty times per call.
 #[tokio::test]
@@ -270,21 +294,7 @@ async fn many_calls_share_one_worker_clock() {
     let mut peers = Vec::new();
     for _ in 0..50 {
         let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let session = MediaSession::new(
-            plain_params(),
-            Some(peer.local_addr().unwrap()),
-            Instant::now(),
-        );
-        let (events, rx) = mpsc::unbounded_channel();
-        let task = engine
-            .spawn(
-                media_socket(),
-                session,
-                events,
-                CancellationToken::new(),
-                metrics.clone(),
-            )
-            .unwrap();
+        let (task, rx) = start_call(&engine, &peer, metrics.clone());
         tasks.push((task, rx));
         peers.push(peer);
     }
@@ -337,21 +347,7 @@ async fn many_calls_share_one_worker_clock() {
 async fn a_dropped_handle_ends_its_media() {
     let engine = Engine::start(1).unwrap();
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let session = MediaSession::new(
-        plain_params(),
-        Some(peer.local_addr().unwrap()),
-        Instant::now(),
-    );
-    let (events, _rx) = mpsc::unbounded_channel();
-    let task = engine
-        .spawn(
-            media_socket(),
-            session,
-            events,
-            CancellationToken::new(),
-            Arc::new(NodeMetrics::default()),
-        )
-        .unwrap();
+    let (task, _rx) = start_call(&engine, &peer, Arc::new(NodeMetrics::default()));
     tokio::time::sleep(Duration::from_millis(60)).await;
     assert_eq!(engine.stats().calls, 1);
     drop(task);
@@ -371,21 +367,7 @@ async fn a_dropped_handle_ends_its_media() {
 async fn a_played_prompt_is_reported_finished() {
     let engine = Engine::start(1).unwrap();
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let session = MediaSession::new(
-        plain_params(),
-        Some(peer.local_addr().unwrap()),
-        Instant::now(),
-    );
-    let (events, mut rx) = mpsc::unbounded_channel();
-    let task = engine
-        .spawn(
-            media_socket(),
-            session,
-            events,
-            CancellationToken::new(),
-            Arc::new(NodeMetrics::default()),
-        )
-        .unwrap();
+    let (task, mut rx) = start_call(&engine, &peer, Arc::new(NodeMetrics::default()));
     let prompt = Arc::new(crate::media::prompts::Prompt::from_pcm(vec![1000; 800]));
     task.send(MediaCommand::Play(vec![prompt]));
     let event = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
