@@ -117,6 +117,7 @@ impl Engine {
         worker.stats.calls.fetch_add(1, Ordering::Relaxed);
         let sent = worker.control.send(Control::Add(Box::new(call)));
         if sent.is_err() {
+            worker.stats.calls.fetch_sub(1, Ordering::Relaxed);
             return Err(std::io::Error::other("media worker gone"));
         }
         Ok(MediaTask::new(local, commands, stop, done_rx))

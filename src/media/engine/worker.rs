@@ -23,7 +23,7 @@ pub const LATE: Duration = Duration::from_millis(5);
 /// Counters of one worker, read by [`Engine::stats`](super::Engine::stats).
 #[derive(Debug, Default)]
 pub struct WorkerStats {
-    /// Calls on the worker now.
+    /// Calls on the worker now: counted when handed to it, uncounted when they end.
     pub calls: AtomicUsize,
     pub ticks: AtomicU64,
     /// Ticks that started more than [`LATE`] after their deadline.
@@ -81,24 +81,28 @@ pub fn run(control: Receiver<Control>, stats: Arc<WorkerStats>) {
                 .fetch_add(u64::from(due.skipped), Ordering::Relaxed);
         }
         for _ in 0..due.ticks {
-            tick(&mut calls, &mut io, now);
+            tick(&mut calls, &mut io, now, &stats);
         }
-        stats.calls.store(calls.len(), Ordering::Relaxed);
         stats
             .busy_us
             .fetch_add(now.elapsed().as_micros() as u64, Ordering::Relaxed);
     }
 }
 
-/// One tick of every call; ended calls are removed and told.
-fn tick(calls: &mut Vec<CallMedia>, io: &mut RecvBuffers, now: Instant) {
+/// One tick of every call; ended calls are removed (and uncounted before their `finish` hears
+/// of it) and told.
+fn tick(calls: &mut Vec<CallMedia>, io: &mut RecvBuffers, now: Instant, stats: &WorkerStats) {
     let mut i = 0;
     while i < calls.len() {
         let turn = catch_unwind(AssertUnwindSafe(|| calls[i].turn(now, io)));
         match turn {
             Ok(Turn::Continue) => i += 1,
-            Ok(Turn::End) => calls.swap_remove(i).end(),
+            Ok(Turn::End) => {
+                stats.calls.fetch_sub(1, Ordering::Relaxed);
+                calls.swap_remove(i).end();
+            }
             Err(_) => {
+                stats.calls.fetch_sub(1, Ordering::Relaxed);
                 error!("a call's media failed (panic): the call loses its media, others go on");
                 // Dropped without `end`: its handle's `finish` gets empty counters.
                 drop(calls.swap_remove(i));
