@@ -82,19 +82,7 @@ failure_route[FRONTDESK_FAILOVER] {{
 }
 
 pub fn kamailio_available() -> bool {
-    let ok = Command::new("kamailio")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and kamailio is not installed");
-        }
-        eprintln!("NOTICE: kamailio not installed; skipping");
-    }
-    ok
+    support::peer_installed("kamailio", "-v", true)
 }
 
 impl Kamailio {

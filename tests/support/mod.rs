@@ -39,16 +39,28 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// SIPp must be installed (`.ci/run` installs sip-tester); elsewhere the test is skipped.
-pub fn sipp_available() -> bool {
-    let ok = Command::new("sipp").arg("-v").output().is_ok();
+/// Whether a real peer the tests start is installed: `program arg` runs (and, with
+/// `must_succeed`, exits 0). Under CI=true a missing peer fails the test (`.ci/run` installs them
+/// all); elsewhere the test is skipped with a notice.
+pub fn peer_installed(program: &str, arg: &str, must_succeed: bool) -> bool {
+    let status = Command::new(program)
+        .arg(arg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let ok = status.is_ok_and(|s| s.success() || !must_succeed);
     if !ok {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and sipp is not installed");
+            panic!("CI=true and {program} is not installed");
         }
-        eprintln!("NOTICE: sipp not installed; skipping");
+        eprintln!("NOTICE: {program} not installed; skipping");
     }
     ok
+}
+
+/// SIPp must be installed (`.ci/run` installs sip-tester); elsewhere the test is skipped.
+pub fn sipp_available() -> bool {
+    peer_installed("sipp", "-v", false)
 }
 
 impl Service {

@@ -17,19 +17,7 @@ pub struct S3Server {
 }
 
 pub fn moto_available() -> bool {
-    let ok = Command::new("moto_server")
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and moto_server is not installed");
-        }
-        eprintln!("NOTICE: moto_server not installed; skipping");
-    }
-    ok
+    super::peer_installed("moto_server", "--help", true)
 }
 
 impl S3Server {

@@ -17,19 +17,7 @@ pub struct Softphone {
 
 /// baresip must be installed (`.ci/run` installs baresip-core); elsewhere the test is skipped.
 pub fn baresip_available() -> bool {
-    let ok = Command::new("baresip")
-        .arg("-h")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !ok {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true and baresip is not installed");
-        }
-        eprintln!("NOTICE: baresip not installed; skipping");
-    }
-    ok
+    super::peer_installed("baresip", "-h", false)
 }
 
 impl Softphone {
