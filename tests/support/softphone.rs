@@ -33,6 +33,25 @@ impl Softphone {
             .status()
             .unwrap();
         assert!(sox.success());
+        // A port free for UDP when we pick it can still be taken for TCP or TLS (the SIP port + 1)
+        // by a connection in TIME_WAIT from an earlier test: pick again and restart when baresip
+        // says so.
+        for _ in 0..5 {
+            if let Some(phone) = Self::try_start(dir, user, &mic, config, account) {
+                return phone;
+            }
+        }
+        panic!("baresip found no free SIP port in 5 tries");
+    }
+
+    /// One start on freshly picked ports; `None` when baresip could not bind them.
+    fn try_start(
+        dir: &Path,
+        user: &str,
+        mic: &Path,
+        config: &str,
+        account: &str,
+    ) -> Option<Softphone> {
         // baresip also listens on the SIP port + 1 (TLS): keep the console away from both.
         let sip_port = free_udp_port();
         let mut console = free_udp_port();
@@ -73,15 +92,17 @@ impl Softphone {
         };
         // Generous: a loaded machine has been seen to take well over 10 s.
         let up = Instant::now() + Duration::from_secs(30);
-        while !phone.log().contains("baresip is ready") {
-            assert!(
-                Instant::now() < up,
-                "baresip did not start:\n{}",
-                phone.log()
-            );
+        loop {
+            let log = phone.log();
+            if log.contains("baresip is ready") {
+                return Some(phone);
+            }
+            if log.contains("Address already in use") {
+                return None; // dropped: killed and reaped
+            }
+            assert!(Instant::now() < up, "baresip did not start:\n{log}");
             std::thread::sleep(Duration::from_millis(100));
         }
-        phone
     }
 
     /// A console command (`/dial sip:...`, `/sndcode 9`, `/hangup`).
