@@ -19,6 +19,9 @@ pub struct NodeMetrics {
     /// media tasks, so an attack on the RTP range shows while it lasts.
     pub rtp_foreign: AtomicU64,
     pub refused_calls: AtomicU64,
+    /// Audit-log entries a call could not write (a supervisor's monitoring): counted where an
+    /// operator sees them, since the call goes on.
+    pub audit_failed: AtomicU64,
     /// Callers waiting for an agent on this node.
     pub queued: AtomicUsize,
     /// How long callers waited in the queue, by how the wait ended.
@@ -287,6 +290,17 @@ fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
         out,
         "frontdesk_calls_refused_unrecorded_total {}",
         node.edge.refused_unrecorded.load(Ordering::Relaxed)
+    );
+    family(
+        &mut out,
+        "frontdesk_audit_write_failures_total",
+        "counter",
+        "Audit-log entries of live calls (monitoring) that could not be written.",
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_audit_write_failures_total {}",
+        node.audit_failed.load(Ordering::Relaxed)
     );
     family(
         &mut out,

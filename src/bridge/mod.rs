@@ -8,9 +8,9 @@
 //! agent exist once.
 //!
 //! Who hears whom is a matrix over the legs ([`Bridge::hears`]); every change of it comes out as
-//! [`Action::Hears`], and music on hold as [`Action::Music`]. Today the media layer carries two
-//! parties (the call's party and one agent); a supervisor's listen/whisper/barge and a consult are
-//! further rows of the same matrix.
+//! [`Action::Hears`], and music on hold as [`Action::Music`]. The media layer carries three sides:
+//! the call's party, the agent bridged with it, and a supervisor listening in ([`Mode`]: listen,
+//! whisper to the agent, or barge in), each hearing the sum of those the matrix names.
 
 pub mod keys;
 mod model;
@@ -33,7 +33,7 @@ pub enum Role {
     Agent,
     /// The client of a callback, dialled through the outbound proxy.
     Client,
-    /// A supervisor joined to a live call (not yet used).
+    /// A supervisor joined to a live call ([`Mode`]).
     Supervisor,
     /// The target of an attended transfer (not yet used).
     Consult,
@@ -139,6 +139,60 @@ impl Refusal {
     }
 }
 
+/// How a supervisor is on a call. Keys 4, 5 and 6 on the supervisor's phone switch between them,
+/// as in Asterisk's ChanSpy.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Hears the caller and the agent; nobody hears the supervisor.
+    Listen,
+    /// Hears both; only the agent hears the supervisor (coaching).
+    Whisper,
+    /// Everyone hears everyone.
+    Barge,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Listen => "listen",
+            Mode::Whisper => "whisper",
+            Mode::Barge => "barge",
+        }
+    }
+
+    /// The mode a key on the supervisor's phone selects.
+    pub fn from_key(digit: char) -> Option<Mode> {
+        match digit {
+            '4' => Some(Mode::Listen),
+            '5' => Some(Mode::Whisper),
+            '6' => Some(Mode::Barge),
+            _ => None,
+        }
+    }
+
+    /// Whether the agent hears the supervisor.
+    pub(crate) fn agent_hears(self) -> bool {
+        self != Mode::Listen
+    }
+
+    /// Whether the call's party hears the supervisor.
+    pub(crate) fn party_hears(self) -> bool {
+        self == Mode::Barge
+    }
+}
+
+/// Why a supervisor cannot join a call now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MonitorRefusal {
+    #[error("no agent is talking with the caller")]
+    NotBridged,
+    #[error("another supervisor is on the call")]
+    Taken,
+}
+
 /// Everything the SIP and media layers tell the bridge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -173,6 +227,9 @@ pub enum Command {
     /// back with `by` (or, when `by` has left meanwhile, back in the queue). Ignored unless
     /// [`Bridge::may_transfer`] allows it.
     Transfer { by: LegId, target: Target },
+    /// A supervisor joins in `mode` (their leg is placed), or the one on the call switches to it.
+    /// Ignored unless [`Bridge::may_monitor`] allows it.
+    Monitor(Mode),
 }
 
 /// What the bridge asks of the SIP and media layers, in order.
@@ -221,6 +278,8 @@ pub enum Action {
     /// The agent on `leg` keyed a feature code (a transfer with its target, pausing the
     /// recording).
     Feature { leg: LegId, feature: Feature },
+    /// The supervisor on `leg` is now on the call in `mode` (they answered, or switched).
+    Monitoring { leg: LegId, mode: Mode },
     /// Every leg has ended (callbacks end here; an inbound call ends with its caller).
     Done,
 }

@@ -2,7 +2,7 @@
 //! `Release` (whatever ends it), `Place` once per leg, `HangUp` only for a leg not yet ended, and
 //! `Done` once, after every leg has ended.
 
-use super::{Action, Command, Event, Gone, Keys, LegId, LegState, Role};
+use super::{Action, Command, Event, Gone, Keys, LegId, LegState, Mode, Role};
 use crate::dispatch::DialResult;
 use std::collections::BTreeSet;
 
@@ -85,6 +85,8 @@ pub struct Bridge {
     music: BTreeSet<LegId>,
     done: bool,
     transfer: Option<Transfer>,
+    /// The supervisor's leg on the call and how they are on it.
+    monitor: Option<(LegId, Mode)>,
     /// Feature codes (none until the owner sets them), and the agent leg they are reading.
     keys: Option<Keys>,
     keys_state: Option<(LegId, Keys)>,
@@ -102,6 +104,7 @@ impl Bridge {
             music: BTreeSet::new(),
             done: false,
             transfer: None,
+            monitor: None,
             keys: None,
             keys_state: None,
             out: Vec::new(),
@@ -192,6 +195,7 @@ impl Bridge {
                 }
             }
             Command::Transfer { by, target } => self.start_transfer(by, target),
+            Command::Monitor(mode) => self.monitor(mode),
         }
         self.finish_turn()
     }
@@ -269,7 +273,9 @@ impl Bridge {
             return;
         }
         leg.state = LegState::Up;
-        if self.transfer.is_some_and(|t| t.to == id) {
+        if leg.role == Role::Supervisor {
+            self.supervisor_answered(id);
+        } else if self.transfer.is_some_and(|t| t.to == id) {
             self.complete_transfer();
         } else {
             self.connect();
@@ -356,6 +362,10 @@ impl Bridge {
             self.agent_key(id, digit);
             return;
         }
+        if leg.role == Role::Supervisor {
+            self.supervisor_key(id, digit);
+            return;
+        }
         if !leg.role.is_party() {
             return;
         }
@@ -438,6 +448,7 @@ impl Bridge {
                 }
             }
         }
+        self.monitored_leg_gone(id, role);
         let ends_call = role.is_party() || self.callback && role == Role::Agent;
         if ends_call {
             let cause = match why {
@@ -471,6 +482,7 @@ impl Bridge {
                 music.insert(l);
             }
         }
+        self.monitor_hears(&mut hears);
         let old_hears = std::mem::replace(&mut self.hears, hears);
         for &(listener, speaker) in old_hears.difference(&self.hears) {
             self.out.push(Action::Hears {
@@ -507,8 +519,11 @@ impl Bridge {
 }
 
 mod callback_end;
+mod monitor;
 mod transfer;
 
+#[cfg(test)]
+mod monitor_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

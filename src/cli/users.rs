@@ -49,6 +49,9 @@ pub enum UsersCommand {
         #[arg(long)]
         label: Option<String>,
     },
+    /// Set (or, without URI, clear) the phone frontdesk rings when this supervisor listens in on
+    /// a call (`sip:user@host`).
+    Phone { name: String, uri: Option<String> },
     /// Set a user's console password, read from stdin; their open sessions end.
     Password {
         name: String,
@@ -70,6 +73,22 @@ fn check_name(name: &str) -> Result<(), CliError> {
         Err(CliError::Usage(format!(
             "user name {name:?}: 1 to {} letters, digits, '.', '_', '-' or '@'",
             auth::password::MAX_NAME_BYTES
+        )))
+    }
+}
+
+/// A phone frontdesk may ring: a SIP URI it can parse, of a sane length.
+fn check_phone(uri: &str) -> Result<(), CliError> {
+    let parsed = rsipstack::sip::Uri::try_from(uri);
+    let ok = uri.len() <= 256
+        && (uri.starts_with("sip:") || uri.starts_with("sips:"))
+        && !uri.contains(['\r', '\n', ' '])
+        && parsed.is_ok();
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "phone {uri:?}: expected sip:user@host (at most 256 characters)"
         )))
     }
 }
@@ -144,13 +163,14 @@ pub async fn run(cmd: &UsersCommand, store: &Store) -> Result<(), CliError> {
             }
             for u in users {
                 println!(
-                    "{:<20} {:<10} {:<8} tokens={:<3} password={:<3} {}",
+                    "{:<20} {:<10} {:<8} tokens={:<3} password={:<3} {} {}",
                     u.name,
                     u.role.as_str(),
                     u.status,
                     u.tokens,
                     if u.has_password { "yes" } else { "no" },
-                    u.agent_id.unwrap_or_default()
+                    u.agent_id.unwrap_or_default(),
+                    u.phone.unwrap_or_default()
                 );
             }
         }
@@ -206,6 +226,19 @@ pub async fn run(cmd: &UsersCommand, store: &Store) -> Result<(), CliError> {
                 issued.key_id
             );
             println!("{}", issued.token);
+        }
+        UsersCommand::Phone { name, uri } => {
+            if let Some(uri) = uri {
+                check_phone(uri)?;
+            }
+            store
+                .set_user_phone(name, uri.as_deref())
+                .await
+                .map_err(usage)?;
+            match uri {
+                Some(uri) => println!("phone of {name} set to {uri}"),
+                None => println!("phone of {name} cleared"),
+            }
         }
         UsersCommand::Password {
             name,

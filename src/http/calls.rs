@@ -195,16 +195,12 @@ async fn set_paused(
         ),
         _ => format!("{} (API)", caller.name),
     };
-    use crate::sip::call::control::ControlError;
-    match state.live.pause_recording(id, paused, &by).await {
-        Ok(paused) => Ok(Json(RecordingState { paused })),
-        Err(e @ (ControlError::NotLive | ControlError::NotRecording)) => Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "not_live",
-            e.to_string(),
-        )),
-        Err(e @ ControlError::Busy) => Err(ApiError::too_many("busy", e.to_string(), 1)),
-    }
+    let paused = state
+        .live
+        .pause_recording(id, paused, &by)
+        .await
+        .map_err(super::monitor::control_error)?;
+    Ok(Json(RecordingState { paused }))
 }
 
 #[utoipa::path(post, path = "/api/v1/calls/{id}/recording/pause", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),

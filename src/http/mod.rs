@@ -11,6 +11,7 @@ mod error;
 mod extract;
 mod front;
 mod limits;
+mod monitor;
 mod range;
 mod recordings;
 mod roster;
@@ -148,6 +149,7 @@ pub fn router(state: HttpState) -> Router {
         .routes(routes!(calls::detail))
         .routes(routes!(calls::pause_recording))
         .routes(routes!(calls::resume_recording))
+        .routes(routes!(monitor::start, monitor::stop))
         .routes(routes!(recordings::recording))
         .routes(routes!(recordings::audit))
         .routes(routes!(cards::card, cards::put_card))

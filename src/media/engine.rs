@@ -12,6 +12,7 @@
 
 pub mod call;
 pub mod clock;
+pub mod mix;
 pub mod record;
 pub mod recv;
 pub mod worker;

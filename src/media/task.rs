@@ -38,19 +38,29 @@ pub enum MediaCommand {
     Music(Side, Option<Arc<Prompt>>),
     /// One side is held by us (a hold passed on from the other): no RTP timeout for it meanwhile.
     Held(Side, bool),
-    /// Whether one side hears the other through the bridge.
-    Hear(Side, bool),
+    /// Whether `listener` hears `speaker` (each listener hears the sum of its speakers).
+    Hears {
+        listener: Side,
+        speaker: Side,
+        on: bool,
+    },
+    /// A supervisor's leg joins the call's media: a third side that hears and is heard as
+    /// [`MediaCommand::Hears`] says (nothing at first). Replaces a supervisor already there.
+    Monitor(Box<Leg>),
+    /// Drops the supervisor's leg (its socket closes).
+    Unmonitor,
     /// Also records the call into a second file (a complaint message) until `StopExtra`.
     RecordExtra(RecordingHandle),
     StopExtra(tokio::sync::oneshot::Sender<Option<RecordingHandle>>),
 }
 
-/// The two sides the task carries: the call's own (the caller, a callback's client) and the
-/// bridged leg (the agent).
+/// The sides the task carries: the call's own (the caller, a callback's client), the bridged leg
+/// (the agent) and a supervisor listening in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
     Main,
     Leg,
+    Monitor,
 }
 
 /// The other side of a bridge: its own socket, media state and event channel.

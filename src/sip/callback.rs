@@ -10,7 +10,7 @@
 
 use super::call::{self, CallContext};
 use super::leg::{self, LegHost, LegRequest, OutboundLeg, ScreenPop, agent_destination};
-use super::legs::{Legs, Outward};
+use super::legs::{Dial, Legs, Outward};
 use crate::bridge::{CallbackEnd, Command, Event, Gone, Role};
 use crate::dispatch::{DialResult, InFlight, Job, after_attempt};
 use crate::flow::prompt;
@@ -177,6 +177,19 @@ impl Callback {
                         }
                         self.log("answered", "the client answered; bridged with the agent");
                     }
+                    Outward::Dial(id, Dial::Supervisor(phone)) => {
+                        let placed = match leg::bind_rtp(&self.ctx.ports).await {
+                            Ok(socket) => crate::sip::legs::place_supervisor(
+                                &self.host(),
+                                socket,
+                                &self.ctx,
+                                &self.job.call_id,
+                                &phone,
+                            ),
+                            Err(e) => Err(e),
+                        };
+                        pending.extend(legs.attach(id, placed, &media).await);
+                    }
                     Outward::Dial(id, _) => {
                         let why = Err("no transfers on a callback".to_string());
                         pending.extend(legs.attach(id, why, &media).await);
@@ -209,7 +222,9 @@ impl Callback {
                         }
                     }
                 }
-                Some(control) = controls.recv() => control.serve(&mut legs),
+                Some(control) = controls.recv() => {
+                    pending.extend(control.serve(&mut legs, &media).await);
+                }
                 _ = self.token.cancelled(), if !stopping => {
                     stopping = true;
                     pending.extend(legs.command(Command::HangUpAll(Gone::Shutdown), &media).await);

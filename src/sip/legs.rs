@@ -20,9 +20,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+mod monitor;
 mod recording;
 mod transfer;
 
+pub use monitor::{Supervisor, place_supervisor};
 pub use recording::NotRecording;
 
 pub use transfer::{BadRefer, ReferTo, parse_refer_to};
@@ -68,6 +70,8 @@ pub enum Dial {
     Agent { offer: Offer, by: String },
     /// A number outside, through the outbound proxy.
     External(String),
+    /// A supervisor's phone (the URI on their account), to listen in.
+    Supervisor(String),
 }
 
 #[derive(Default)]
@@ -172,6 +176,7 @@ impl Legs {
     fn side(&self, id: LegId) -> Side {
         match self.bridge.role(id) {
             Some(Role::Caller | Role::Client) => Side::Main,
+            Some(Role::Supervisor) => Side::Monitor,
             _ => Side::Leg,
         }
     }
@@ -275,6 +280,7 @@ impl Legs {
                         self.media_leg = Some(id);
                     }
                     Side::Main => media.send(MediaCommand::Main(m)),
+                    Side::Monitor => media.send(MediaCommand::Monitor(m)),
                 }
                 self.slots[id.0].answered_at = Some(Instant::now());
                 if let Some(agent) = self.bridge.agent(id) {
@@ -363,8 +369,16 @@ impl Legs {
                         media.send(MediaCommand::PlayLeg(whisper));
                     }
                 }
-                Action::Hears { listener, on, .. } => {
-                    media.send(MediaCommand::Hear(self.side(listener), on));
+                Action::Hears {
+                    listener,
+                    speaker,
+                    on,
+                } => {
+                    media.send(MediaCommand::Hears {
+                        listener: self.side(listener),
+                        speaker: self.side(speaker),
+                        on,
+                    });
                 }
                 Action::Music { leg, on } => {
                     let music = on.then(|| self.ctx.prompts.music()).flatten();
@@ -420,6 +434,10 @@ impl Legs {
                         self.media_leg = None;
                         media.send(MediaCommand::Unbridge);
                     }
+                    if role == Role::Supervisor {
+                        self.monitor_ended(leg, why).await;
+                        media.send(MediaCommand::Unmonitor);
+                    }
                     if role == Role::Agent {
                         out.push(Outward::AgentGone {
                             agent: self.bridge.agent(leg).unwrap_or_default().to_string(),
@@ -429,6 +447,7 @@ impl Legs {
                         });
                     }
                 }
+                Action::Monitoring { leg, mode } => self.monitoring(leg, mode).await,
                 Action::Done => out.push(Outward::Done),
             }
         }

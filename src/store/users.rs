@@ -51,6 +51,8 @@ pub struct ApiUser {
     pub agent_id: Option<String>,
     /// Whether the user can sign in to the console (has a password).
     pub has_password: bool,
+    /// The phone (SIP URI) frontdesk rings when this supervisor listens in on a call.
+    pub phone: Option<String>,
     /// `active`, `disabled` or `removed`.
     pub status: &'static str,
     /// Tokens not revoked.
@@ -84,7 +86,7 @@ pub(super) fn account_from_row(r: &AnyRow) -> Result<Account> {
     })
 }
 
-const USER_COLUMNS: &str = "u.id, u.name, u.role, u.agent_id, u.password_hash, u.created_at, \
+const USER_COLUMNS: &str = "u.id, u.name, u.role, u.agent_id, u.password_hash, u.phone, u.created_at, \
      u.disabled_at, u.removed_at, \
      (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS tokens";
 
@@ -99,6 +101,7 @@ fn user_from_row(r: &AnyRow) -> Result<ApiUser> {
         role: role.parse().map_err(StoreError::Corrupt)?,
         agent_id: r.try_get("agent_id")?,
         has_password: password.is_some(),
+        phone: r.try_get("phone")?,
         status: match (removed_at, disabled_at) {
             (Some(_), _) => "removed",
             (None, Some(_)) => "disabled",
@@ -255,6 +258,17 @@ impl Store {
             .await?;
         super::sessions::end_all(&mut tx, user.id, now, "password").await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets (`Some`) or clears `name`'s phone, the one rung when they listen in on a call.
+    pub async fn set_user_phone(&self, name: &str, phone: Option<&str>) -> Result<()> {
+        let user = self.existing_user(name).await?;
+        sqlx::query("UPDATE api_users SET phone = $1 WHERE id = $2")
+            .bind(phone)
+            .bind(user.id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

@@ -1,9 +1,11 @@
-//! One call on a media worker: its sockets, its sessions (the call's own side and a bridged leg),
-//! its recording taps and its command channel. The worker calls [`CallMedia::turn`] once per
-//! tick; everything a call does happens there, in a fixed order: commands, re-INVITE updates,
-//! reading both sockets, then the clock (the leg first, so what it said this tick is what the
-//! caller hears this tick).
+//! One call on a media worker: its sockets, its sessions (the call's own side, a bridged leg and a
+//! supervisor listening in), its recording taps and its command channel. The worker calls
+//! [`CallMedia::turn`] once per tick; everything a call does happens there, in a fixed order:
+//! commands, re-INVITE updates, reading the sockets, then the clock (the leg first, so what it
+//! said this tick is what the caller hears this tick; the supervisor last, hearing both of this
+//! tick, and heard by them the next).
 
+use super::mix::Hears;
 use super::record::Tap;
 use super::recv::{self, MediaSocket, RECV_BUDGET, RecvBuffers};
 use crate::media::session::{FRAME, MediaEvent, MediaSession, MediaStats};
@@ -73,6 +75,8 @@ pub struct CallMedia {
     span: tracing::Span,
     main: Party,
     leg: Option<Party>,
+    monitor: Option<Party>,
+    hears: Hears,
     commands: Receiver<MediaCommand>,
     stop: CancellationToken,
     metrics: Arc<NodeMetrics>,
@@ -81,6 +85,8 @@ pub struct CallMedia {
     leg_stats: MediaStats,
     /// The caller's previous frame: what the bridged leg hears this tick.
     last_caller: [i16; FRAME],
+    /// The supervisor's previous frame: what a whisper or a barge adds this tick.
+    last_monitor: [i16; FRAME],
     /// Datagrams strict RTP dropped during the call.
     foreign_total: u64,
     ticks: u32,
@@ -100,6 +106,8 @@ impl CallMedia {
             span,
             main: Party::from_leg(main)?,
             leg: None,
+            monitor: None,
+            hears: Hears::default(),
             commands,
             stop,
             metrics,
@@ -107,6 +115,7 @@ impl CallMedia {
             extra: None,
             leg_stats: MediaStats::default(),
             last_caller: [0; FRAME],
+            last_monitor: [0; FRAME],
             foreign_total: 0,
             ticks: 0,
             done: Some(done),
@@ -139,9 +148,9 @@ impl CallMedia {
         }
         self.main.apply_updates(now);
         let mut foreign = self.main.read(io, now);
-        if let Some(leg) = &mut self.leg {
-            leg.apply_updates(now);
-            foreign += leg.read(io, now);
+        for party in [&mut self.leg, &mut self.monitor].into_iter().flatten() {
+            party.apply_updates(now);
+            foreign += party.read(io, now);
         }
         self.tick(now);
         if foreign > 0 {
@@ -155,9 +164,16 @@ impl CallMedia {
     }
 
     fn tick(&mut self, now: Instant) {
+        let monitored = self.monitor.is_some();
+        let sup = monitored.then_some(&self.last_monitor);
         let mut leg_audio = None;
         if let Some(l) = &mut self.leg {
-            let out = l.session.on_tick_with(now, Some(&self.last_caller));
+            let feed = self.hears.feed(Side::Leg, |s| match s {
+                Side::Main => Some(&self.last_caller),
+                Side::Monitor => sup,
+                Side::Leg => None,
+            });
+            let out = l.session.on_tick_with(now, feed.as_ref());
             if let Some((bytes, dest)) = out.send {
                 l.socket.send(bytes, dest);
             }
@@ -166,7 +182,12 @@ impl CallMedia {
                 let _ = l.events.send(ev);
             }
         }
-        let out = self.main.session.on_tick_with(now, leg_audio.as_ref());
+        let feed = self.hears.feed(Side::Main, |s| match s {
+            Side::Leg => leg_audio.as_ref(),
+            Side::Monitor => sup,
+            Side::Main => None,
+        });
+        let out = self.main.session.on_tick_with(now, feed.as_ref());
         if let Some((bytes, dest)) = out.send {
             self.main.socket.send(bytes, dest);
         }
@@ -179,6 +200,22 @@ impl CallMedia {
         }
         if let Some(ev) = out.event {
             let _ = self.main.events.send(ev);
+        }
+        if let Some(m) = &mut self.monitor {
+            let caller = self.last_caller;
+            let feed = self.hears.feed(Side::Monitor, |s| match s {
+                Side::Main => Some(&caller),
+                Side::Leg => leg_audio.as_ref(),
+                Side::Monitor => None,
+            });
+            let out = m.session.on_tick_with(now, feed.as_ref());
+            if let Some((bytes, dest)) = out.send {
+                m.socket.send(bytes, dest);
+            }
+            self.last_monitor = out.caller;
+            if let Some(ev) = out.event {
+                let _ = m.events.send(ev);
+            }
         }
     }
 
@@ -236,9 +273,30 @@ impl CallMedia {
                     s.set_held(on, now);
                 }
             }
-            MediaCommand::Hear(side, on) => {
-                if let Some(s) = self.side(side) {
-                    s.hear_feed(on);
+            MediaCommand::Hears {
+                listener,
+                speaker,
+                on,
+            } => {
+                self.hears.set(listener, speaker, on);
+                let any = self.hears.any(listener);
+                if let Some(s) = self.side(listener) {
+                    s.hear_feed(any);
+                }
+            }
+            MediaCommand::Monitor(new) => match Party::from_leg(*new) {
+                Ok(party) => {
+                    self.last_monitor = [0; FRAME];
+                    if let Some(old) = self.monitor.replace(party) {
+                        add_stats(&mut self.leg_stats, old.session.stats());
+                    }
+                }
+                Err(e) => warn!(error = %e, "cannot take the supervisor's media socket"),
+            },
+            MediaCommand::Unmonitor => {
+                self.hears.clear(Side::Monitor);
+                if let Some(old) = self.monitor.take() {
+                    add_stats(&mut self.leg_stats, old.session.stats());
                 }
             }
             MediaCommand::RecordExtra(handle) => {
@@ -256,6 +314,7 @@ impl CallMedia {
         match side {
             Side::Main => Some(&mut self.main.session),
             Side::Leg => self.leg.as_mut().map(|l| &mut l.session),
+            Side::Monitor => self.monitor.as_mut().map(|l| &mut l.session),
         }
     }
 
@@ -269,7 +328,7 @@ impl CallMedia {
                 "strict RTP dropped datagrams from other sources during the call"
             );
         }
-        if let Some(old) = self.leg.take() {
+        for old in [self.leg.take(), self.monitor.take()].into_iter().flatten() {
             add_stats(&mut self.leg_stats, old.session.stats());
         }
         let end = MediaEnd {

@@ -74,6 +74,12 @@ impl Call {
         }
     }
 
+    /// Rings a supervisor's phone to listen in on this call.
+    pub(super) async fn ring_supervisor(&self, phone: &str) -> Result<OutboundLeg, String> {
+        let socket = leg::bind_rtp(&self.ctx.ports).await?;
+        crate::sip::legs::place_supervisor(&self.host(), socket, &self.ctx, &self.call_id, phone)
+    }
+
     /// A transfer to a number outside: `INVITE sip:<number>@outbound_proxy`, from the company's
     /// caller ID as callbacks are (a trunk takes only its own numbers as caller ID); the caller's
     /// number goes along in `Referred-By`-like `X-Frontdesk-Caller`.

@@ -1,7 +1,10 @@
 //! The calls running on this node, reachable by id for what the API asks of a live call
-//! (pausing its recording). Only admitted calls are in the table (admission bounds it) and each
+//! (pausing its recording, a supervisor listening in). Only admitted calls are in the table (admission bounds it) and each
 //! leaves when its task ends; each call takes a few requests at a time, more are refused.
 
+use crate::bridge::{Mode, MonitorRefusal};
+use crate::media::task::MediaTask;
+use crate::sip::legs::{Legs, Outward, Supervisor};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -18,17 +21,53 @@ pub enum Control {
         by: String,
         reply: oneshot::Sender<Result<bool, ControlError>>,
     },
+    /// A supervisor joins in `mode` (their phone rings) or switches to it; the answer says
+    /// whether their phone was rung (`true`) or the mode switched.
+    Monitor {
+        who: Supervisor,
+        mode: Mode,
+        reply: oneshot::Sender<Result<bool, ControlError>>,
+    },
+    /// The supervisor called `name` leaves the call.
+    StopMonitor {
+        name: String,
+        reply: oneshot::Sender<Result<(), ControlError>>,
+    },
 }
 
 impl Control {
-    /// Carries the request out on the call's legs and answers it.
-    pub fn serve(self, legs: &mut crate::sip::legs::Legs) {
+    /// Carries the request out on the call's legs and answers it; what the legs then ask of the
+    /// call goes back to its owner.
+    pub async fn serve(self, legs: &mut Legs, media: &MediaTask) -> Vec<Outward> {
         match self {
             Control::Recording { paused, by, reply } => {
                 let done = legs
                     .pause_recording(paused, &by)
                     .map_err(|_| ControlError::NotRecording);
                 let _ = reply.send(done);
+                Vec::new()
+            }
+            Control::Monitor { who, mode, reply } => {
+                let new = legs.bridge().monitoring().is_none();
+                match legs.monitor(who, mode, media).await {
+                    Ok(out) => {
+                        let _ = reply.send(Ok(new));
+                        out
+                    }
+                    Err(refusal) => {
+                        let _ = reply.send(Err(refusal.into()));
+                        Vec::new()
+                    }
+                }
+            }
+            Control::StopMonitor { name, reply } => {
+                let (stopped, out) = legs.stop_monitor(&name, media).await;
+                let _ = reply.send(if stopped {
+                    Ok(())
+                } else {
+                    Err(ControlError::NotMonitoring)
+                });
+                out
             }
         }
     }
@@ -42,6 +81,21 @@ pub enum ControlError {
     NotRecording,
     #[error("the call has too many requests waiting")]
     Busy,
+    #[error("no agent is talking with the caller")]
+    NotBridged,
+    #[error("another supervisor is on the call")]
+    Taken,
+    #[error("you are not listening to this call")]
+    NotMonitoring,
+}
+
+impl From<MonitorRefusal> for ControlError {
+    fn from(r: MonitorRefusal) -> ControlError {
+        match r {
+            MonitorRefusal::NotBridged => ControlError::NotBridged,
+            MonitorRefusal::Taken => ControlError::Taken,
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -82,6 +136,21 @@ impl LiveCalls {
         self.len() == 0
     }
 
+    /// Sends call `id` the request `make` builds around its reply channel, and waits for it.
+    async fn ask<T>(
+        &self,
+        id: &str,
+        make: impl FnOnce(oneshot::Sender<Result<T, ControlError>>) -> Control,
+    ) -> Result<T, ControlError> {
+        let sender = self.lock().get(id).cloned().ok_or(ControlError::NotLive)?;
+        let (reply, answer) = oneshot::channel();
+        sender.try_send(make(reply)).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ControlError::Busy,
+            mpsc::error::TrySendError::Closed(_) => ControlError::NotLive,
+        })?;
+        answer.await.map_err(|_| ControlError::NotLive)?
+    }
+
     /// Pauses or resumes the recording of call `id`; returns whether it is paused now.
     pub async fn pause_recording(
         &self,
@@ -89,18 +158,32 @@ impl LiveCalls {
         paused: bool,
         by: &str,
     ) -> Result<bool, ControlError> {
-        let sender = self.lock().get(id).cloned().ok_or(ControlError::NotLive)?;
-        let (reply, answer) = oneshot::channel();
-        let control = Control::Recording {
+        self.ask(id, |reply| Control::Recording {
             paused,
             by: by.to_string(),
             reply,
-        };
-        sender.try_send(control).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => ControlError::Busy,
-            mpsc::error::TrySendError::Closed(_) => ControlError::NotLive,
-        })?;
-        answer.await.map_err(|_| ControlError::NotLive)?
+        })
+        .await
+    }
+
+    /// `who` listens in on call `id` in `mode` (or switches to it); whether their phone rings.
+    pub async fn monitor(
+        &self,
+        id: &str,
+        who: Supervisor,
+        mode: Mode,
+    ) -> Result<bool, ControlError> {
+        self.ask(id, |reply| Control::Monitor { who, mode, reply })
+            .await
+    }
+
+    /// The supervisor `name` leaves call `id`.
+    pub async fn stop_monitor(&self, id: &str, name: &str) -> Result<(), ControlError> {
+        self.ask(id, |reply| Control::StopMonitor {
+            name: name.to_string(),
+            reply,
+        })
+        .await
     }
 }
 

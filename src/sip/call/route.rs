@@ -158,6 +158,10 @@ impl Call {
                     let placed = self.dial_out(live, &number).await;
                     pending.extend(live.legs.attach(id, placed, &live.media).await);
                 }
+                Outward::Dial(id, Dial::Supervisor(phone)) => {
+                    let placed = self.ring_supervisor(&phone).await;
+                    pending.extend(live.legs.attach(id, placed, &live.media).await);
+                }
                 Outward::Feature(id, feature) => {
                     pending.extend(live.legs.on_feature(id, feature, &live.media).await);
                 }

@@ -125,8 +125,8 @@ impl Call {
                 }
                 next = live.legs.next() => self.on_legs(&mut live, next).await,
                 Some(control) = controls.recv() => {
-                    control.serve(&mut live.legs);
-                    None
+                    let outs = control.serve(&mut live.legs, &live.media).await;
+                    self.on_outs(&mut live, outs).await
                 }
                 _ = sleep_until(timer) => {
                     live.timer = None;
