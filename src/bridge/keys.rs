@@ -16,6 +16,11 @@ pub struct Code {
 pub enum Kind {
     /// Followed by the target's keys, then `#` or a pause.
     Transfer,
+    /// Outside a consultation: followed by the target's keys (a consultation starts); during
+    /// one: completes it at once.
+    Attended,
+    /// During a consultation: ends it (the agent has the caller back).
+    AbortConsult,
     /// Acts as soon as the code is complete.
     ToggleRecording,
 }
@@ -25,6 +30,12 @@ pub enum Kind {
 pub enum Feature {
     /// Blind transfer to the keyed target (an agent id, a queue name, a number).
     Transfer(String),
+    /// Consult the keyed target first (attended transfer).
+    Consult(String),
+    /// Complete the consultation under way: the target takes the caller.
+    CompleteConsult,
+    /// End the consultation under way: the agent has the caller back.
+    AbortConsult,
     ToggleRecording,
 }
 
@@ -36,8 +47,11 @@ pub struct Keys {
     codes: Vec<Code>,
     timeout_ms: u64,
     typed: String,
-    /// Keying a transfer's target (after its code).
+    /// Keying a transfer's target (after its code), and whether it is for a consultation.
     target: Option<String>,
+    attended: bool,
+    /// A consultation is under way: the attended code completes it.
+    consulting: bool,
     last: u64,
 }
 
@@ -49,7 +63,22 @@ impl Keys {
             timeout_ms,
             typed: String::new(),
             target: None,
+            attended: false,
+            consulting: false,
             last: 0,
+        }
+    }
+
+    /// Whether a consultation is under way (the bridge says so before each key).
+    pub fn set_consulting(&mut self, on: bool) {
+        self.consulting = on;
+    }
+
+    fn keyed(&self, target: String) -> Feature {
+        if self.attended {
+            Feature::Consult(target)
+        } else {
+            Feature::Transfer(target)
         }
     }
 
@@ -65,7 +94,7 @@ impl Keys {
         }
         self.typed.clear();
         let target = self.target.take()?;
-        (!target.is_empty()).then_some(Feature::Transfer(target))
+        (!target.is_empty()).then(|| self.keyed(target))
     }
 
     pub fn key(&mut self, now: u64, key: char) -> Option<Feature> {
@@ -79,7 +108,7 @@ impl Keys {
                 '#' => {
                     let target = std::mem::take(target);
                     self.target = None;
-                    return (!target.is_empty()).then_some(Feature::Transfer(target));
+                    return (!target.is_empty()).then(|| self.keyed(target));
                 }
                 // `*` abandons the transfer (Asterisk users expect a way back).
                 '*' => self.target = None,
@@ -88,7 +117,7 @@ impl Keys {
                     if target.len() >= MAX_TARGET {
                         let target = std::mem::take(target);
                         self.target = None;
-                        return Some(Feature::Transfer(target));
+                        return Some(self.keyed(target));
                     }
                 }
             }
@@ -101,8 +130,16 @@ impl Keys {
                 return match code.kind {
                     Kind::Transfer => {
                         self.target = Some(String::new());
+                        self.attended = false;
                         None
                     }
+                    Kind::Attended if self.consulting => Some(Feature::CompleteConsult),
+                    Kind::Attended => {
+                        self.target = Some(String::new());
+                        self.attended = true;
+                        None
+                    }
+                    Kind::AbortConsult => Some(Feature::AbortConsult),
                     Kind::ToggleRecording => Some(Feature::ToggleRecording),
                 };
             }
@@ -132,6 +169,14 @@ mod tests {
                 Code {
                     keys: "*1".into(),
                     kind: Kind::ToggleRecording,
+                },
+                Code {
+                    keys: "#2".into(),
+                    kind: Kind::Attended,
+                },
+                Code {
+                    keys: "#0".into(),
+                    kind: Kind::AbortConsult,
                 },
                 Code {
                     keys: String::new(),
@@ -190,5 +235,23 @@ mod tests {
         let long = format!("#1{}", "2".repeat(40));
         let got = typed(&mut k, 1_000, &long);
         assert_eq!(got, [Feature::Transfer("2".repeat(MAX_TARGET))]);
+    }
+
+    #[test]
+    fn the_attended_code_consults_then_completes_and_the_abort_code_acts_at_once() {
+        let mut k = keys();
+        assert_eq!(typed(&mut k, 0, "#2204#"), [Feature::Consult("204".into())]);
+        // A consult target left without `#` is taken after the pause, as a consultation.
+        assert_eq!(typed(&mut k, 1_000, "#27"), []);
+        assert_eq!(k.tick(1_200 + 3_000), Some(Feature::Consult("7".into())));
+        k.set_consulting(true);
+        assert_eq!(typed(&mut k, 10_000, "#2"), [Feature::CompleteConsult]);
+        assert_eq!(typed(&mut k, 11_000, "#0"), [Feature::AbortConsult]);
+        // A blind transfer after an attended one is blind again.
+        k.set_consulting(false);
+        assert_eq!(
+            typed(&mut k, 20_000, "#15#"),
+            [Feature::Transfer("5".into())]
+        );
     }
 }

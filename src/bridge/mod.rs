@@ -35,7 +35,8 @@ pub enum Role {
     Client,
     /// A supervisor joined to a live call ([`Mode`]).
     Supervisor,
-    /// The target of an attended transfer (not yet used).
+    /// The target of an attended transfer while the agent consults them; they become an
+    /// agent (or outside) leg when the transfer completes.
     Consult,
     /// A number outside, dialled through the outbound proxy: a transfer's target.
     External,
@@ -227,6 +228,15 @@ pub enum Command {
     /// back with `by` (or, when `by` has left meanwhile, back in the queue). Ignored unless
     /// [`Bridge::may_transfer`] allows it.
     Transfer { by: LegId, target: Target },
+    /// The bridged agent on leg `by` consults `target` first (attended transfer): the party
+    /// hears music while `by` talks with the target. Ignored unless [`Bridge::may_transfer`]
+    /// allows it; a consultation with the queue is a blind transfer to it.
+    Consult { by: LegId, target: Target },
+    /// `by` completes their consultation: the target takes the party (once they answer, if
+    /// still ringing) and `by` leaves.
+    CompleteConsult { by: LegId },
+    /// `by` ends their consultation: the target is hung up and `by` has the party back.
+    CancelConsult { by: LegId },
     /// A supervisor joins in `mode` (their leg is placed), or the one on the call switches to it.
     /// Ignored unless [`Bridge::may_monitor`] allows it.
     Monitor(Mode),
@@ -278,6 +288,13 @@ pub enum Action {
     /// The agent on `leg` keyed a feature code (a transfer with its target, pausing the
     /// recording).
     Feature { leg: LegId, feature: Feature },
+    /// The target `to` of `by`'s consultation answered: they talk while the party waits.
+    Consulting { by: LegId, to: LegId },
+    /// How a consultation ended without the target taking the party (`status` as a SIP status:
+    /// 487 cancelled by the agent, 486 busy, 480 no answer, 503 failed, 200 the target hung up).
+    ConsultEnded { by: LegId, status: u16 },
+    /// The consultation's target `leg` takes the party: its media becomes the bridged leg's.
+    Promote { leg: LegId },
     /// The supervisor on `leg` is now on the call in `mode` (they answered, or switched).
     Monitoring { leg: LegId, mode: Mode },
     /// Every leg has ended (callbacks end here; an inbound call ends with its caller).

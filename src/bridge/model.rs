@@ -87,6 +87,8 @@ pub struct Bridge {
     transfer: Option<Transfer>,
     /// The supervisor's leg on the call and how they are on it.
     monitor: Option<(LegId, Mode)>,
+    /// An attended transfer's consultation under way.
+    consult: Option<consult::Consult>,
     /// Feature codes (none until the owner sets them), and the agent leg they are reading.
     keys: Option<Keys>,
     keys_state: Option<(LegId, Keys)>,
@@ -105,6 +107,7 @@ impl Bridge {
             done: false,
             transfer: None,
             monitor: None,
+            consult: None,
             keys: None,
             keys_state: None,
             out: Vec::new(),
@@ -196,6 +199,9 @@ impl Bridge {
             }
             Command::Transfer { by, target } => self.start_transfer(by, target),
             Command::Monitor(mode) => self.monitor(mode),
+            Command::Consult { by, target } => self.start_consult(by, target),
+            Command::CompleteConsult { by } => self.complete_consult(by),
+            Command::CancelConsult { by } => self.cancel_consult(by),
         }
         self.finish_turn()
     }
@@ -275,6 +281,8 @@ impl Bridge {
         leg.state = LegState::Up;
         if leg.role == Role::Supervisor {
             self.supervisor_answered(id);
+        } else if leg.role == Role::Consult {
+            self.consult_answered(id);
         } else if self.transfer.is_some_and(|t| t.to == id) {
             self.complete_transfer();
         } else {
@@ -378,7 +386,8 @@ impl Bridge {
 
     /// A key from an agent bridged with the party: read for feature codes, never relayed.
     fn agent_key(&mut self, id: LegId, digit: char) {
-        let bridged = self.party().is_some_and(|p| self.connected(id, p));
+        let consulting = self.consult.is_some_and(|c| c.by == id);
+        let bridged = consulting || self.party().is_some_and(|p| self.connected(id, p));
         let Some(template) = &self.keys else {
             return;
         };
@@ -388,10 +397,11 @@ impl Bridge {
         if self.keys_state.as_ref().is_none_or(|(leg, _)| *leg != id) {
             self.keys_state = Some((id, template.clone()));
         }
-        if let Some((_, keys)) = &mut self.keys_state
-            && let Some(feature) = keys.key(self.now, digit)
-        {
-            self.out.push(Action::Feature { leg: id, feature });
+        if let Some((_, keys)) = &mut self.keys_state {
+            keys.set_consulting(consulting);
+            if let Some(feature) = keys.key(self.now, digit) {
+                self.out.push(Action::Feature { leg: id, feature });
+            }
         }
     }
 
@@ -410,6 +420,7 @@ impl Bridge {
         if !self.legs.get(id.0).is_some_and(Leg::live) {
             return;
         }
+        self.consult_leg_going(id);
         let partners = self.partners(id);
         let transfer = self.transfer;
         let handed_over =
@@ -448,6 +459,7 @@ impl Bridge {
                 }
             }
         }
+        self.consult_leg_gone(id, why);
         self.monitored_leg_gone(id, role);
         let ends_call = role.is_party() || self.callback && role == Role::Agent;
         if ends_call {
@@ -460,68 +472,16 @@ impl Bridge {
             }
         }
     }
-
-    /// Emits the changes of who hears whom and of music, then `Done` once nothing is left.
-    fn finish_turn(&mut self) -> Vec<Action> {
-        let mut hears = BTreeSet::new();
-        let mut music = BTreeSet::new();
-        for l in self.ids() {
-            let listener = &self.legs[l.0];
-            if listener.state != LegState::Up || listener.holds {
-                continue;
-            }
-            let mut held = false;
-            for s in self.partners(l) {
-                if self.legs[s.0].holds {
-                    held = true;
-                } else {
-                    hears.insert((l, s));
-                }
-            }
-            if held || listener.waiting {
-                music.insert(l);
-            }
-        }
-        self.monitor_hears(&mut hears);
-        let old_hears = std::mem::replace(&mut self.hears, hears);
-        for &(listener, speaker) in old_hears.difference(&self.hears) {
-            self.out.push(Action::Hears {
-                listener,
-                speaker,
-                on: false,
-            });
-        }
-        for &(listener, speaker) in self.hears.difference(&old_hears) {
-            self.out.push(Action::Hears {
-                listener,
-                speaker,
-                on: true,
-            });
-        }
-        let old_music = std::mem::replace(&mut self.music, music);
-        for &leg in old_music.difference(&self.music) {
-            self.out.push(Action::Music { leg, on: false });
-        }
-        for &leg in self.music.difference(&old_music) {
-            self.out.push(Action::Music { leg, on: true });
-        }
-        let all_ended = !self.legs.iter().any(Leg::live);
-        let caller_gone = self
-            .legs
-            .first()
-            .is_some_and(|l| l.role == Role::Caller && !l.live());
-        if !self.done && (all_ended || caller_gone) && !self.legs.is_empty() {
-            self.done = true;
-            self.out.push(Action::Done);
-        }
-        std::mem::take(&mut self.out)
-    }
 }
 
 mod callback_end;
+mod consult;
 mod monitor;
 mod transfer;
+mod turn;
 
+#[cfg(test)]
+mod consult_tests;
 #[cfg(test)]
 mod monitor_tests;
 #[cfg(test)]

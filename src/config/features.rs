@@ -10,6 +10,14 @@ pub struct Features {
     /// Keys an agent presses to pass the caller on (blind transfer), then the target's digits
     /// and `#` (or a pause of `digit_timeout_ms`). Asterisk's `blindxfer`.
     pub blind_transfer: String,
+    /// Keys an agent presses to consult another agent or a number first (attended transfer),
+    /// then the target and `#`: the caller hears music while the agent talks with the target.
+    /// Pressed again during the consultation it completes the transfer (so does hanging up once
+    /// the target answered). Asterisk's `atxfer` and `atxfercomplete`.
+    pub attended_transfer: String,
+    /// During a consultation: the target is hung up and the agent has the caller back
+    /// (Asterisk's `atxferabort`).
+    pub consult_abort: String,
     /// How long to wait for the next key of a target before taking what was typed.
     pub digit_timeout_ms: u64,
     /// Targets (a REFER's user part, or typed digits) meaning "back to the queue", keeping the
@@ -27,6 +35,8 @@ impl Default for Features {
     fn default() -> Features {
         Features {
             blind_transfer: "#1".into(),
+            attended_transfer: "#2".into(),
+            consult_abort: "#0".into(),
             digit_timeout_ms: 3_000,
             queue_targets: vec!["queue".into(), "0".into()],
             pause_recording: "*1".into(),
@@ -42,10 +52,13 @@ fn is_key(c: char) -> bool {
 
 impl Features {
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for (key, code) in [
+        let codes = [
             ("features.blind_transfer", &self.blind_transfer),
+            ("features.attended_transfer", &self.attended_transfer),
+            ("features.consult_abort", &self.consult_abort),
             ("features.pause_recording", &self.pause_recording),
-        ] {
+        ];
+        for (key, code) in codes {
             if !code.is_empty() && (code.len() > 8 || !code.chars().all(is_key)) {
                 return Err(ConfigError::Key {
                     key,
@@ -55,15 +68,18 @@ impl Features {
                 });
             }
         }
-        let (a, b) = (&self.blind_transfer, &self.pause_recording);
-        if !a.is_empty()
-            && !b.is_empty()
-            && (a.starts_with(b.as_str()) || b.starts_with(a.as_str()))
-        {
-            return Err(ConfigError::Key {
-                key: "features.pause_recording",
-                message: format!("{b:?} and blind_transfer {a:?}: one must not start the other"),
-            });
+        for (i, (ka, a)) in codes.iter().enumerate() {
+            for (kb, b) in &codes[i + 1..] {
+                if !a.is_empty()
+                    && !b.is_empty()
+                    && (a.starts_with(b.as_str()) || b.starts_with(a.as_str()))
+                {
+                    return Err(ConfigError::Key {
+                        key: kb,
+                        message: format!("{b:?} and {ka} {a:?}: one must not start the other"),
+                    });
+                }
+            }
         }
         if !(1..=3600).contains(&self.max_pause_seconds) {
             return Err(ConfigError::Key {

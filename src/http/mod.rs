@@ -17,6 +17,7 @@ mod recordings;
 mod roster;
 pub mod serve;
 mod sessions;
+mod transfer;
 mod verify;
 
 pub use auth::Caller;
@@ -150,6 +151,9 @@ pub fn router(state: HttpState) -> Router {
         .routes(routes!(calls::pause_recording))
         .routes(routes!(calls::resume_recording))
         .routes(routes!(monitor::start, monitor::stop))
+        .routes(routes!(transfer::start))
+        .routes(routes!(transfer::complete))
+        .routes(routes!(transfer::cancel))
         .routes(routes!(recordings::recording))
         .routes(routes!(recordings::audit))
         .routes(routes!(cards::card, cards::put_card))

@@ -10,7 +10,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{Json as JsonBody, Path};
 use crate::bridge::Mode;
 use crate::sip::call::control::ControlError;
-use crate::sip::legs::Supervisor;
+use crate::sip::legs::{Supervisor, TransferRefusal};
 use crate::store::Role;
 use axum::Json;
 use axum::extract::State;
@@ -44,6 +44,16 @@ pub(super) fn control_error(e: ControlError) -> ApiError {
         }
         ControlError::Taken => ApiError::new(StatusCode::CONFLICT, "monitored", e.to_string()),
         ControlError::NotMonitoring => ApiError::not_found(e.to_string()),
+        ControlError::Transfer(r) => {
+            let code = match r {
+                TransferRefusal::NotYours => return ApiError::forbidden(e.to_string()),
+                TransferRefusal::NotBridged => "not_bridged",
+                TransferRefusal::InProgress => "in_progress",
+                TransferRefusal::Callback => "callback",
+                TransferRefusal::NoConsultation => "no_consultation",
+            };
+            ApiError::new(StatusCode::CONFLICT, code, e.to_string())
+        }
     }
 }
 

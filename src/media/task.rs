@@ -49,18 +49,27 @@ pub enum MediaCommand {
     Monitor(Box<Leg>),
     /// Drops the supervisor's leg (its socket closes).
     Unmonitor,
+    /// The target an agent consults (attended transfer): a fourth side, hearing and heard as
+    /// [`MediaCommand::Hears`] says.
+    Consult(Box<Leg>),
+    /// Drops the consulted target's leg.
+    Unconsult,
+    /// The consulted target takes the caller: their side becomes the bridged leg (the one it
+    /// replaces is dropped), hearing what the bridged leg heard.
+    PromoteConsult,
     /// Also records the call into a second file (a complaint message) until `StopExtra`.
     RecordExtra(RecordingHandle),
     StopExtra(tokio::sync::oneshot::Sender<Option<RecordingHandle>>),
 }
 
 /// The sides the task carries: the call's own (the caller, a callback's client), the bridged leg
-/// (the agent) and a supervisor listening in.
+/// (the agent), a supervisor listening in, and a target the agent consults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
     Main,
     Leg,
     Monitor,
+    Consult,
 }
 
 /// The other side of a bridge: its own socket, media state and event channel.

@@ -14,16 +14,18 @@ use crate::media::task::{MediaCommand, MediaTask, Side};
 use crate::routing::{AgentGuard, Offer};
 use chrono::Utc;
 use futures_util::future::{FutureExt, select_all};
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+mod apply;
+mod asked;
 mod monitor;
 mod recording;
 mod transfer;
 
+pub use asked::TransferRefusal;
 pub use monitor::{Supervisor, place_supervisor};
 pub use recording::NotRecording;
 
@@ -177,6 +179,7 @@ impl Legs {
         match self.bridge.role(id) {
             Some(Role::Caller | Role::Client) => Side::Main,
             Some(Role::Supervisor) => Side::Monitor,
+            Some(Role::Consult) => Side::Consult,
             _ => Side::Leg,
         }
     }
@@ -281,14 +284,19 @@ impl Legs {
                     }
                     Side::Main => media.send(MediaCommand::Main(m)),
                     Side::Monitor => media.send(MediaCommand::Monitor(m)),
+                    Side::Consult => media.send(MediaCommand::Consult(m)),
                 }
                 self.slots[id.0].answered_at = Some(Instant::now());
                 if let Some(agent) = self.bridge.agent(id) {
-                    let marked = self
-                        .ctx
-                        .store
-                        .agent_answered(agent, &self.call_id, Utc::now())
-                        .await;
+                    let store = &self.ctx.store;
+                    // A consulted target is not the call's agent unless the transfer completes.
+                    let marked = if self.bridge.role(id) == Some(Role::Consult) {
+                        store
+                            .consult_answered(agent, &self.call_id, Utc::now())
+                            .await
+                    } else {
+                        store.agent_answered(agent, &self.call_id, Utc::now()).await
+                    };
                     if let Err(e) = marked {
                         warn!(error = %e, "cannot mark the agent in call");
                     }
@@ -345,131 +353,6 @@ impl Legs {
         let actions = self.bridge.command(self.now(), command);
         self.apply(actions, media).await
     }
-
-    async fn apply(&mut self, actions: Vec<Action>, media: &MediaTask) -> Vec<Outward> {
-        self.grow();
-        let mut out = Vec::new();
-        let mut queue = VecDeque::from(actions);
-        while let Some(action) = queue.pop_front() {
-            match action {
-                Action::Place(id) => match self.slots[id.0].dial.take() {
-                    Some(dial) => out.push(Outward::Dial(id, dial)),
-                    None => {
-                        let role = self.bridge.role(id).unwrap_or(Role::Agent);
-                        out.push(Outward::Place(id, role));
-                    }
-                },
-                Action::Whisper(id) => {
-                    let whisper = std::mem::take(&mut self.slots[id.0].whisper);
-                    if whisper.is_empty() {
-                        let more = self.bridge.handle(self.now(), Event::PlaybackFinished(id));
-                        self.grow();
-                        queue.extend(more);
-                    } else {
-                        media.send(MediaCommand::PlayLeg(whisper));
-                    }
-                }
-                Action::Hears {
-                    listener,
-                    speaker,
-                    on,
-                } => {
-                    media.send(MediaCommand::Hears {
-                        listener: self.side(listener),
-                        speaker: self.side(speaker),
-                        on,
-                    });
-                }
-                Action::Music { leg, on } => {
-                    let music = on.then(|| self.ctx.prompts.music()).flatten();
-                    media.send(MediaCommand::Music(self.side(leg), music));
-                }
-                Action::RelayHold { to, on } => {
-                    media.send(MediaCommand::Held(self.side(to), on));
-                    match self.slots[to.0].leg.as_mut() {
-                        Some(leg) => leg.hold(self.ctx.media_ip, on),
-                        None => out.push(Outward::HoldCaller(on)),
-                    }
-                }
-                Action::RelayDigit { to, digit } => match &self.slots[to.0].leg {
-                    Some(leg) if leg.info_dtmf => leg.info_digit(digit).await,
-                    Some(_) => media.send(MediaCommand::RelayDigit(digit)),
-                    None => {}
-                },
-                Action::Connected { agent, .. } => {
-                    self.log(&format!("{} bridged", self.name(agent)));
-                    let name = self.bridge.agent(agent).unwrap_or_default().to_string();
-                    out.push(Outward::Connected { agent: name });
-                }
-                Action::TransferProgress { by, status } => self.progress(by, status).await,
-                Action::Feature { leg, feature } => out.push(Outward::Feature(leg, feature)),
-                Action::Requeue => {
-                    self.log("the caller goes back to the queue");
-                    out.push(Outward::Requeue);
-                }
-                Action::HangUp(id) => {
-                    if let Some(leg) = self.slots[id.0].leg.take() {
-                        leg.hang_up().await;
-                    }
-                }
-                Action::Release { leg, talked, .. } => self.release(leg, talked).await,
-                Action::LegGone {
-                    leg,
-                    role,
-                    why,
-                    handed_over,
-                } => {
-                    self.slots[leg.0].leg = None;
-                    if matches!(why, Gone::Us | Gone::Transferred | Gone::Shutdown)
-                        && role != Role::Caller
-                    {
-                        // Ends the far side saw were logged when they came.
-                        self.log(&format!(
-                            "{} off the call: {}",
-                            self.name(leg),
-                            why.as_str()
-                        ));
-                    }
-                    if self.media_leg == Some(leg) {
-                        self.media_leg = None;
-                        media.send(MediaCommand::Unbridge);
-                    }
-                    if role == Role::Supervisor {
-                        self.monitor_ended(leg, why).await;
-                        media.send(MediaCommand::Unmonitor);
-                    }
-                    if role == Role::Agent {
-                        out.push(Outward::AgentGone {
-                            agent: self.bridge.agent(leg).unwrap_or_default().to_string(),
-                            answered: self.slots[leg.0].answered_at.is_some(),
-                            why,
-                            handed_over,
-                        });
-                    }
-                }
-                Action::Monitoring { leg, mode } => self.monitoring(leg, mode).await,
-                Action::Done => out.push(Outward::Done),
-            }
-        }
-        out
-    }
-
-    /// Frees the leg's agent: wrap-up after a talk, whose length feeds the wait estimate.
-    async fn release(&mut self, id: LegId, talked: bool) {
-        let Some(guard) = self.slots[id.0].guard.take() else {
-            return;
-        };
-        let until = if talked {
-            if let Some(at) = self.slots[id.0].answered_at {
-                self.ctx.router.call_handled(at.elapsed().as_secs_f64());
-            }
-            let wrap_up = self.ctx.config.routing.wrap_up_seconds;
-            Some(Utc::now() + chrono::Duration::seconds(i64::try_from(wrap_up).unwrap_or(0)))
-        } else {
-            None
-        };
-        guard.release(until).await;
-    }
 }
 
 /// The codes an agent may key: pausing the recording, and transfers where they are allowed.
@@ -479,10 +362,16 @@ fn feature_keys(features: &crate::config::Features, transfers: bool) -> Keys {
         kind: Kind::ToggleRecording,
     }];
     if transfers {
-        codes.push(Code {
-            keys: features.blind_transfer.clone(),
-            kind: Kind::Transfer,
-        });
+        for (keys, kind) in [
+            (&features.blind_transfer, Kind::Transfer),
+            (&features.attended_transfer, Kind::Attended),
+            (&features.consult_abort, Kind::AbortConsult),
+        ] {
+            codes.push(Code {
+                keys: keys.clone(),
+                kind,
+            });
+        }
     }
     Keys::new(codes, features.digit_timeout_ms)
 }

@@ -145,6 +145,36 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The target of a consultation answered: in a call, but not (yet) the call's agent.
+    pub async fn consult_answered(
+        &self,
+        agent: &str,
+        call: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE agents SET line = 'in_call', line_at = $1, missed_rings = 0 \
+             WHERE id = $2 AND line_call = $3 AND line = 'ringing'",
+        )
+        .bind(to_ms(now))
+        .bind(agent)
+        .bind(call)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The consulted target took the caller: they are the call's agent from now on.
+    pub async fn call_taken_by(&self, agent: &str, call: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE calls SET agent_id = $1, bridged_at = $2 WHERE id = $3")
+            .bind(agent)
+            .bind(to_ms(now))
+            .bind(call)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Frees the agent `call` holds: idle after a ring that failed, wrap-up until `wrap_up_until`
     /// after a conversation. A no-op when the call no longer holds the agent.
     pub async fn release_agent(

@@ -283,6 +283,11 @@ hours = "00:00-24:00"
     /// A SIPp UAS on loopback `port` running `scenario` (from tests/sipp) for `calls` calls: a
     /// phone the service rings or checks. Bounded in time; errors traced beside the log.
     pub fn sipp_phone(&self, scenario: &str, port: u16, calls: u32) -> Child {
+        self.sipp_phone_with(scenario, port, calls, &[])
+    }
+
+    /// [`Service::sipp_phone`] with more SIPp arguments (`-rtp_echo`...).
+    pub fn sipp_phone_with(&self, scenario: &str, port: u16, calls: u32, extra: &[&str]) -> Child {
         let trace = self.dir.path().join(format!("phone-{port}-{scenario}.err"));
         Command::new("timeout")
             .args(["100", "sipp", "-sf"])
@@ -290,6 +295,7 @@ hours = "00:00-24:00"
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
             .args(["-mp", &(free_udp_port() & !1).to_string()])
             .args(["-m", &calls.to_string(), "-d", "0"])
+            .args(extra)
             .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
             .args(["-trace_err", "-error_file"])
             .arg(&trace)

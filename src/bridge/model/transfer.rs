@@ -14,7 +14,7 @@ impl Bridge {
         if leg.role != Role::Agent || leg.state != LegState::Up || !leg.talked {
             return Err(Refusal::NotBridged);
         }
-        if self.transfer.is_some() {
+        if self.transfer.is_some() || self.consult.is_some() {
             return Err(Refusal::InProgress);
         }
         if self.callback {

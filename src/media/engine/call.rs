@@ -47,6 +47,19 @@ impl Party {
         }
     }
 
+    /// A tick of a side nobody's recording follows: sends its frame, passes its event on and
+    /// returns what its far end said.
+    fn tick(&mut self, now: Instant, feed: Option<&[i16; FRAME]>) -> [i16; FRAME] {
+        let out = self.session.on_tick_with(now, feed);
+        if let Some((bytes, dest)) = out.send {
+            self.socket.send(bytes, dest);
+        }
+        if let Some(ev) = out.event {
+            let _ = self.events.send(ev);
+        }
+        out.caller
+    }
+
     fn read(&mut self, io: &mut RecvBuffers, now: Instant) -> u64 {
         recv::drain(
             &self.socket,
@@ -76,6 +89,7 @@ pub struct CallMedia {
     main: Party,
     leg: Option<Party>,
     monitor: Option<Party>,
+    consult: Option<Party>,
     hears: Hears,
     commands: Receiver<MediaCommand>,
     stop: CancellationToken,
@@ -87,6 +101,8 @@ pub struct CallMedia {
     last_caller: [i16; FRAME],
     /// The supervisor's previous frame: what a whisper or a barge adds this tick.
     last_monitor: [i16; FRAME],
+    /// The consulted target's previous frame: what the consulting agent hears this tick.
+    last_consult: [i16; FRAME],
     /// Datagrams strict RTP dropped during the call.
     foreign_total: u64,
     ticks: u32,
@@ -107,6 +123,7 @@ impl CallMedia {
             main: Party::from_leg(main)?,
             leg: None,
             monitor: None,
+            consult: None,
             hears: Hears::default(),
             commands,
             stop,
@@ -116,6 +133,7 @@ impl CallMedia {
             leg_stats: MediaStats::default(),
             last_caller: [0; FRAME],
             last_monitor: [0; FRAME],
+            last_consult: [0; FRAME],
             foreign_total: 0,
             ticks: 0,
             done: Some(done),
@@ -148,7 +166,8 @@ impl CallMedia {
         }
         self.main.apply_updates(now);
         let mut foreign = self.main.read(io, now);
-        for party in [&mut self.leg, &mut self.monitor].into_iter().flatten() {
+        let others = [&mut self.leg, &mut self.monitor, &mut self.consult];
+        for party in others.into_iter().flatten() {
             party.apply_updates(now);
             foreign += party.read(io, now);
         }
@@ -163,14 +182,18 @@ impl CallMedia {
         Turn::Continue
     }
 
+    /// One frame for every side. The leg and the call's party hear each other's freshest frame
+    /// (the leg's of this tick, the party's of the last); a supervisor or a consulted target
+    /// hears this tick's frames of those ticked before it, and is heard one tick later.
     fn tick(&mut self, now: Instant) {
-        let monitored = self.monitor.is_some();
-        let sup = monitored.then_some(&self.last_monitor);
+        let sup = self.monitor.is_some().then_some(&self.last_monitor);
+        let con = self.consult.is_some().then_some(&self.last_consult);
         let mut leg_audio = None;
         if let Some(l) = &mut self.leg {
             let feed = self.hears.feed(Side::Leg, |s| match s {
                 Side::Main => Some(&self.last_caller),
                 Side::Monitor => sup,
+                Side::Consult => con,
                 Side::Leg => None,
             });
             let out = l.session.on_tick_with(now, feed.as_ref());
@@ -185,6 +208,7 @@ impl CallMedia {
         let feed = self.hears.feed(Side::Main, |s| match s {
             Side::Leg => leg_audio.as_ref(),
             Side::Monitor => sup,
+            Side::Consult => con,
             Side::Main => None,
         });
         let out = self.main.session.on_tick_with(now, feed.as_ref());
@@ -201,21 +225,25 @@ impl CallMedia {
         if let Some(ev) = out.event {
             let _ = self.main.events.send(ev);
         }
+        let caller = self.last_caller;
         if let Some(m) = &mut self.monitor {
-            let caller = self.last_caller;
             let feed = self.hears.feed(Side::Monitor, |s| match s {
                 Side::Main => Some(&caller),
                 Side::Leg => leg_audio.as_ref(),
+                Side::Consult => con,
                 Side::Monitor => None,
             });
-            let out = m.session.on_tick_with(now, feed.as_ref());
-            if let Some((bytes, dest)) = out.send {
-                m.socket.send(bytes, dest);
-            }
-            self.last_monitor = out.caller;
-            if let Some(ev) = out.event {
-                let _ = m.events.send(ev);
-            }
+            self.last_monitor = m.tick(now, feed.as_ref());
+        }
+        if let Some(c) = &mut self.consult {
+            let sup = self.monitor.is_some().then_some(&self.last_monitor);
+            let feed = self.hears.feed(Side::Consult, |s| match s {
+                Side::Main => Some(&caller),
+                Side::Leg => leg_audio.as_ref(),
+                Side::Monitor => sup,
+                Side::Consult => None,
+            });
+            self.last_consult = c.tick(now, feed.as_ref());
         }
     }
 
@@ -299,6 +327,30 @@ impl CallMedia {
                     add_stats(&mut self.leg_stats, old.session.stats());
                 }
             }
+            MediaCommand::Consult(new) => match Party::from_leg(*new) {
+                Ok(party) => {
+                    self.last_consult = [0; FRAME];
+                    if let Some(old) = self.consult.replace(party) {
+                        add_stats(&mut self.leg_stats, old.session.stats());
+                    }
+                }
+                Err(e) => warn!(error = %e, "cannot take the consulted leg's media socket"),
+            },
+            MediaCommand::Unconsult => {
+                self.hears.clear(Side::Consult);
+                if let Some(old) = self.consult.take() {
+                    add_stats(&mut self.leg_stats, old.session.stats());
+                }
+            }
+            MediaCommand::PromoteConsult => {
+                self.hears.clear(Side::Consult);
+                if let Some(mut party) = self.consult.take() {
+                    party.session.hear_feed(self.hears.any(Side::Leg));
+                    if let Some(old) = self.leg.replace(party) {
+                        add_stats(&mut self.leg_stats, old.session.stats());
+                    }
+                }
+            }
             MediaCommand::RecordExtra(handle) => {
                 if let Some(old) = self.extra.replace(Tap::new(handle)) {
                     drop(old.into_handle());
@@ -315,6 +367,7 @@ impl CallMedia {
             Side::Main => Some(&mut self.main.session),
             Side::Leg => self.leg.as_mut().map(|l| &mut l.session),
             Side::Monitor => self.monitor.as_mut().map(|l| &mut l.session),
+            Side::Consult => self.consult.as_mut().map(|l| &mut l.session),
         }
     }
 
@@ -328,7 +381,8 @@ impl CallMedia {
                 "strict RTP dropped datagrams from other sources during the call"
             );
         }
-        for old in [self.leg.take(), self.monitor.take()].into_iter().flatten() {
+        let others = [self.leg.take(), self.monitor.take(), self.consult.take()];
+        for old in others.into_iter().flatten() {
             add_stats(&mut self.leg_stats, old.session.stats());
         }
         let end = MediaEnd {

@@ -1,8 +1,8 @@
 //! Who hears whom among a call's three media sides, and the sum of what a side hears.
 //!
-//! A call carries at most three sides: its own party (the caller, a callback's client), the
-//! bridged leg (the agent) and a monitoring supervisor. The bridge decides who hears whom and says
-//! so one pair at a time; this keeps the pairs as a 3×3 matrix and mixes each listener's speakers
+//! A call carries at most four sides: its own party (the caller, a callback's client), the
+//! bridged leg (the agent), a monitoring supervisor and the target an agent consults. The bridge decides who hears whom and says
+//! so one pair at a time; this keeps the pairs as a 4×4 matrix and mixes each listener's speakers
 //! into one frame. With two sides (the common case) a listener hears one speaker and the frame is
 //! passed on untouched.
 
@@ -14,20 +14,21 @@ fn index(side: Side) -> usize {
         Side::Main => 0,
         Side::Leg => 1,
         Side::Monitor => 2,
+        Side::Consult => 3,
     }
 }
 
-const SIDES: [Side; 3] = [Side::Main, Side::Leg, Side::Monitor];
+const SIDES: [Side; 4] = [Side::Main, Side::Leg, Side::Monitor, Side::Consult];
 
 /// `listener` hears `speaker` when `hears[listener][speaker]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hears([[bool; 3]; 3]);
+pub struct Hears([[bool; 4]; 4]);
 
 impl Default for Hears {
     /// The party and the leg hear each other; a supervisor hears nothing and nobody hears them
     /// until the bridge says so.
     fn default() -> Hears {
-        let mut h = Hears([[false; 3]; 3]);
+        let mut h = Hears([[false; 4]; 4]);
         h.set(Side::Main, Side::Leg, true);
         h.set(Side::Leg, Side::Main, true);
         h
@@ -113,7 +114,7 @@ mod tests {
             Some(match s {
                 Side::Main => &main,
                 Side::Leg => &leg,
-                Side::Monitor => &sup,
+                Side::Monitor | Side::Consult => &sup,
             })
         };
         // The supervisor hears both, clipped at the top of the range.

@@ -4,7 +4,7 @@
 
 use crate::bridge::{Mode, MonitorRefusal};
 use crate::media::task::MediaTask;
-use crate::sip::legs::{Legs, Outward, Supervisor};
+use crate::sip::legs::{Legs, Outward, Supervisor, TransferRefusal};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -27,6 +27,21 @@ pub enum Control {
         who: Supervisor,
         mode: Mode,
         reply: oneshot::Sender<Result<bool, ControlError>>,
+    },
+    /// Passes the caller on (see [`Legs::transfer_asked`]).
+    Transfer {
+        asker: String,
+        agent: Option<String>,
+        to: String,
+        attended: bool,
+        reply: oneshot::Sender<Result<(), ControlError>>,
+    },
+    /// Completes (`true`) or cancels the consultation under way.
+    Consultation {
+        asker: String,
+        agent: Option<String>,
+        complete: bool,
+        reply: oneshot::Sender<Result<(), ControlError>>,
     },
     /// The supervisor called `name` leaves the call.
     StopMonitor {
@@ -60,6 +75,29 @@ impl Control {
                     }
                 }
             }
+            Control::Transfer {
+                asker,
+                agent,
+                to,
+                attended,
+                reply,
+            } => {
+                let done = legs
+                    .transfer_asked(&asker, agent.as_deref(), &to, attended, media)
+                    .await;
+                answer(reply, done)
+            }
+            Control::Consultation {
+                asker,
+                agent,
+                complete,
+                reply,
+            } => {
+                let done = legs
+                    .consultation_asked(&asker, agent.as_deref(), complete, media)
+                    .await;
+                answer(reply, done)
+            }
             Control::StopMonitor { name, reply } => {
                 let (stopped, out) = legs.stop_monitor(&name, media).await;
                 let _ = reply.send(if stopped {
@@ -69,6 +107,23 @@ impl Control {
                 });
                 out
             }
+        }
+    }
+}
+
+/// Sends the outcome of a transfer request and hands its actions on.
+fn answer(
+    reply: oneshot::Sender<Result<(), ControlError>>,
+    done: Result<Vec<Outward>, TransferRefusal>,
+) -> Vec<Outward> {
+    match done {
+        Ok(out) => {
+            let _ = reply.send(Ok(()));
+            out
+        }
+        Err(refusal) => {
+            let _ = reply.send(Err(ControlError::Transfer(refusal)));
+            Vec::new()
         }
     }
 }
@@ -87,6 +142,8 @@ pub enum ControlError {
     Taken,
     #[error("you are not listening to this call")]
     NotMonitoring,
+    #[error("{0}")]
+    Transfer(TransferRefusal),
 }
 
 impl From<MonitorRefusal> for ControlError {
@@ -175,6 +232,43 @@ impl LiveCalls {
     ) -> Result<bool, ControlError> {
         self.ask(id, |reply| Control::Monitor { who, mode, reply })
             .await
+    }
+
+    /// Passes call `id`'s caller on to `to` (blind, or `attended`); `agent` is the asking agent's
+    /// id (`None` for a supervisor), `asker` who asked, for the timeline.
+    pub async fn transfer(
+        &self,
+        id: &str,
+        asker: &str,
+        agent: Option<&str>,
+        to: &str,
+        attended: bool,
+    ) -> Result<(), ControlError> {
+        self.ask(id, |reply| Control::Transfer {
+            asker: asker.to_string(),
+            agent: agent.map(str::to_string),
+            to: to.to_string(),
+            attended,
+            reply,
+        })
+        .await
+    }
+
+    /// Completes (`true`) or cancels call `id`'s consultation.
+    pub async fn consultation(
+        &self,
+        id: &str,
+        asker: &str,
+        agent: Option<&str>,
+        complete: bool,
+    ) -> Result<(), ControlError> {
+        self.ask(id, |reply| Control::Consultation {
+            asker: asker.to_string(),
+            agent: agent.map(str::to_string),
+            complete,
+            reply,
+        })
+        .await
     }
 
     /// The supervisor `name` leaves call `id`.

@@ -145,7 +145,7 @@ impl Legs {
         let resolved = self.resolve(&target).await;
         self.answer_refer(by, handle, 202).await;
         self.refer_by = Some(by);
-        self.transfer(by, resolved, media).await
+        self.transfer(by, resolved, false, media).await
     }
 
     /// A feature code the agent keyed (see `[features]`).
@@ -156,8 +156,9 @@ impl Legs {
         media: &MediaTask,
     ) -> Vec<Outward> {
         let who = self.name(by);
+        let attended = matches!(feature, Feature::Consult(_));
         match feature {
-            Feature::Transfer(keyed) => {
+            Feature::Transfer(keyed) | Feature::Consult(keyed) => {
                 if let Err(refusal) = self.bridge.may_transfer(by) {
                     self.log(&format!("keyed transfer by {who} refused: {refusal:?}"));
                     return Vec::new();
@@ -168,8 +169,10 @@ impl Legs {
                 };
                 let resolved = self.resolve(&target).await;
                 self.refer_by = None;
-                self.transfer(by, resolved, media).await
+                self.transfer(by, resolved, attended, media).await
             }
+            Feature::CompleteConsult => self.command(Command::CompleteConsult { by }, media).await,
+            Feature::AbortConsult => self.command(Command::CancelConsult { by }, media).await,
             Feature::ToggleRecording => {
                 let paused = self.recording_paused().unwrap_or(false);
                 if self.pause_recording(!paused, &who).is_err() {
@@ -225,11 +228,13 @@ impl Legs {
         Resolved::External(target.user.clone())
     }
 
-    /// Passes the caller on from leg `by` (already allowed and answered 202).
+    /// Passes the caller on from leg `by` (already allowed and answered 202); `attended`: `by`
+    /// consults the target first.
     pub(super) async fn transfer(
         &mut self,
         by: LegId,
         to: Resolved,
+        attended: bool,
         media: &MediaTask,
     ) -> Vec<Outward> {
         let who = self.name(by);
@@ -283,9 +288,12 @@ impl Legs {
                 )
             }
         };
-        let actions = self
-            .bridge
-            .command(self.now(), Command::Transfer { by, target });
+        let command = if attended {
+            Command::Consult { by, target }
+        } else {
+            Command::Transfer { by, target }
+        };
+        let actions = self.bridge.command(self.now(), command);
         self.grow();
         if let Some(crate::bridge::Action::Place(id)) = actions
             .iter()
