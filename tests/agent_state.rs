@@ -95,6 +95,58 @@ async fn futures_join(s: &Store, calls: [&str; 4]) -> Vec<bool> {
     out
 }
 
+/// A transfer by name rings an away agent, or one in wrap-up, but not one whose phone does not
+/// answer SIP OPTIONS, on another call or removed.
+#[tokio::test]
+async fn a_transfer_by_name_claims_away_agents_but_not_unreachable_phones() {
+    each_backend(|s| async move {
+        for a in ["anna", "bob"] {
+            s.add_agent(a, &format!("sip:{a}@127.0.0.1"), None, &["en".into()], t0())
+                .await
+                .unwrap();
+        }
+        for c in ["c1", "c2", "c3"] {
+            open_call(&s, c).await;
+        }
+        s.set_presence("anna", frontdesk::store::Presence::Away, t0())
+            .await
+            .unwrap();
+        assert!(
+            s.claim_agent_by_name("anna", "c1", "n1", t0())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.claim_agent_by_name("anna", "c2", "n1", t0())
+                .await
+                .unwrap(),
+            "ringing for c1"
+        );
+        assert!(
+            s.phone_unreachable("bob", "phone unreachable", "frontdesk", t0())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.claim_agent_by_name("bob", "c3", "n1", t0())
+                .await
+                .unwrap()
+        );
+        assert!(s.phone_reachable("bob", "frontdesk", t0()).await.unwrap());
+        assert!(
+            s.claim_agent_by_name("bob", "c3", "n1", t0())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.claim_agent_by_name("carl", "c3", "n1", t0())
+                .await
+                .unwrap()
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn away_agents_are_not_offered_and_a_restart_or_sweep_frees_held_agents() {
     each_backend(|s| async move {

@@ -94,7 +94,8 @@ impl Store {
 
     /// Rings `agent` for a call passed on to them by name (a transfer): like [`claim_agent`], but
     /// whether or not they take queue calls now, and during wrap-up. False when they are on
-    /// another call, ringing, or off the roster.
+    /// another call, ringing, off the roster, or their phone does not answer SIP OPTIONS (ringing
+    /// it would only make the caller wait).
     ///
     /// [`claim_agent`]: Store::claim_agent
     pub async fn claim_agent_by_name(
@@ -107,7 +108,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE agents SET line = 'ringing', line_call = $1, line_node = $2, line_at = $3, \
                line_until = NULL \
-             WHERE id = $4 AND removed_at IS NULL AND line IN ('idle', 'wrap_up')",
+             WHERE id = $4 AND removed_at IS NULL AND line IN ('idle', 'wrap_up') \
+               AND phone_unreachable_at IS NULL",
         )
         .bind(call)
         .bind(node)
