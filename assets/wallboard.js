@@ -54,9 +54,14 @@
       since.appendChild(t);
       const reason = document.createElement("td");
       reason.textContent = a.reason || "";
-      [who, st, since, reason].forEach((td) => tr.appendChild(td));
+      // An agent in a call: the listen-in buttons (assets/monitor.js) go here.
+      const listen = document.createElement("td");
+      listen.className = "monitor";
+      if (a.state === "in_call" && a.call_id) listen.dataset.monitorCall = a.call_id;
+      [who, st, since, reason, listen].forEach((td) => tr.appendChild(td));
       body.appendChild(tr);
     });
+    if (window.frontdeskMonitor) window.frontdeskMonitor.refresh();
     tick();
   }
 

@@ -4,6 +4,8 @@
 //! and password, list, open a call, play its recording, check the audit log, screenshot every
 //! page, sign out (the old cookie is refused).
 
+#[path = "e2e/browser.rs"]
+mod browser;
 #[path = "e2e/seed.rs"]
 mod seed;
 mod support;
@@ -12,7 +14,6 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use seed::{Console, PASSWORD, session, session_of, setup};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
 
 async fn sign_in_and_cookie(c: &Console) {
@@ -337,6 +338,27 @@ async fn roles(c: &Console) {
     ] {
         assert_eq!(c.page(path, agent).await.0, StatusCode::FORBIDDEN, "{path}");
     }
+
+    // A call of anna's in progress: its page has the listen-in buttons for a supervisor only;
+    // an ended call's page has none.
+    let live = c.live_call("anna").await;
+    let (status, html) = c.page(&format!("/calls/{live}"), agent).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("data-monitor-call") && !html.contains("/console/monitor.js"),
+        "listen-in buttons for an agent: {html}"
+    );
+    let sup = Some(c.sup_session.as_str());
+    let (_, html) = c.page(&format!("/calls/{live}"), sup).await;
+    assert!(
+        html.contains(&format!(
+            "data-monitor-call=\"{live}\" data-monitor-mode=\"\""
+        )) && html.contains("/console/monitor.js")
+            && html.contains("data-err-no-phone=\"There is no phone on your account"),
+        "{html}"
+    );
+    let (_, html) = c.page(&format!("/calls/{}", c.calls[0]), sup).await;
+    assert!(!html.contains("data-monitor-call"), "an ended call: {html}");
 }
 
 /// Reads the event stream until `want` shows up (bounded).
@@ -434,29 +456,7 @@ async fn console_pages_auth_and_live_updates() {
 
 /// What the browser test needs; missing pieces fail in CI and skip elsewhere.
 fn browser_ready() -> bool {
-    let e2e = support::repo().join("tests/e2e");
-    let mut missing = Vec::new();
-    if !PathBuf::from("/usr/bin/chromium").exists() {
-        missing.push("Debian chromium (apt-get install chromium)");
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        missing.push("node (apt-get install nodejs npm)");
-    }
-    if !e2e.join("node_modules/playwright-core").is_dir() {
-        missing.push("playwright-core (npm ci --prefix tests/e2e)");
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!(
-        "the browser test needs {}; .ci/run installs them",
-        missing.join(", ")
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and {msg}");
-    }
-    eprintln!("NOTICE: skipping: {msg}");
-    false
+    browser::ready(&support::repo(), &[])
 }
 
 #[tokio::test(flavor = "multi_thread")]

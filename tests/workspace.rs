@@ -4,6 +4,8 @@
 //! wallboard's figures live; and the refusals: another agent's pop, presence or call, notes over
 //! the limit, reasons and codes not configured, forms from elsewhere, roles.
 
+#[path = "e2e/browser.rs"]
+mod browser;
 #[path = "e2e/seed.rs"]
 #[allow(dead_code)] // the console tests read every field
 mod seed;
@@ -521,32 +523,7 @@ async fn workspace_and_wallboard() {
 
 /// What the browser test needs; missing pieces fail in CI and skip elsewhere.
 fn browser_ready() -> bool {
-    let e2e = support::repo().join("tests/e2e");
-    let mut missing = Vec::new();
-    if !std::path::Path::new("/usr/bin/chromium").exists() {
-        missing.push("Debian chromium (apt-get install chromium)");
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        missing.push("node (apt-get install nodejs npm)");
-    }
-    if !e2e.join("node_modules/playwright-core").is_dir() {
-        missing.push("playwright-core (npm ci --prefix tests/e2e)");
-    }
-    if !support::sipp_available() {
-        missing.push("sipp");
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!(
-        "the browser test needs {}; .ci/run installs them",
-        missing.join(", ")
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and {msg}");
-    }
-    eprintln!("NOTICE: skipping: {msg}");
-    false
+    browser::ready(&support::repo(), &[("sipp", support::sipp_available())])
 }
 
 /// The caller's special needs on their card: the pop's first line.

@@ -7,6 +7,7 @@ use super::{Result, Store, from_ms, to_ms};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
@@ -102,6 +103,47 @@ impl Store {
     }
 }
 
+/// Monitoring rows read at most per question (a supervisor's day holds far fewer).
+const MONITOR_ROWS: i64 = 2000;
+
+impl Store {
+    /// The calls `actor` is listening in on now and in which mode, from their audit rows since
+    /// `since`: the call writes `monitor` (detail: the mode) when their phone joins and at every
+    /// switch, by the console or by their phone's keys, and `monitor-end` when it leaves. So a
+    /// page opened later shows what the call itself did, not what some page asked. The `at`
+    /// index bounds the read.
+    pub async fn monitoring_modes(
+        &self,
+        actor: &str,
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<String, String>> {
+        let rows = sqlx::query(
+            "SELECT object, action, detail FROM audit_log WHERE at >= $1 AND actor = $2 \
+             AND action IN ('monitor', 'monitor-end') ORDER BY id DESC LIMIT $3",
+        )
+        .bind(to_ms(since))
+        .bind(actor)
+        .bind(MONITOR_ROWS)
+        .fetch_all(self.reader())
+        .await?;
+        let mut on = HashMap::new();
+        for r in rows.iter().rev() {
+            let object: String = r.try_get("object")?;
+            let action: String = r.try_get("action")?;
+            let detail: Option<String> = r.try_get("detail")?;
+            match (action.as_str(), detail) {
+                ("monitor", Some(mode)) => {
+                    on.insert(object, mode);
+                }
+                _ => {
+                    on.remove(&object);
+                }
+            }
+        }
+        Ok(on)
+    }
+}
+
 impl Store {
     /// Figures for `/metrics`: calls by outcome, open callbacks by SLA state, agents by presence.
     pub async fn metric_figures(&self, now: DateTime<Utc>) -> Result<crate::metrics::StoreFigures> {
@@ -147,5 +189,51 @@ impl Store {
             },
             recordings_undeleted: self.deletion_counts().await?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn monitoring_modes_follow_each_calls_last_row_for_that_supervisor() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("fd.db").display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let t0 = Utc::now() - chrono::Duration::minutes(10);
+        let at = |s: i64| t0 + chrono::Duration::seconds(s);
+        let rows = [
+            ("sue", "monitor", "old", Some("barge"), -3600),
+            ("sue", "monitor-request", "a", Some("listen"), 1),
+            ("sue", "monitor", "a", Some("listen"), 2),
+            ("sue", "monitor-request", "a", Some("whisper"), 3),
+            ("sue", "monitor", "a", Some("whisper"), 4),
+            ("sue", "monitor", "b", Some("listen"), 5),
+            ("sue", "monitor-end", "b", Some("ended (us) after 3 s"), 6),
+            ("sue", "monitor-request", "c", Some("listen"), 7),
+            ("max", "monitor", "d", Some("barge"), 8),
+            ("sue", "recording", "d", Some("download"), 9),
+        ];
+        for (actor, action, object, detail, s) in rows {
+            store
+                .audit(actor, action, object, detail, at(s))
+                .await
+                .unwrap();
+        }
+        let modes = store.monitoring_modes("sue", t0).await.unwrap();
+        // a: switched to whisper; b: ended; c: only asked (the phone never joined); old: before
+        // `since`; d: another supervisor's.
+        assert_eq!(
+            modes,
+            HashMap::from([("a".to_string(), "whisper".to_string())])
+        );
+        assert_eq!(
+            store.monitoring_modes("max", t0).await.unwrap(),
+            HashMap::from([("d".to_string(), "barge".to_string())])
+        );
+        store.close().await;
     }
 }

@@ -277,6 +277,37 @@ impl Console {
         session_of(&r).expect("a session cookie")
     }
 
+    /// A call answered by `agent` a minute ago and still going.
+    pub async fn live_call(&self, agent: &str) -> String {
+        let store = Store::connect(&self.svc.db_url()).await.unwrap();
+        let id = uuid::Uuid::new_v4().to_string();
+        let started_at = Utc::now() - Duration::minutes(1);
+        store
+            .insert_call(&NewCall {
+                id: id.clone(),
+                sip_call_id: None,
+                direction: "inbound",
+                phone: Some("+37061234598".into()),
+                caller_raw: None,
+                from_number: None,
+                asserted_number: None,
+                source: None,
+                started_at,
+                node: None,
+            })
+            .await
+            .unwrap();
+        store.call_answered(&id, started_at).await.unwrap();
+        sqlx::query("UPDATE calls SET agent_id = $1 WHERE id = $2")
+            .bind(agent)
+            .bind(&id)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+        id
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

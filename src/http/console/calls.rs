@@ -136,8 +136,19 @@ pub async fn detail(
             |(at, kind, detail)| context! { at => at.to_rfc3339(), kind => kind, detail => detail },
         )
         .collect();
+    // A supervisor on this live call sees the mode they are in (the buttons start from it).
+    let monitor_mode = if viewer.supervisor() && call.ended_at.is_none() {
+        state
+            .store
+            .monitoring_modes(&viewer.0.name, call.started_at)
+            .await?
+            .remove(&call.id)
+    } else {
+        None
+    };
     let ctx = context! {
         call => Value::from_serialize(&call),
+        monitor_mode => monitor_mode,
         events => events,
         recording_url => call.recording.as_ref().map(|_| format!("/api/v1/calls/{}/recording", call.id)),
     };

@@ -60,6 +60,7 @@ pub fn router() -> Router<HttpState> {
         .route("/console/app.js", get(script))
         .route("/console/workspace.js", get(workspace_script))
         .route("/console/wallboard.js", get(wallboard_script))
+        .route("/console/monitor.js", get(monitor_script))
         .layer(axum::middleware::map_response(page_headers))
 }
 
@@ -109,6 +110,14 @@ async fn wallboard_script() -> Response {
     asset(
         "text/javascript; charset=utf-8",
         include_str!("../../../assets/wallboard.js"),
+    )
+}
+
+/// The listen-in buttons (wallboard, a live call's page); they call the monitor API.
+async fn monitor_script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/monitor.js"),
     )
 }
 

@@ -52,6 +52,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "reports.html",
         include_str!("../../../templates/reports.html"),
     ),
+    (
+        "monitor.html",
+        include_str!("../../../templates/monitor.html"),
+    ),
 ];
 
 fn env() -> &'static Environment<'static> {

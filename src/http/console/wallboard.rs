@@ -24,6 +24,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// How often the stream reads the figures when nothing happens.
 const EVERY: Duration = Duration::from_secs(2);
+/// How far back the page looks for the viewer's own listening in (no call lasts longer).
+const MONITOR_LOOKBACK_HOURS: i64 = 12;
 /// After an event, the figures are read this soon (events come in bursts).
 const AFTER_EVENT: Duration = Duration::from_millis(250);
 
@@ -69,8 +71,12 @@ pub async fn read_figures(state: &HttpState) -> Result<Value, crate::store::Stor
 pub async fn page(State(state): State<HttpState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require(Role::Supervisor)?;
     let figures = read_figures(&state).await?;
+    // The calls this supervisor is listening in on, and how (the buttons start from it).
+    let since = Utc::now() - chrono::Duration::hours(MONITOR_LOOKBACK_HOURS);
+    let modes = state.store.monitoring_modes(&viewer.0.name, since).await?;
     let ctx = context! {
         f => minijinja::Value::from_serialize(&figures),
+        monitor_modes => modes,
         now => Utc::now(),
     };
     Ok(viewer.page(&state, "wallboard", "wallboard.html", ctx))
