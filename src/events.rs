@@ -73,6 +73,15 @@ pub enum Event {
         reason: Option<String>,
         at: DateTime<Utc>,
     },
+    /// A supervisor joined a live call or switched mode (`listen`, `whisper`, `barge`), or left
+    /// it or never joined (`None`): open pages show who listens in, however it changed (the
+    /// API, the keys on their phone, hanging up).
+    Monitoring {
+        call_id: String,
+        supervisor: String,
+        mode: Option<String>,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Event {
@@ -86,6 +95,7 @@ impl Event {
             Event::CallbackRequested { .. } => "callback_requested",
             Event::ScreenPop { .. } => "screen_pop",
             Event::AgentChanged { .. } => "agent_changed",
+            Event::Monitoring { .. } => "monitoring",
         }
     }
 

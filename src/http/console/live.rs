@@ -131,6 +131,14 @@ pub fn summary(ev: &Event) -> String {
             Some(r) => format!("Agent {agent} is {presence} ({r})"),
             None => format!("Agent {agent} is {presence}"),
         },
+        Event::Monitoring {
+            supervisor, mode, ..
+        } => match mode.as_deref() {
+            Some("listen") => format!("{supervisor} is listening in on a call"),
+            Some("whisper") => format!("{supervisor} is whispering to an agent"),
+            Some(m) => format!("{supervisor} is on a call ({m})"),
+            None => format!("{supervisor} left a call they listened in on"),
+        },
     }
 }
 

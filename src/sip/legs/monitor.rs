@@ -67,6 +67,21 @@ impl Legs {
     pub(super) async fn monitoring(&mut self, leg: LegId, mode: Mode) {
         self.log(&format!("{} {}s", self.name(leg), mode.as_str()));
         self.audit_monitor(leg, "monitor", mode.as_str()).await;
+        self.publish_monitoring(leg, Some(mode));
+    }
+
+    /// Open pages learn who listens in now, however it changed.
+    fn publish_monitoring(&self, leg: LegId, mode: Option<Mode>) {
+        let name = self.name(leg);
+        self.ctx.events.publish(crate::events::Event::Monitoring {
+            call_id: self.call_id.clone(),
+            supervisor: name
+                .strip_prefix("supervisor ")
+                .unwrap_or(&name)
+                .to_string(),
+            mode: mode.map(|m| m.as_str().to_string()),
+            at: Utc::now(),
+        });
     }
 
     /// The supervisor's leg ended: the audit log gets the end of their session.
@@ -81,6 +96,7 @@ impl Legs {
             None => format!("never joined ({})", why.as_str()),
         };
         self.audit_monitor(leg, "monitor-end", &detail).await;
+        self.publish_monitoring(leg, None);
     }
 
     async fn audit_monitor(&self, leg: LegId, action: &str, detail: &str) {
