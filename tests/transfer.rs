@@ -194,12 +194,14 @@ fn recording(call: &Value) -> (Vec<i16>, Vec<i16>) {
     (left, right)
 }
 
-/// The caller (1000 Hz) reaches Anna (SIPp running `scenario`), who passes them on to Bob
-/// (baresip, 600 Hz; agent id `bob_id`, away from the queue); returns Anna's log and the call.
+/// The caller (1000 Hz, hanging up `caller_ms` after the answer) reaches Anna (SIPp running
+/// `scenario`), who passes them on to Bob (baresip, 600 Hz; agent id `bob_id`, away from the
+/// queue); returns Anna's log and the call.
 fn transfer_to_bob(
     scenario: &str,
     extra: &[&str],
     bob_id: &str,
+    caller_ms: &str,
 ) -> Option<(Service, String, Value)> {
     let svc = Service::start(CONFIG);
     if !baresip_available() {
@@ -227,7 +229,7 @@ fn transfer_to_bob(
     );
     let anna = Phone::start(&svc, scenario, extra);
     add_agent(&svc, "anna", &anna.uri());
-    let out = svc.sipp("transfer_caller.xml", CALLER, &["-d", "14000"]);
+    let out = svc.sipp("transfer_caller.xml", CALLER, &["-d", caller_ms]);
     assert_sipp_ok(&svc, &out, "caller");
     let log = anna.wait_ok(&svc);
     assert!(log.contains("agent released by BYE"), "{log}");
@@ -293,7 +295,7 @@ fn a_blind_transfer_by_refer_passes_the_caller_to_another_agent() {
         return;
     }
     let target = ["-set", "target", "sip:bob@127.0.0.1"];
-    let Some((_svc, log, _)) = transfer_to_bob("agent_refers.xml", &target, "bob") else {
+    let Some((_svc, log, _)) = transfer_to_bob("agent_refers.xml", &target, "bob", "14000") else {
         return;
     };
     assert!(
@@ -309,7 +311,21 @@ fn a_blind_transfer_by_keys_passes_the_caller_to_another_agent() {
     if !sipp_available() {
         return;
     }
-    let _ = transfer_to_bob("agent_keys_transfer.xml", &[], "204");
+    let _ = transfer_to_bob("agent_keys_transfer.xml", &[], "204", "14000");
+}
+
+/// `#2`, the target's id, `#` consult them while the caller hears music; `#2` again completes.
+#[test]
+fn an_attended_transfer_by_keys_consults_then_passes_the_caller_on() {
+    if !sipp_available() {
+        return;
+    }
+    let Some((svc, _, call)) = transfer_to_bob("agent_keys_attended.xml", &[], "204", "20000")
+    else {
+        return;
+    };
+    let events = timeline(&svc, call["id"].as_str().unwrap());
+    assert!(events.contains("agent anna consults agent 204"), "{events}");
 }
 
 /// The caller's own REFER is refused (403); the agent's malformed and too long ones get 400, a
