@@ -43,10 +43,11 @@ cleanup() {
   [ -z "${svc:-}" ] || kill "$svc" 2>/dev/null || true
   for p in $phones; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT && echo "work dir $work"
+# KEEP=1 keeps the work directory (logs, SIPp's files, the store); the processes end either way.
+[ -z "${KEEP:-}" ] || echo "work dir $work"
 ulimit -n 65536 2>/dev/null || true
 
 cat > "$work/frontdesk.toml" <<TOML
