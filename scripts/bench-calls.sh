@@ -342,6 +342,8 @@ for line in open(f"{work}/serve.log", errors="replace"):
         for k in ("sent", "received", "lost", "late"):
             m = re.search(rf"\b{k}=(\d+)", line)
             if m: tot[k] += int(m.group(1))
+            m = re.search(rf"\blegs_{k}=(\d+)", line)
+            if m: tot["legs_" + k] += int(m.group(1))
 rows = json.load(open(f"{work}/rows.json"))
 outcomes = collections.Counter(r["outcome"] for r in rows)
 cpu_total = (t1 - t0) / hz
@@ -359,8 +361,9 @@ table = [
     ("service CPU, whole run", f"{cpu_total:.1f} s over {s1 - s0:.1f} s"),
     ("RSS start / all up / end / 5 s later", f"{rss0} / {rss_mid or '-'} / {rss1} / {rss2} kB"),
     ("RSS per call (all up)", rss_per_call),
-    ("packets sent / received", f"{tot['sent']} / {tot['received']} over {media} calls" + (" (callers' legs only)" if bridged else "")),
+    ("packets sent / received", f"{tot['sent']} / {tot['received']} over {media} calls" + (" (callers' legs)" if bridged else "")),
     ("packets lost or late", f"{bad} ({share:.4f}%)"),
+    *([("other legs' packets sent / received / lost or late", f"{tot['legs_sent']} / {tot['legs_received']} / {tot['legs_lost'] + tot['legs_late']} ({100.0 * (tot['legs_lost'] + tot['legs_late']) / max(1, tot['legs_received'] + tot['legs_lost']):.4f}%)")] if bridged else []),
     ("SIPp CPU (steady state)", read("sipp_cpu", "-")),
     ("media ticks run / late / skipped", " / ".join(read("ticks", "- - -").split()) or "-"),
     ("rows / closed", f"{len(rows)} / {sum(1 for r in rows if r['ended_at'])} {dict(outcomes)}"),

@@ -70,7 +70,7 @@ db.executemany("INSERT INTO callbacks (phone, source, reason, requested_at, slot
 db.commit()
 PY
 (cd "$work" && exec timeout 3600 sipp -sf "$OLDPWD/tests/sipp/agent_answer.xml" -i 127.0.0.1 -p "$agent_port" \
-  -mp 36000 -rtp_echo -nostdin > "$work/agents.out" 2>&1) &
+  -mp 36000 -rtp_echo -aa -nostdin > "$work/agents.out" 2>&1) &
 uas=$!
 (cd "$work" && exec timeout 3600 sipp -sf "$OLDPWD/tests/sipp/client_callback.xml" -i 127.0.0.1 -p "$client_port" \
   -mp 38000 -set busy 0 -d "$talk" -nostdin -trace_logs -log_file "$work/client.log" > "$work/client.out" 2>&1) &

@@ -52,7 +52,7 @@ for i in $(seq -w 1 "$agents"); do
   "$bin" --config "$work/frontdesk.toml" agents add "a$i" --uri "sip:a$i@127.0.0.1:$agent_port" --languages en > /dev/null
 done
 (cd "$work" && exec timeout $((secs + 300)) sipp -sf "$OLDPWD/tests/sipp/agent_load.xml" -i 127.0.0.1 -p "$agent_port" \
-  -mp 36000 -d "$talk" -rtp_echo -nostdin -trace_stat -stf "$work/agents.csv" -fd 10 > "$work/agents.out" 2>&1) &
+  -mp 36000 -d "$talk" -rtp_echo -aa -nostdin -trace_stat -stf "$work/agents.csv" -fd 10 > "$work/agents.out" 2>&1) &
 uas=$!
 
 FRONTDESK_LOG=warn "$bin" --config "$work/frontdesk.toml" serve > "$work/ready" 2> "$work/serve.log" &

@@ -326,13 +326,18 @@ impl Call {
         if let Some(extra) = end.extra {
             close_extra(extra).await;
         }
-        let stats = end.stats;
+        let (stats, legs) = (end.stats, end.leg_stats);
         let recording = crate::recording::finished(end.recording).await;
+        // The caller's side, then every other leg's (agents, supervisors, consulted targets).
         info!(
             sent = stats.sent,
             received = stats.jitter.received,
             lost = stats.jitter.lost,
             late = stats.jitter.late,
+            legs_sent = legs.sent,
+            legs_received = legs.jitter.received,
+            legs_lost = legs.jitter.lost,
+            legs_late = legs.jitter.late,
             "media"
         );
         self.ctx
