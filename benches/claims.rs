@@ -32,6 +32,7 @@ fn request(i: usize) -> NewCallback {
         client_tz: "Europe/Vilnius".into(),
         plan_reason: "bench".into(),
         promise: None,
+        email: None,
     }
 }
 

@@ -7,7 +7,9 @@ use crate::flow::Lang;
 use crate::schedule::calendar::Calendar;
 use crate::schedule::hours::WeeklyHours;
 use crate::schedule::planner::{self, ClientWindow, Plan, PlanError, Policy, Request, SlaRule};
-use crate::store::{CallbackRow, CallbackSource, DncEntry, NewCallback, Store, StoreError};
+use crate::store::{
+    CallbackRow, CallbackSource, DncEntry, NewCallback, PromiseEmail, Store, StoreError,
+};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -146,10 +148,8 @@ impl Planner {
         queue_position: Option<u32>,
         now: DateTime<Utc>,
     ) -> Result<CallbackRow, CallbackError> {
-        let (new, lang) = self.prepare(store, req, queue_position, now).await?;
-        let row = store.insert_callback(&new, now).await?;
-        self.announce(store, &row, lang, now).await;
-        Ok(row)
+        let (new, _) = self.prepare(store, req, queue_position, now).await?;
+        Ok(store.insert_callback(&new, now).await?)
     }
 
     /// Plans a request without storing it: the row to insert and the language of its promise.
@@ -221,52 +221,33 @@ impl Planner {
             client_tz: plan.client_tz.name().to_string(),
             plan_reason: plan.reason,
             promise: Some(promise),
+            email: None,
         };
-        Ok((new, lang))
+        let email = self.promise_email(store, &new.phone, lang).await;
+        Ok((NewCallback { email, ..new }, lang))
     }
 
-    /// Tells the client of a stored request: the promise by e-mail. (`callback.planned` went to
-    /// the webhooks' outbox in the insert's own transaction.)
-    pub async fn announce(&self, store: &Store, row: &CallbackRow, lang: Lang, now: DateTime<Utc>) {
-        self.email_promise(store, row, lang, now).await;
-    }
-
-    /// The promise e-mailed to the client when the card has an address: queued in the same
-    /// outbox as the webhooks (to `mailto:<address>`), so it survives a restart and is retried.
-    async fn email_promise(
-        &self,
-        store: &Store,
-        row: &CallbackRow,
-        lang: Lang,
-        now: DateTime<Utc>,
-    ) {
-        let Some(promise) = row.promise.as_deref().filter(|_| self.email) else {
-            return;
-        };
-        let address = match store.client(&row.phone).await {
-            Ok(card) => card.and_then(|c| c.email).filter(|e| !e.trim().is_empty()),
+    /// Where the promise is e-mailed, when `[notify.email]` is on and the card has an address.
+    /// Queued with the request in one transaction, so it survives a restart and is retried.
+    async fn promise_email(&self, store: &Store, phone: &str, lang: Lang) -> Option<PromiseEmail> {
+        if !self.email {
+            return None;
+        }
+        let card = match store.client(phone).await {
+            Ok(card) => card,
             Err(e) => {
-                tracing::error!(callback = row.id, error = %e, "cannot read the card for the e-mail");
-                return;
+                // The request itself matters more than its e-mail: planned without it.
+                tracing::error!(phone, error = %e, "cannot read the card for the promise e-mail");
+                return None;
             }
         };
-        let Some(address) = address else {
-            return;
-        };
-        let body = serde_json::json!({
-            "to": address,
-            "subject": announce::promise::email_subject(lang, &self.company_name),
-            "text": promise,
-            "callback": row.id,
+        let to = card
+            .and_then(|c| c.email)
+            .filter(|e| !e.trim().is_empty())?;
+        Some(PromiseEmail {
+            to,
+            subject: announce::promise::email_subject(lang, &self.company_name),
         })
-        .to_string();
-        let to = [format!("mailto:{}", address.trim())];
-        if let Err(e) = store
-            .enqueue_webhooks("callback.promise.email", &body, &to, now)
-            .await
-        {
-            tracing::error!(callback = row.id, error = %e, "promise e-mail not queued");
-        }
     }
 }
 

@@ -139,9 +139,8 @@ pub async fn callers_to_callbacks(
             Ok(None) => {}
             Ok(Some(row)) => {
                 taken += 1;
-                if let (Some(row), Some((_, lang))) = (row, planned) {
+                if let Some(row) = row {
                     info!(call = %e.call, callback = row.id, place = lost.position, "lost caller: callback planned");
-                    planner.announce(store, &row, lang, now).await;
                 }
             }
             Err(err) => {

@@ -281,3 +281,55 @@ async fn a_write_that_rolls_back_queues_nothing() {
     assert_eq!(s.list_webhooks(10).await.unwrap().len(), 2);
     db.cleanup().await;
 }
+
+/// The promise e-mail is queued with its request: an e-mail that cannot be queued undoes the
+/// request (so the caller is never promised something the client will not also read), and a
+/// request that commits has exactly one e-mail naming it.
+#[tokio::test]
+async fn the_promise_e_mail_is_queued_in_the_requests_transaction() {
+    let db = TestDb::sqlite().await;
+    let s = db.store.clone();
+    let mut cb = callback_request(PHONE, t0() + D::hours(1), None);
+    cb.promise = Some("We will call you back on Monday.".into());
+    cb.email = Some(frontdesk::store::PromiseEmail {
+        to: "ada@example.com".into(),
+        subject: "Your callback".into(),
+    });
+    sqlx::query(
+        "CREATE TRIGGER refuse_mail BEFORE INSERT ON webhook_deliveries \
+         WHEN NEW.url LIKE 'mailto:%' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .execute(s.pool())
+    .await
+    .unwrap();
+    assert!(s.insert_callback(&cb, t0()).await.is_err());
+    assert!(s.all_callbacks().await.unwrap().is_empty(), "rolled back");
+    sqlx::query("DROP TRIGGER refuse_mail")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    let row = s.insert_callback(&cb, t0()).await.unwrap();
+    let queued = s.list_webhooks(10).await.unwrap();
+    let mails: Vec<_> = queued
+        .iter()
+        .filter(|d| d.url == "mailto:ada@example.com")
+        .collect();
+    assert_eq!(mails.len(), 1, "{queued:?}");
+    assert_eq!(mails[0].event, "callback.promise.email");
+    let body: serde_json::Value = serde_json::from_str(&mails[0].body).unwrap();
+    assert_eq!(body["callback"], row.id);
+    assert_eq!(body["text"], "We will call you back on Monday.");
+    // Without an address nothing is e-mailed.
+    cb.email = None;
+    s.insert_callback(&cb, t0()).await.unwrap();
+    assert_eq!(
+        s.list_webhooks(10)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|d| d.url.starts_with("mailto:"))
+            .count(),
+        1
+    );
+    db.cleanup().await;
+}

@@ -106,6 +106,16 @@ pub struct NewCallback {
     pub plan_reason: String,
     /// The sentence that tells the client when they will be called (`announce::promise`).
     pub promise: Option<String>,
+    /// The promise e-mailed to the client (`[notify.email]` on and an address on the card):
+    /// queued in the webhooks' outbox in the insert's own transaction.
+    pub email: Option<PromiseEmail>,
+}
+
+/// Where and under which subject the promise is e-mailed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromiseEmail {
+    pub to: String,
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -206,8 +216,8 @@ impl Store {
         Ok(row)
     }
 
-    /// Stores a planned request inside `tx`, with its `callback.planned` event in the webhooks'
-    /// outbox: both or neither.
+    /// Stores a planned request inside `tx`, with its `callback.planned` event and its promise
+    /// e-mail in the webhooks' outbox: all or nothing.
     pub(super) async fn insert_callback_tx(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -224,6 +234,18 @@ impl Store {
         let row = callback_from_row(&row)?;
         self.enqueue_event_tx(tx, &Event::CallbackPlanned(row.clone()), now)
             .await?;
+        if let (Some(mail), Some(promise)) = (&cb.email, &row.promise) {
+            let body = serde_json::json!({
+                "to": mail.to,
+                "subject": mail.subject,
+                "text": promise,
+                "callback": row.id,
+            })
+            .to_string();
+            let to = [format!("mailto:{}", mail.to.trim())];
+            self.enqueue_webhooks_tx(tx, "callback.promise.email", &body, &to, now)
+                .await?;
+        }
         Ok(row)
     }
 

@@ -38,7 +38,9 @@ mod workspace;
 
 pub use agents::{Agent, Presence};
 pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
-pub use callbacks::{CallbackRow, CallbackSource, CallbackStatus, NewCallback, SlaState};
+pub use callbacks::{
+    CallbackRow, CallbackSource, CallbackStatus, NewCallback, PromiseEmail, SlaState,
+};
 pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary, Lookup};
 pub use complaints::{Complaint, Note};

@@ -81,24 +81,30 @@ impl Store {
         let body = event
             .body(now)
             .map_err(|e| StoreError::Corrupt(format!("{} not serialisable: {e}", event.name())))?;
-        for url in urls {
-            sqlx::query(
-                "INSERT INTO webhook_deliveries (event, url, body, created_at, status, attempts, \
-                   next_attempt_at) VALUES ($1, $2, $3, $4, 'pending', 0, $4)",
-            )
-            .bind(event.name())
-            .bind(url)
-            .bind(&body)
-            .bind(to_ms(now))
-            .execute(&mut **tx)
+        self.enqueue_webhooks_tx(tx, event.name(), &body, &urls, now)
+            .await
+    }
+
+    /// Queues `body` for each of `urls` (a `mailto:` goes out as an e-mail).
+    pub async fn enqueue_webhooks(
+        &self,
+        event: &str,
+        body: &str,
+        urls: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        self.enqueue_webhooks_tx(&mut tx, event, body, urls, now)
             .await?;
-        }
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Queues `body` for every webhook URL, due at once.
-    pub async fn enqueue_webhooks(
+    /// [`Store::enqueue_webhooks`] inside `tx`: the deliveries exist exactly when what they tell
+    /// of was written.
+    pub(crate) async fn enqueue_webhooks_tx(
         &self,
+        tx: &mut Transaction<'_, Any>,
         event: &str,
         body: &str,
         urls: &[String],
@@ -113,7 +119,7 @@ impl Store {
             .bind(url)
             .bind(body)
             .bind(to_ms(now))
-            .execute(self.pool())
+            .execute(&mut **tx)
             .await?;
         }
         Ok(())

@@ -145,5 +145,6 @@ pub fn callback_request(
         client_tz: "Europe/Vilnius".into(),
         plan_reason: "test".into(),
         promise: None,
+        email: None,
     }
 }
