@@ -9,6 +9,7 @@
 //! one callback.
 
 use crate::callbacks::{CallbackError, CallbackRequest, Planner};
+use crate::events::{Event, EventBus};
 use crate::store::{CallbackSource, NODE_SILENT_MS, Store};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -19,19 +20,25 @@ use tracing::{info, warn};
 const EVERY: Duration = Duration::from_secs(5);
 
 /// Looks for lost nodes until `token` is cancelled.
-pub async fn watch(store: Store, planner: Planner, me: String, token: CancellationToken) {
+pub async fn watch(
+    store: Store,
+    planner: Planner,
+    me: String,
+    events: EventBus,
+    token: CancellationToken,
+) {
     loop {
         tokio::select! {
             _ = token.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}
         }
-        sweep(&store, &planner, &me).await;
+        sweep(&store, &planner, &me, &events).await;
     }
 }
 
-/// One look: closes what silent nodes left open and turns their waiting callers into callbacks;
-/// returns the calls closed.
-pub async fn sweep(store: &Store, planner: &Planner, me: &str) -> usize {
+/// One look: closes what silent nodes left open and turns their waiting callers into callbacks
+/// (shown on the live consoles through `events`); returns the calls closed.
+pub async fn sweep(store: &Store, planner: &Planner, me: &str, events: &EventBus) -> usize {
     let now = Utc::now();
     let silent = match store.silent_nodes(me, now).await {
         Ok(silent) => silent,
@@ -43,7 +50,15 @@ pub async fn sweep(store: &Store, planner: &Planner, me: &str) -> usize {
     let mut total = 0;
     let silent_before = now - chrono::Duration::milliseconds(NODE_SILENT_MS);
     for node in silent {
-        let callers = callers_to_callbacks(store, planner, &node, Some(silent_before), now).await;
+        let callers = callers_to_callbacks(
+            store,
+            planner,
+            Some(events),
+            &node,
+            Some(silent_before),
+            now,
+        )
+        .await;
         if callers > 0 {
             warn!(node = %node, callers, "node lost: its waiting callers will be called back");
         }
@@ -75,6 +90,7 @@ pub async fn sweep(store: &Store, planner: &Planner, me: &str) -> usize {
 pub async fn callers_to_callbacks(
     store: &Store,
     planner: &Planner,
+    events: Option<&EventBus>,
     node: &str,
     silent_before: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -141,6 +157,16 @@ pub async fn callers_to_callbacks(
                 taken += 1;
                 if let Some(row) = row {
                     info!(call = %e.call, callback = row.id, place = lost.position, "lost caller: callback planned");
+                    if let Some(bus) = events {
+                        bus.publish(Event::CallbackRequested {
+                            callback_id: row.id,
+                            phone: row.phone.clone(),
+                            source: row.source.clone(),
+                            at_risk: row.at_risk,
+                            sla_deadline: row.sla_deadline,
+                            at: row.requested_at,
+                        });
+                    }
                 }
             }
             Err(err) => {

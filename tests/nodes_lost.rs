@@ -69,7 +69,10 @@ async fn a_silent_nodes_calls_are_closed_and_its_agents_freed() {
 
         // A live node is never taken for lost, whoever looks.
         assert!(s.silent_nodes("b", now).await.unwrap().is_empty());
-        assert_eq!(frontdesk::nodes::sweep(&s, &planner(), "a").await, 2);
+        assert_eq!(
+            frontdesk::nodes::sweep(&s, &planner(), "a", &frontdesk::events::EventBus::new()).await,
+            2
+        );
         for id in ["on-b-1", "on-b-2"] {
             let row = s.call(id).await.unwrap().unwrap();
             assert_eq!(row.hangup_by.as_deref(), Some("node-lost"));
@@ -94,7 +97,10 @@ async fn a_silent_nodes_calls_are_closed_and_its_agents_freed() {
         );
 
         // Done once: a second survivor finds nothing left.
-        assert_eq!(frontdesk::nodes::sweep(&s, &planner(), "c").await, 0);
+        assert_eq!(
+            frontdesk::nodes::sweep(&s, &planner(), "c", &frontdesk::events::EventBus::new()).await,
+            0
+        );
         let events = s.call_events("on-b-1").await.unwrap();
         assert_eq!(
             events.iter().filter(|(_, k, _)| k == "node-lost").count(),
@@ -104,7 +110,10 @@ async fn a_silent_nodes_calls_are_closed_and_its_agents_freed() {
         // A node heard of again before the survivors looked keeps its calls.
         open_call(&s, "on-b-3", "b").await;
         s.node_seen("b", chrono::Utc::now()).await.unwrap();
-        assert_eq!(frontdesk::nodes::sweep(&s, &planner(), "a").await, 0);
+        assert_eq!(
+            frontdesk::nodes::sweep(&s, &planner(), "a", &frontdesk::events::EventBus::new()).await,
+            0
+        );
         assert!(s.call("on-b-3").await.unwrap().unwrap().ended_at.is_none());
     })
     .await;

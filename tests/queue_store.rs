@@ -10,6 +10,7 @@ use chrono::{Duration, Utc};
 use common::TestDb;
 use frontdesk::callbacks::Planner;
 use frontdesk::config::Config;
+use frontdesk::events::EventBus;
 use frontdesk::routing::Router;
 use frontdesk::routing::queue::{Entry, Joining};
 use frontdesk::store::{ListSource, NewCall, Store};
@@ -244,10 +245,33 @@ async fn a_lost_nodes_waiting_callers_become_exactly_one_callback_each_in_their_
             s1.queue_put(&e, now).await.unwrap();
         }
 
-        // Two survivors notice at the same moment.
+        // Two survivors notice at the same moment; each tells its own consoles what it took.
+        let (bus1, bus2) = (EventBus::new(), EventBus::new());
+        let (mut seen1, mut seen2) = (bus1.subscribe(), bus2.subscribe());
         let (_, _) = tokio::join!(
-            frontdesk::nodes::sweep(&s1, &planner, "a"),
-            frontdesk::nodes::sweep(&s2, &planner, "c"),
+            frontdesk::nodes::sweep(&s1, &planner, "a", &bus1),
+            frontdesk::nodes::sweep(&s2, &planner, "c", &bus2),
+        );
+        let mut shown = Vec::new();
+        for rx in [&mut seen1, &mut seen2] {
+            while let Ok(ev) = rx.try_recv() {
+                if let frontdesk::events::Event::CallbackRequested { source, phone, .. } = ev {
+                    assert_eq!(source, "node-lost");
+                    shown.push(phone);
+                }
+            }
+        }
+        shown.sort();
+        let planned: Vec<String> = s1
+            .all_callbacks()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.phone)
+            .collect();
+        assert_eq!(
+            shown, planned,
+            "each callback shown once, by the node that planned it"
         );
         assert_eq!(
             callbacks_for(&s1, "+37061234501").await,
@@ -284,7 +308,7 @@ async fn a_lost_nodes_waiting_callers_become_exactly_one_callback_each_in_their_
         );
 
         // Once: a later look finds nothing more to do.
-        frontdesk::nodes::sweep(&s2, &planner, "c").await;
+        frontdesk::nodes::sweep(&s2, &planner, "c", &EventBus::new()).await;
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM callbacks")
             .fetch_one(s1.pool())
             .await

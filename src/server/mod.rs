@@ -113,7 +113,8 @@ pub async fn start_with_reload(
     // Callers the previous run had waiting in the line were lost with it: called back, in place.
     let planner = crate::callbacks::Planner::from_config(&config);
     let now = chrono::Utc::now();
-    match crate::nodes::callers_to_callbacks(&store, &planner, &node, None, now).await {
+    // No console is connected yet: nobody to show them to.
+    match crate::nodes::callers_to_callbacks(&store, &planner, None, &node, None, now).await {
         0 => {}
         n => tracing::warn!(
             callers = n,
@@ -260,8 +261,9 @@ pub async fn start_with_reload(
     let (watch_store, watch_node) = (store.clone(), node.clone());
     let watch_planner = crate::callbacks::Planner::from_config(&config);
     let token = shutdown.child_token();
+    let watch_events = call_events.clone();
     tasks.spawn(async move {
-        crate::nodes::watch(watch_store, watch_planner, watch_node, token).await;
+        crate::nodes::watch(watch_store, watch_planner, watch_node, watch_events, token).await;
         ("nodes", Ok(()))
     });
 
