@@ -85,6 +85,18 @@ pub enum Event {
 }
 
 impl Event {
+    /// A callback request was stored: what the live consoles show of it.
+    pub fn callback_requested(row: &crate::store::CallbackRow) -> Event {
+        Event::CallbackRequested {
+            callback_id: row.id,
+            phone: row.phone.clone(),
+            source: row.source.clone(),
+            at_risk: row.at_risk,
+            sla_deadline: row.sla_deadline,
+            at: row.requested_at,
+        }
+    }
+
     /// The SSE event name: the same as the JSON `type`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -158,14 +158,7 @@ pub async fn callers_to_callbacks(
                 if let Some(row) = row {
                     info!(call = %e.call, callback = row.id, place = lost.position, "lost caller: callback planned");
                     if let Some(bus) = events {
-                        bus.publish(Event::CallbackRequested {
-                            callback_id: row.id,
-                            phone: row.phone.clone(),
-                            source: row.source.clone(),
-                            at_risk: row.at_risk,
-                            sla_deadline: row.sla_deadline,
-                            at: row.requested_at,
-                        });
+                        bus.publish(Event::callback_requested(&row));
                     }
                 }
             }

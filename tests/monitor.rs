@@ -8,8 +8,10 @@
 
 mod support;
 
-use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use serde_json::json;
+use std::time::Duration;
+use support::api::token;
+use support::live::{request, wait_for};
 use support::softphone::{Softphone, baresip_available, heard_in};
 use support::{Service, tone_share};
 
@@ -17,50 +19,6 @@ const CALLER: &str = "+37061234573";
 const CALLER_HZ: f64 = 600.0;
 const AGENT_HZ: f64 = 1000.0;
 const SUP_HZ: f64 = 1400.0;
-
-fn token(svc: &Service, args: &[&str]) -> String {
-    let out = svc.cli(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn request(
-    svc: &Service,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let url = format!("http://{}{path}", svc.http);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let client = reqwest::Client::new();
-        let mut r = match method {
-            "POST" => client.post(url),
-            _ => client.delete(url),
-        }
-        .bearer_auth(token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let r = r.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    })
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool, svc: &Service) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}; service:\n{}", svc.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 /// Seconds of `samples` (one-second windows) in which `hz` is a clear part of the sound.
 fn seconds_with(samples: &[i16], hz: f64) -> usize {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::live::timeline;
 use support::softphone::{Softphone, baresip_available, heard_in};
 use support::{Service, free_udp_port, read_stereo, repo, sipp_available, tone_share};
 
@@ -153,19 +154,6 @@ fn closed_call(svc: &Service) -> Value {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("no closed call\n{}", svc.log());
-}
-
-/// The call's timeline, as text.
-fn timeline(svc: &Service, call: &str) -> String {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = frontdesk::store::Store::connect(&svc.db_url())
-            .await
-            .unwrap();
-        let ev = store.call_events(call).await.unwrap();
-        store.close().await;
-        format!("{ev:?}")
-    })
 }
 
 fn assert_sipp_ok(svc: &Service, out: &std::process::Output, what: &str) {

@@ -10,7 +10,9 @@ mod support;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::api::token;
+use support::live::{post, timeline, wait_for};
 use support::softphone::{Softphone, baresip_available, heard_in};
 use support::{Service, read_stereo, sipp_available, tone_share};
 
@@ -20,51 +22,6 @@ const BOB_HZ: f64 = 600.0;
 
 const CONFIG: &str =
     "[routing]\nring_timeout_seconds = 6\nwrap_up_seconds = 0\n[flow]\nsurvey = false\n";
-
-fn token(svc: &Service, args: &[&str]) -> String {
-    let out = svc.cli(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn post(svc: &Service, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let url = format!("http://{}{path}", svc.http);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let mut r = reqwest::Client::new().post(url).bearer_auth(token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let r = r.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    })
-}
-
-fn timeline(svc: &Service, call: &str) -> String {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = frontdesk::store::Store::connect(&svc.db_url())
-            .await
-            .unwrap();
-        let ev = store.call_events(call).await.unwrap();
-        store.close().await;
-        format!("{ev:?}")
-    })
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool, svc: &Service) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}; service:\n{}", svc.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 /// The best share of `hz` over one-second windows of `samples`.
 fn best_share(samples: &[i16], hz: f64) -> f64 {

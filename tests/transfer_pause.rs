@@ -8,6 +8,7 @@ mod support;
 use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::live::timeline;
 use support::{Service, free_udp_port, read_stereo, repo, sipp_available, tone_share};
 
 const CALLER: &str = "+37061234567";
@@ -34,18 +35,6 @@ fn token(svc: &Service, name: &str, role: &str, agent: Option<&str>) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn timeline(svc: &Service, call: &str) -> String {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = frontdesk::store::Store::connect(&svc.db_url())
-            .await
-            .unwrap();
-        let ev = store.call_events(call).await.unwrap();
-        store.close().await;
-        format!("{ev:?}")
-    })
 }
 
 fn post(svc: &Service, path: &str, token: &str) -> (u16, Value) {

@@ -186,12 +186,5 @@ pub async fn cancel_callback(
 
 /// Tells live consoles about a new request.
 pub(super) fn publish_requested(state: &HttpState, row: &CallbackRow) {
-    state.events.publish(Event::CallbackRequested {
-        callback_id: row.id,
-        phone: row.phone.clone(),
-        source: row.source.clone(),
-        at_risk: row.at_risk,
-        sla_deadline: row.sla_deadline,
-        at: row.requested_at,
-    });
+    state.events.publish(Event::callback_requested(row));
 }

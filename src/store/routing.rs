@@ -44,6 +44,10 @@ pub(super) const TAKE_FOR_QUEUE_CALL: &str = "UPDATE agents SET line = 'ringing'
        AND phone_unreachable_at IS NULL \
        AND (line = 'idle' OR (line = 'wrap_up' AND line_until <= $3))";
 
+/// The agent a call rang answered: in call, their missed rings start again.
+const ANSWERED: &str = "UPDATE agents SET line = 'in_call', line_at = $1, missed_rings = 0 \
+     WHERE id = $2 AND line_call = $3 AND line = 'ringing'";
+
 impl Store {
     /// Agents present and free at `now` (idle, or wrap-up over), longest-free first.
     pub async fn free_agents(&self, now: DateTime<Utc>) -> Result<Vec<FreeAgent>> {
@@ -128,15 +132,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query(
-            "UPDATE agents SET line = 'in_call', line_at = $1, missed_rings = 0 \
-             WHERE id = $2 AND line_call = $3 AND line = 'ringing'",
-        )
-        .bind(to_ms(now))
-        .bind(agent)
-        .bind(call)
-        .execute(&mut *tx)
-        .await?;
+        let done = sqlx::query(ANSWERED)
+            .bind(to_ms(now))
+            .bind(agent)
+            .bind(call)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE calls SET agent_id = $1, bridged_at = $2 WHERE id = $3")
             .bind(agent)
             .bind(to_ms(now))
@@ -154,15 +155,12 @@ impl Store {
         call: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE agents SET line = 'in_call', line_at = $1, missed_rings = 0 \
-             WHERE id = $2 AND line_call = $3 AND line = 'ringing'",
-        )
-        .bind(to_ms(now))
-        .bind(agent)
-        .bind(call)
-        .execute(self.pool())
-        .await?;
+        let done = sqlx::query(ANSWERED)
+            .bind(to_ms(now))
+            .bind(agent)
+            .bind(call)
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod live;
 pub mod s3;
 pub mod softphone;
 pub mod webhook;

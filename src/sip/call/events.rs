@@ -192,14 +192,7 @@ impl Call {
             Ok(cb) => {
                 self.ctx
                     .events
-                    .publish(crate::events::Event::CallbackRequested {
-                        callback_id: cb.id,
-                        phone: cb.phone.clone(),
-                        source: cb.source.clone(),
-                        at_risk: cb.at_risk,
-                        sla_deadline: cb.sla_deadline,
-                        at: now,
-                    });
+                    .publish(crate::events::Event::callback_requested(&cb));
                 self.log(
                     "callback",
                     &format!(
