@@ -1,14 +1,21 @@
 //! End to end: a softphone (baresip) asks for a callback and hears the promise. The sentence
 //! stored on the callback, rendered again here by the same engine, is found sample for sample
-//! (through G.711) in what baresip received.
+//! (through G.711) in what baresip received. The same sentence is on the card, reaches the client
+//! by e-mail (a real SMTP catcher), and goes to a webhook signed — the receiver being down, the
+//! service restarting meanwhile, and the event delivered once the receiver is back, once.
 
 mod support;
 
 use frontdesk::speech::Speech;
 use frontdesk::speech::espeak::Espeak;
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use support::Service;
+use support::smtp::{catcher, decode_body, wait_for_mail};
 use support::softphone::{Softphone, baresip_available};
+use support::webhook::receiver;
+
+const SECRET: &str = "crm-secret";
 
 const CALLER: &str = "+37061234571";
 
@@ -54,14 +61,53 @@ fn find(hay: &[i16], needle: &[i16]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The `callback.planned` delivery as the API lists it (`Null` before there is one).
+async fn planned_delivery(svc: &Service, token: &str) -> serde_json::Value {
+    let all: serde_json::Value = reqwest::Client::new()
+        .get(format!("http://{}/api/v1/webhooks", svc.http))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    all.as_array()
+        .and_then(|a| a.iter().find(|d| d["event"] == "callback.planned"))
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_caller_hears_the_promise_stored_on_the_callback() {
     if !tools_available() {
         return;
     }
-    let svc = Service::start("[speech]\nengine = \"espeak-ng\"\n");
+    let free_port = || {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (smtp, hook) = (free_port(), free_port());
+    let mail = tempfile::tempdir().unwrap();
+    let maildir = mail.path().join("Maildir");
+    let Some(_catcher) = catcher(smtp, &maildir) else {
+        return;
+    };
+    // The webhook's receiver is down for now.
+    let mut svc = Service::start(&format!(
+        "[speech]\nengine = \"espeak-ng\"\n[notify]\nwebhooks = [{{ url = \"http://127.0.0.1:{hook}/crm\", \
+         secret = \"{SECRET}\", events = [\"callback.planned\"] }}]\n[notify.email]\nhost = \"127.0.0.1\"\n\
+         port = {smtp}\nfrom = \"Example Ltd <callbacks@example.com>\"\n"
+    ));
     let csv = svc.dir.path().join("clients.csv");
-    std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
+    std::fs::write(
+        &csv,
+        format!("phone,name,language,email\n{CALLER},Ada,en,ada@example.com\n"),
+    )
+    .unwrap();
     assert!(
         svc.cli(&["clients", "import", csv.to_str().unwrap()])
             .status
@@ -143,4 +189,42 @@ async fn the_caller_hears_the_promise_stored_on_the_callback() {
     let mid = other.len() / 2;
     let miss = find(&heard, &other[mid - 4000..mid + 4000]);
     assert!(miss < 0.5, "an unsaid sentence matched ({miss:.2})");
+
+    // The card says what was promised.
+    let out = svc.cli(&["clients", "show", CALLER]);
+    let card = String::from_utf8_lossy(&out.stdout);
+    assert!(card.contains(&format!("promised: {promise}")), "{card}");
+    // The client got it by e-mail, word for word.
+    let message = wait_for_mail(&maildir, &|| svc.log());
+    assert!(message.contains("To: ada@example.com"), "{message}");
+    assert!(decode_body(&message).contains(&promise), "{message}");
+
+    // The webhook's first attempt failed (its receiver is down); the service restarts; the
+    // receiver comes back and gets the event once, signed, with the same promise.
+    let token = support::api::token(&svc, &["users", "add", "boss", "--role", "admin"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while planned_delivery(&svc, &token).await["attempts"]
+        .as_i64()
+        .unwrap_or(0)
+        < 1
+    {
+        assert!(Instant::now() < deadline, "no attempt\n{}", svc.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    svc.stop("-TERM");
+    let svc = svc.restart();
+    let got = receiver(TcpListener::bind(("127.0.0.1", hook)).unwrap());
+    let token = support::api::token(&svc, &["users", "add", "boss2", "--role", "admin"]);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while planned_delivery(&svc, &token).await["status"] != "delivered" {
+        assert!(Instant::now() < deadline, "not delivered\n{}", svc.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "once: {got:?}");
+    assert!(got[0].signed_with(SECRET));
+    let event = got[0].json();
+    assert_eq!(event["event"], "callback.planned");
+    assert_eq!(event["data"]["promise"], promise.as_str(), "{event}");
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod live;
 pub mod s3;
+pub mod smtp;
 pub mod softphone;
 pub mod webhook;
 
