@@ -262,6 +262,7 @@ mon-now-whisper = Whispering to the agent
 mon-now-barge = Barged in: everyone hears you
 mon-ringing = (your phone is ringing: answer it to join)
 mon-stopped = Stopped: your phone was hung up.
+mon-left = Your phone left the call.
 mon-err-no-phone = There is no phone on your account: ask an administrator to set one.
 mon-err-not-bridged = No agent is talking with the caller yet: try again once the agent has answered.
 mon-err-monitored = Another supervisor is already listening to this call.

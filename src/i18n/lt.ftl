@@ -261,6 +261,7 @@ mon-now-whisper = Šnibždate operatoriui
 mon-now-barge = Įsiterpėte: jus girdi visi
 mon-ringing = (skambina jūsų telefonas: atsiliepkite, kad prisijungtumėte)
 mon-stopped = Baigta: jūsų telefono ryšys nutrauktas.
+mon-left = Jūsų telefonas atsijungė nuo skambučio.
 mon-err-no-phone = Jūsų paskyroje nėra telefono: paprašykite administratoriaus jį nustatyti.
 mon-err-not-bridged = Su skambinančiuoju dar nekalba joks operatorius: bandykite dar kartą, kai operatorius atsilieps.
 mon-err-monitored = Šio skambučio jau klausosi kitas vadovas.
