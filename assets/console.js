@@ -1,5 +1,6 @@
 // frontdesk console: live updates over Server-Sent Events (new complaints, escalations, callback
-// requests), shown in a list at the top of every supervisor page. Nothing else needs script.
+// requests), shown in a list at the top of every supervisor page; a supervisor joining, switching
+// or leaving a call is handed to the page's listen-in buttons (a `frontdesk:monitoring` event).
 "use strict";
 
 (function () {
@@ -47,6 +48,12 @@
       try { ev = JSON.parse(msg.data); } catch (_) { return; }
       add(ev.summary || name, LINKS[name](ev), ev.at);
     });
+  });
+  // Who listens in on which call: for the listen-in buttons (assets/monitor.js), not the list.
+  source.addEventListener("monitoring", (msg) => {
+    let ev;
+    try { ev = JSON.parse(msg.data); } catch (_) { return; }
+    document.dispatchEvent(new CustomEvent("frontdesk:monitoring", { detail: ev }));
   });
   source.addEventListener("lagged", (msg) => {
     let missed = "some";

@@ -1,9 +1,10 @@
 // frontdesk console: a supervisor listens in on a live call. Every element with
 // `data-monitor-call` gets the buttons Listen, Whisper, Barge and Stop; they ask the API
 // (/api/v1/calls/{id}/monitor) as the signed-in user: the session cookie says who is asking and
-// the browser's own Origin header shows the request comes from this server's pages. The phone
-// rung is the one on the supervisor's account, never anything this page sends. The words come
-// translated from the page (#monitor-words).
+// the browser's own Origin header shows the request comes from this server's pages. What the
+// server then says of this supervisor's listening in (the `monitoring` events) updates the mode
+// shown, however it changed. The phone rung is the one on the supervisor's account, never
+// anything this page sends. The words come translated from the page (#monitor-words).
 "use strict";
 
 (function () {
@@ -15,8 +16,10 @@
   const joined = new Map();
   // The last problem per call, in words, until the next click.
   const problems = new Map();
-  // Calls with a request under way (their buttons wait).
+  // Calls with a request under way (their buttons wait), and what the server said of them
+  // meanwhile (a phone answering before the API's answer reached the page).
   const pending = new Set();
+  const heard = new Map();
 
   /** The words for an API error code (`no_phone` → data-err-no-phone), else a general one. */
   function problem(code) {
@@ -53,12 +56,15 @@
 
   async function start(id, mode) {
     pending.add(id);
+    heard.delete(id);
     problems.delete(id);
     repaint(id);
     const r = await ask(id, "POST", { mode });
     pending.delete(id);
+    const joinedMeanwhile = heard.get(id) === mode;
+    heard.delete(id);
     if (r.ok) {
-      joined.set(id, { mode, ringing: r.status === 202 });
+      joined.set(id, { mode, ringing: r.status === 202 && !joinedMeanwhile });
     } else {
       problems.set(id, problem(r.code));
       if (r.code === "not_live") joined.delete(id);
@@ -156,6 +162,25 @@
     });
     [joined, problems].forEach((m) => Array.from(m.keys()).forEach((id) => { if (!shown.has(id)) m.delete(id); }));
   }
+
+  // The server says when this supervisor joins, switches (the API, or keys 4/5/6 on their phone)
+  // or leaves (Stop, or hanging the phone up) a call: every page shows it at once. The stream is
+  // the console's own (assets/console.js); events about other supervisors change nothing here.
+  const me = words.dataset.me;
+  document.addEventListener("frontdesk:monitoring", (e) => {
+    const ev = e.detail || {};
+    if (typeof ev.call_id !== "string" || ev.supervisor !== me) return;
+    const id = ev.call_id;
+    if (pending.has(id)) heard.set(id, ev.mode);
+    if (MODES.includes(ev.mode)) {
+      joined.set(id, { mode: ev.mode, ringing: false });
+      problems.delete(id);
+    } else if (joined.has(id)) {
+      joined.delete(id);
+      problems.set(id, word("left"));
+    }
+    repaint(id);
+  });
 
   window.frontdeskMonitor = { refresh };
   refresh();

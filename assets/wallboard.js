@@ -15,6 +15,10 @@
   };
   let longestAt = null;
   const words = root.dataset;
+  // An away reason in the page's language, as the server's first render has it (#reason-words).
+  const reasons = new Map();
+  document.querySelectorAll("#reason-words li").forEach((li) => reasons.set(li.dataset.reason, li.textContent));
+  const reasonName = (r) => (r ? reasons.get(r) || r : "");
   const stateName = (s) => words["state" + s.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")] || s;
 
   function render(f) {
@@ -53,7 +57,7 @@
       t.dateTime = a.since;
       since.appendChild(t);
       const reason = document.createElement("td");
-      reason.textContent = a.reason || "";
+      reason.textContent = reasonName(a.reason);
       // An agent in a call: the listen-in buttons (assets/monitor.js) go here.
       const listen = document.createElement("td");
       listen.className = "monitor";

@@ -111,10 +111,13 @@
     $("state-since").dateTime = ev.at || new Date().toISOString();
     $("state-since").dataset.live = "1";
     details(ev.call_id);
+    // The call's buttons (assets/call-actions.js) learn the call's id.
+    document.dispatchEvent(new CustomEvent("frontdesk:pop", { detail: ev }));
   });
   source.addEventListener("state", (msg) => {
     let s;
     try { s = JSON.parse(msg.data); } catch (_) { return; }
+    document.dispatchEvent(new CustomEvent("frontdesk:state", { detail: s }));
     onState(s);
   });
   if (root.dataset.popCall) details(root.dataset.popCall);

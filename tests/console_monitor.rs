@@ -258,3 +258,88 @@ fn a_supervisor_listens_in_from_the_console() {
         assert!(len > 1000, "no screenshot of {page}");
     }
 }
+
+/// The supervisor's phone switches by its keys and hangs up by itself: the wallboard and the
+/// call's page, both open, follow without a reload (`tests/e2e/monitor_live.mjs`), from the
+/// `monitoring` events of the console's stream.
+#[test]
+fn supervisor_pages_follow_the_phone_without_a_reload() {
+    let sox = Command::new("sox").arg("--version").output().is_ok();
+    if !browser::ready(&repo(), &[("sipp", sipp_available()), ("sox", sox)]) {
+        return;
+    }
+    let svc = Service::start(CONFIG);
+    let csv = svc.dir.path().join("clients.csv");
+    std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
+    ok(&svc, &["clients", "import", csv.to_str().unwrap()]);
+    let agent_phone = Phone::start(&svc, "agent_answer.xml");
+    let uri = format!("sip:anna@127.0.0.1:{}", agent_phone.port);
+    ok(&svc, &["agents", "add", "anna", "--uri", &uri]);
+    let sup_phone = Phone::start(&svc, "supervisor_keys.xml");
+    user(&svc, &["users", "add", "sue", "--role", "supervisor"]);
+    let sue_phone = format!("sip:sue@127.0.0.1:{}", sup_phone.port);
+    ok(&svc, &["users", "phone", "sue", &sue_phone]);
+
+    let tone = svc.dir.path().join("caller.ulaw");
+    let sox = Command::new("sox")
+        .args(["-n", "-r", "8000", "-c", "1", "-e", "mu-law", "-t", "raw"])
+        .arg(&tone)
+        .args(["synth", "5", "sine", "1000", "vol", "0.5"])
+        .status()
+        .unwrap();
+    assert!(sox.success(), "sox could not make the caller's tone");
+    let mut caller = svc.sipp_spawn_with("transfer_caller.xml", CALLER, &["-d", "30000"]);
+    let call = agent_in_call(&svc, "anna");
+
+    let shots = repo().join("target/console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = Command::new("timeout")
+        .args(["90", "node", "tests/e2e/monitor_live.mjs"])
+        .current_dir(repo())
+        .env("FD_BASE", format!("http://{}", svc.http))
+        .env("FD_CALL", &call)
+        .env("FD_AGENT", "anna")
+        .env("FD_SUP", "sue")
+        .env("FD_PASSWORD", PASSWORD)
+        .env("FD_SCREENSHOTS", &shots)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser test failed\nstdout:\n{stdout}\nstderr:\n{}\nsupervisor's phone:\n{}\nservice log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&sup_phone.log).unwrap_or_default(),
+        svc.log()
+    );
+    println!("{stdout}");
+
+    // The phone did what the pages followed: answered, keyed 5, hung up by itself.
+    let sip = sup_phone.wait_ok("the supervisor's phone", &svc);
+    for line in [
+        "supervisor-answered",
+        "supervisor-keyed-5",
+        "supervisor-hung-up",
+    ] {
+        assert!(sip.contains(line), "{line:?} missing from:\n{sip}");
+    }
+    let (timeline, audit) = evidence(&svc, &call);
+    for line in ["supervisor sue listens", "supervisor sue whispers"] {
+        assert!(timeline.contains(line), "{line:?} missing: {timeline}");
+    }
+    let steps: Vec<(&str, &str)> = audit
+        .iter()
+        .filter(|(_, action, object, _)| action.starts_with("monitor") && *object == call)
+        .map(|(_, action, _, detail)| (action.as_str(), detail.as_str()))
+        .collect();
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    assert_eq!(steps[0].0, "monitor-request", "{steps:?}");
+    assert_eq!(steps[1], ("monitor", "listen"), "{steps:?}");
+    assert_eq!(steps[2], ("monitor", "whisper"), "{steps:?}");
+    assert_eq!(steps[3].0, "monitor-end", "{steps:?}");
+    assert!(steps[3].1.starts_with("ended"), "{steps:?}");
+
+    let status = caller.wait().unwrap();
+    assert!(status.success(), "the caller failed\n{}", svc.log());
+    agent_phone.wait_ok("the agent's phone", &svc);
+}

@@ -168,6 +168,16 @@ try {
       check(!raw, `${name} in ${lang} shows a message key: ${raw && raw[0]}`);
       await p.screenshot({ path: join(SHOTS, `${name}-${lang}.png`), fullPage: true });
     }
+    if (lang === "lt") {
+      // The wallboard's live redraw says the away reason in the page's language, as its first
+      // render does: the agent changes reason and the row is redrawn without a reload.
+      const cell = "#wb-agents tbody tr[data-agent] td:nth-child(4)";
+      check((await text(board, cell)) === "pertrauka", `the reason in Lithuanian: ${await text(board, cell)}`);
+      await page.selectOption("#go-away select[name=reason]", "lunch");
+      await Promise.all([page.waitForNavigation(), page.click("#go-away button")]);
+      await board.waitForFunction((sel) => document.querySelector(sel).textContent === "pietūs", cell);
+      console.log("wallboard: the away reason redrawn live, in Lithuanian");
+    }
   }
   console.log("workspace and wallboard in lt, ru, uk, en");
   await board.goto(BASE + "/reports?by=hour");

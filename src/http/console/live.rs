@@ -22,9 +22,15 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require(Role::Supervisor)?;
     let rx = state.events.subscribe();
-    // Agents' own events (screen pops, presence) are for their workspace and the wallboard.
-    let stream = sse_stream(state.events.clone(), rx, |ev| ev.agent().is_none());
+    let stream = sse_stream(state.events.clone(), rx, for_supervisors);
     Ok(sse_response(stream))
+}
+
+/// What the supervisors' stream carries: everything but agents' own events (screen pops,
+/// presence), which are for that agent's workspace and wake the wallboard. Listening in
+/// (`monitoring`) is here, and so never on an agent's page.
+fn for_supervisors(ev: &Event) -> bool {
+    ev.agent().is_none()
 }
 
 /// An SSE response that proxies pass through at once.
@@ -75,13 +81,18 @@ pub fn sse_stream(
 }
 
 pub fn to_sse(ev: &Event) -> sse::Event {
+    sse::Event::default()
+        .event(ev.name())
+        .data(to_sse_json(ev).to_string())
+}
+
+/// The event's JSON with its `summary` line: an SSE event's data.
+fn to_sse_json(ev: &Event) -> serde_json::Value {
     let mut json = serde_json::to_value(ev).unwrap_or_default();
     if let Some(obj) = json.as_object_mut() {
         obj.insert("summary".into(), summary(ev).into());
     }
-    sse::Event::default()
-        .event(ev.name())
-        .data(json.to_string())
+    json
 }
 
 /// One line a supervisor reads in the live list.
@@ -176,6 +187,31 @@ mod tests {
         assert_eq!(got, 257);
         bus.close();
         assert!(s.next().await.is_none(), "the stream ends at shutdown");
+    }
+
+    #[test]
+    fn listening_in_goes_to_supervisors_and_to_no_agent() {
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let monitoring = Event::Monitoring {
+            call_id: "c".into(),
+            supervisor: "sue".into(),
+            mode: Some("whisper".into()),
+            at,
+        };
+        assert!(for_supervisors(&monitoring));
+        // An agent's workspace stream keeps only events about that agent.
+        assert_eq!(monitoring.agent(), None);
+        let pop = Event::AgentChanged {
+            agent: "anna".into(),
+            presence: "away".into(),
+            reason: None,
+            at,
+        };
+        assert!(!for_supervisors(&pop));
+        let json = to_sse_json(&monitoring);
+        assert_eq!(json["type"], "monitoring");
+        assert_eq!(json["mode"], "whisper");
+        assert_eq!(json["supervisor"], "sue");
     }
 
     #[test]

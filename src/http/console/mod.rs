@@ -61,6 +61,7 @@ pub fn router() -> Router<HttpState> {
         .route("/console/workspace.js", get(workspace_script))
         .route("/console/wallboard.js", get(wallboard_script))
         .route("/console/monitor.js", get(monitor_script))
+        .route("/console/call-actions.js", get(call_actions_script))
         .layer(axum::middleware::map_response(page_headers))
 }
 
@@ -118,6 +119,14 @@ async fn monitor_script() -> Response {
     asset(
         "text/javascript; charset=utf-8",
         include_str!("../../../assets/monitor.js"),
+    )
+}
+
+/// The agent's buttons for their call in progress (transfer, consult, pause); they call the API.
+async fn call_actions_script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/call-actions.js"),
     )
 }
 

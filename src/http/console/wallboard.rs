@@ -75,11 +75,37 @@ pub async fn page(State(state): State<HttpState>, viewer: Viewer) -> Result<Resp
     let since = Utc::now() - chrono::Duration::hours(MONITOR_LOOKBACK_HOURS);
     let modes = state.store.monitoring_modes(&viewer.0.name, since).await?;
     let ctx = context! {
+        reasons => reason_codes(&state, &figures),
         f => minijinja::Value::from_serialize(&figures),
         monitor_modes => modes,
         now => Utc::now(),
     };
     Ok(viewer.page(&state, "wallboard", "wallboard.html", ctx))
+}
+
+/// Every away reason the live redraw may meet, for the page to give their words to the script
+/// (the server's first render and the redraws then say the same): the configured and default
+/// reasons, the two frontdesk sets by itself, and any an agent holds now.
+fn reason_codes(state: &HttpState, figures: &Value) -> Vec<String> {
+    let defaults = crate::config::Workspace::default();
+    let held = figures["agents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["reason"].as_str().map(str::to_string));
+    let all: std::collections::BTreeSet<String> = state
+        .workspace
+        .away_reasons
+        .iter()
+        .chain(&defaults.away_reasons)
+        .cloned()
+        .chain([
+            state.workspace.missed_rings_reason.clone(),
+            "phone-unreachable".to_string(),
+        ])
+        .chain(held)
+        .collect();
+    all.into_iter().collect()
 }
 
 pub async fn figures(

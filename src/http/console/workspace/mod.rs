@@ -4,6 +4,7 @@
 //! their own roster entry and their own calls: the agent id comes from the session, never from
 //! the form. See docs/workspace.md.
 
+mod actions;
 mod pop;
 
 use super::page::{PageError, Viewer};
@@ -32,6 +33,9 @@ pub struct WorkspaceSettings {
     /// Auto-away after this many rings missed in a row (0: off), and the reason it gives.
     pub missed_rings_limit: u32,
     pub missed_rings_reason: String,
+    /// Transfer targets meaning "back to the queue" (`[features] queue_targets`), offered by the
+    /// page's target field.
+    pub queue_targets: Vec<String>,
 }
 
 impl WorkspaceSettings {
@@ -44,6 +48,7 @@ impl WorkspaceSettings {
             service_level_seconds: config.routing.service_level_seconds,
             missed_rings_limit: config.workspace.away_after_missed_rings,
             missed_rings_reason: config.workspace.missed_rings_reason.clone(),
+            queue_targets: config.features.queue_targets.clone(),
         }
     }
 }
@@ -108,8 +113,25 @@ pub async fn page(
         }
         _ => None,
     };
+    // The call in progress: the buttons to pass the caller on and pause the recording act on it.
+    let live_call = match (&agent.call_id, agent.state.as_str()) {
+        (Some(call), "in_call") => Some(call.clone()),
+        _ => None,
+    };
+    let (paused, targets) = match &live_call {
+        Some(call) => (
+            actions::recording_paused(&state.store, call).await?,
+            actions::targets(&state.store.list_agents().await?, id),
+        ),
+        None => (false, Vec::new()),
+    };
     let settings = &state.workspace;
     let ctx = context! {
+        live_call => live_call,
+        paused => paused,
+        targets => Value::from_serialize(&targets),
+        queue_targets => &settings.queue_targets,
+        max_target => crate::bridge::keys::MAX_TARGET,
         agent => Value::from_serialize(&agent),
         wrap_left => agent.wrap_up_until.map(|u| (u - now).num_seconds().max(0)),
         ringing_call => (agent.state == "ringing").then_some(agent.call_id.clone()).flatten(),

@@ -1,5 +1,5 @@
 //! The screen pop: the agent's own live stream (`/workspace/events`: their screen pops and state
-//! changes, nobody else's) and the pop's facts about the caller (`/workspace/pop/{call}`), read
+//! changes, nobody else's; no supervisor's listening in) and the pop's facts about the caller (`/workspace/pop/{call}`), read
 //! only for a call that is the agent's, as the agent may see the card.
 
 use super::super::live::{sse_response, to_sse};
@@ -22,7 +22,8 @@ use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 
 /// How often the stream reads the agent's state (routing changes it without an event: answered,
-/// hung up, wrap-up over). One small read per watching agent.
+/// hung up, wrap-up over). One small read per watching agent, and one of the call's timeline
+/// while they are in a call (whether its recording is paused).
 const STATE_EVERY: Duration = Duration::from_secs(1);
 
 /// `GET /workspace/pop/{call}`: who is calling, for the agent the call is ringing or talking to.
@@ -130,6 +131,21 @@ pub fn state_json(a: &Agent) -> Value {
     })
 }
 
+/// The agent's state, and in a call whether its recording is paused (`recording_paused`): the
+/// agent's keys and a pause running out change it without the page asking.
+async fn with_recording(store: &Store, a: &Agent) -> Value {
+    let mut v = state_json(a);
+    if let (Some(call), "in_call") = (&a.call_id, a.state.as_str()) {
+        match super::actions::recording_paused(store, call).await {
+            Ok(paused) => v["recording_paused"] = paused.into(),
+            Err(e) => {
+                tracing::warn!(error = %e, "workspace stream cannot read the call's timeline")
+            }
+        }
+    }
+    v
+}
+
 /// `ready`, then the agent's own bus events and a `state` event whenever their state changes.
 fn agent_stream(
     bus: EventBus,
@@ -162,7 +178,7 @@ fn agent_stream(
                 },
                 _ = w.tick.tick() => {
                     let now = match w.store.agent(&w.agent).await {
-                        Ok(Some(a)) => state_json(&a),
+                        Ok(Some(a)) => with_recording(&w.store, &a).await,
                         Ok(None) => json!({ "state": "removed" }),
                         Err(e) => {
                             tracing::warn!(error = %e, "workspace stream cannot read the agent");
