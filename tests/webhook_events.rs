@@ -128,11 +128,13 @@ async fn every_event_reaches_its_webhooks_signed() {
                     url: crm.clone(),
                     secret: SECRET.into(),
                     events: None,
+                    ca: None,
                 },
                 Webhook {
                     url: sms.clone(),
                     secret: SMS_SECRET.into(),
                     events: Some(vec!["dnc.added".into(), "callback.planned".into()]),
+                    ca: None,
                 },
             ],
             ..Notify::default()
@@ -234,11 +236,13 @@ async fn a_write_that_rolls_back_queues_nothing() {
                 url: "http://127.0.0.1:9/a".into(),
                 secret: "a".into(),
                 events: None,
+                ca: None,
             },
             Webhook {
                 url: "http://127.0.0.1:9/b".into(),
                 secret: "b".into(),
                 events: None,
+                ca: None,
             },
         ],
         ..Notify::default()

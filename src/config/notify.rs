@@ -41,7 +41,8 @@ impl Default for Notify {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
-    /// `http://host:port/path` (plain HTTP: put a TLS-terminating proxy in front for HTTPS).
+    /// `https://host[:port]/path` (checked against the system's root certificates, or `ca`), or
+    /// `http://…` for a receiver on a trusted network.
     pub url: String,
     /// The HMAC-SHA256 key of the `X-Frontdesk-Signature` header.
     pub secret: String,
@@ -49,12 +50,29 @@ pub struct Webhook {
     /// unset. The names are listed in `docs/webhooks.md`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<String>>,
+    /// For an `https://` URL: trust the certificates in this PEM file instead of the system's
+    /// roots (a private CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<std::path::PathBuf>,
 }
 
 impl Notify {
     /// Every webhook's event filter names known events only: a typo would silently mute it.
     pub(super) fn validate(&self) -> Result<(), super::ConfigError> {
         for w in &self.webhooks {
+            let https = w.url.starts_with("https://");
+            if !https && !w.url.starts_with("http://") {
+                return Err(super::ConfigError::Key {
+                    key: "notify.webhooks.url",
+                    message: format!("{:?} is not an http:// or https:// URL", w.url),
+                });
+            }
+            if w.ca.is_some() && !https {
+                return Err(super::ConfigError::Key {
+                    key: "notify.webhooks.ca",
+                    message: format!("{:?}: a CA file goes with an https:// URL", w.url),
+                });
+            }
             for e in w.events.iter().flatten() {
                 if !crate::notify::event::is_event(e) {
                     return Err(super::ConfigError::Key {
@@ -75,9 +93,46 @@ impl Notify {
     }
 
     pub fn secret(&self, url: &str) -> Option<&str> {
-        self.webhooks
-            .iter()
-            .find(|w| w.url == url)
-            .map(|w| w.secret.as_str())
+        self.webhook(url).map(|w| w.secret.as_str())
+    }
+
+    /// The configured webhook a delivery's URL names.
+    pub fn webhook(&self, url: &str) -> Option<&Webhook> {
+        self.webhooks.iter().find(|w| w.url == url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(url: &str, ca: Option<&str>) -> Notify {
+        Notify {
+            webhooks: vec![Webhook {
+                url: url.into(),
+                secret: "s".into(),
+                events: None,
+                ca: ca.map(Into::into),
+            }],
+            ..Notify::default()
+        }
+    }
+
+    #[test]
+    fn webhooks_are_http_or_https_and_a_ca_goes_with_https() {
+        assert!(one("https://crm.example/hook", None).validate().is_ok());
+        assert!(
+            one("https://10.0.0.5:8443/hook", Some("/etc/ca.pem"))
+                .validate()
+                .is_ok()
+        );
+        assert!(one("http://127.0.0.1:9000/hook", None).validate().is_ok());
+        assert!(
+            one("http://127.0.0.1:9000/hook", Some("/etc/ca.pem"))
+                .validate()
+                .is_err()
+        );
+        assert!(one("ftp://crm.example/hook", None).validate().is_err());
+        assert!(one("crm.example/hook", None).validate().is_err());
     }
 }

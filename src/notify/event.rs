@@ -164,6 +164,7 @@ mod tests {
             url: url.into(),
             secret: "s".into(),
             events: events.map(|e| e.iter().map(|s| s.to_string()).collect()),
+            ca: None,
         }
     }
 

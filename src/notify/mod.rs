@@ -2,13 +2,14 @@
 //! configured webhooks, signed with HMAC-SHA256, from a durable outbox in the store.
 //!
 //! - this module: the signature, the backoff, the event bodies (pure);
-//! - [`deliver`]: the node's delivery task (HTTP/1.1 over plain TCP);
+//! - [`deliver`]: the node's delivery task (HTTP/1.1, over TLS for `https://` receivers);
 //! - [`event`]: the typed events and who subscribed to which;
 //! - [`email`]: the promise e-mailed to the client (SMTP through lettre), from the same outbox.
 
 pub mod deliver;
 pub mod email;
 pub mod event;
+mod tls;
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
