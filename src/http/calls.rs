@@ -204,7 +204,7 @@ async fn set_paused(
 }
 
 #[utoipa::path(post, path = "/api/v1/calls/{id}/recording/pause", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),
-    responses((status = 200, body = RecordingState), (status = 404, body = ErrorBody), (status = 409, description = "the call is not in progress on this node, or not recorded", body = ErrorBody), (status = 429, description = "too many requests waiting for the call", body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "neither the call's agent nor a supervisor", body = ErrorBody)))]
+    responses((status = 200, body = RecordingState), (status = 404, body = ErrorBody), (status = 409, description = "the call is not in progress on this node (not_live), or not recorded (not_recorded)", body = ErrorBody), (status = 429, description = "too many requests waiting for the call", body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "neither the call's agent nor a supervisor", body = ErrorBody)))]
 /// The call's agent or a supervisor pauses its recording (a card number read out): silence in
 /// both channels from the next frame, until resumed or `[features] max_pause_seconds`; both ends
 /// are on the call's timeline.
@@ -217,7 +217,7 @@ pub async fn pause_recording(
 }
 
 #[utoipa::path(post, path = "/api/v1/calls/{id}/recording/resume", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),
-    responses((status = 200, body = RecordingState), (status = 404, body = ErrorBody), (status = 409, description = "the call is not in progress on this node, or not recorded", body = ErrorBody), (status = 429, description = "too many requests waiting for the call", body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "neither the call's agent nor a supervisor", body = ErrorBody)))]
+    responses((status = 200, body = RecordingState), (status = 404, body = ErrorBody), (status = 409, description = "the call is not in progress on this node (not_live), or not recorded (not_recorded)", body = ErrorBody), (status = 429, description = "too many requests waiting for the call", body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "neither the call's agent nor a supervisor", body = ErrorBody)))]
 /// Resumes a paused recording.
 pub async fn resume_recording(
     State(state): State<HttpState>,

@@ -36,8 +36,9 @@ pub struct MonitorState {
 pub(super) fn control_error(e: ControlError) -> ApiError {
     match e {
         ControlError::Busy => ApiError::too_many("busy", e.to_string(), 1),
-        ControlError::NotLive | ControlError::NotRecording => {
-            ApiError::new(StatusCode::CONFLICT, "not_live", e.to_string())
+        ControlError::NotLive => ApiError::new(StatusCode::CONFLICT, "not_live", e.to_string()),
+        ControlError::NotRecording => {
+            ApiError::new(StatusCode::CONFLICT, "not_recorded", e.to_string())
         }
         ControlError::NotBridged => {
             ApiError::new(StatusCode::CONFLICT, "not_bridged", e.to_string())
