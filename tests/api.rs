@@ -194,6 +194,7 @@ async fn scenario(api: Api) {
             "/api/v1/callbacks/{id}/cancel",
             "/api/v1/calls",
             "/api/v1/calls/{id}",
+            "/api/v1/calls/{id}/live",
             "/api/v1/calls/{id}/monitor",
             "/api/v1/calls/{id}/notes",
             "/api/v1/calls/{id}/recording",

@@ -137,6 +137,15 @@ fn a_supervisor_listens_whispers_and_barges_in_on_a_live_call() {
         (status, body),
         (200, json!({"mode": "barge", "ringing": false}))
     );
+    let live = format!("/api/v1/calls/{id}/live");
+    let (status, now) = request(&svc, "GET", &live, &sue, None);
+    assert_eq!(status, 200, "{now}");
+    assert_eq!(
+        now["supervisor"],
+        json!({"name": "sue", "mode": "barge", "joined": true}),
+        "{now}"
+    );
+    assert_eq!(now["agent"], "anna", "{now}");
     std::thread::sleep(Duration::from_secs(4));
     assert_eq!(request(&svc, "DELETE", &path, &sue, None).0, 204);
     assert_eq!(request(&svc, "DELETE", &path, &sue, None).0, 404);

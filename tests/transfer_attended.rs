@@ -143,6 +143,13 @@ fn consult_bob(s: &Setup) {
         || s.bob.log().contains("Call established"),
         &s.svc,
     );
+    // The call says what is going on.
+    let live = format!("/api/v1/calls/{}/live", s.id);
+    let (status, now) = support::live::request(&s.svc, "GET", &live, &s.anna, None);
+    assert_eq!(status, 200, "{now}");
+    assert_eq!(now["agent"], "anna", "{now}");
+    assert_eq!(now["consulting"], "agent bob", "{now}");
+    assert_eq!(now["transferring"], false, "{now}");
     // A second transfer meanwhile is refused.
     let (status, body) = post(&s.svc, &path, &s.anna, Some(json!({"to": "queue"})));
     assert_eq!(
@@ -250,6 +257,9 @@ fn an_attended_transfer_cancelled_gives_the_caller_back_to_the_agent() {
         || s.bob.log().contains("terminated") || s.bob.log().contains("closed"),
         &s.svc,
     );
+    let live = format!("/api/v1/calls/{}/live", s.id);
+    let (status, now) = support::live::request(&s.svc, "GET", &live, &s.anna, None);
+    assert_eq!((status, &now["consulting"]), (200, &Value::Null), "{now}");
     let id = s.id.clone();
     let (svc, call, right, _) = finish(s);
     assert_eq!(call["agent"], "anna", "{call}");

@@ -226,3 +226,28 @@ pub async fn resume_recording(
 ) -> Result<Json<RecordingState>, ApiError> {
     set_paused(&state, &caller, &id, false).await
 }
+
+#[utoipa::path(get, path = "/api/v1/calls/{id}/live", tag = "calls", params(("id" = String, Path, description = "call id (UUID)")), security(("bearer" = [])),
+    responses((status = 200, body = crate::sip::legs::LiveState), (status = 404, body = ErrorBody), (status = 409, description = "the call has ended or is not in progress on this node (not_live)", body = ErrorBody), (status = 429, description = "too many requests waiting for the call", body = ErrorBody), (status = 401, description = "no or bad token", body = ErrorBody), (status = 403, description = "an agent asking for another agent's call", body = ErrorBody)))]
+/// A call in progress as it is now: its agent, whether the recording is paused, a transfer or
+/// consultation under way, a supervisor listening in. Agents see their own calls only.
+pub async fn live(
+    State(state): State<HttpState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<crate::sip::legs::LiveState>, ApiError> {
+    let call = visible_call(&state, &caller, &id).await?;
+    if call.ended_at.is_some() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "not_live",
+            "the call has ended",
+        ));
+    }
+    let now = state
+        .live
+        .state(&id)
+        .await
+        .map_err(super::monitor::control_error)?;
+    Ok(Json(now))
+}

@@ -150,6 +150,7 @@ pub fn router(state: HttpState) -> Router {
         .routes(routes!(calls::detail))
         .routes(routes!(calls::pause_recording))
         .routes(routes!(calls::resume_recording))
+        .routes(routes!(calls::live))
         .routes(routes!(monitor::start, monitor::stop))
         .routes(routes!(transfer::start))
         .routes(routes!(transfer::complete))

@@ -23,11 +23,13 @@ mod apply;
 mod asked;
 mod monitor;
 mod recording;
+mod state;
 mod transfer;
 
 pub use asked::TransferRefusal;
 pub use monitor::{Supervisor, place_supervisor};
 pub use recording::NotRecording;
+pub use state::{LiveState, Monitoring};
 
 pub use transfer::{BadRefer, ReferTo, parse_refer_to};
 

@@ -4,7 +4,7 @@
 
 use crate::bridge::{Mode, MonitorRefusal};
 use crate::media::task::MediaTask;
-use crate::sip::legs::{Legs, Outward, Supervisor, TransferRefusal};
+use crate::sip::legs::{Legs, LiveState, Outward, Supervisor, TransferRefusal};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -42,6 +42,10 @@ pub enum Control {
         agent: Option<String>,
         complete: bool,
         reply: oneshot::Sender<Result<(), ControlError>>,
+    },
+    /// What the call looks like now.
+    State {
+        reply: oneshot::Sender<Result<LiveState, ControlError>>,
     },
     /// The supervisor called `name` leaves the call.
     StopMonitor {
@@ -97,6 +101,10 @@ impl Control {
                     .consultation_asked(&asker, agent.as_deref(), complete, media)
                     .await;
                 answer(reply, done)
+            }
+            Control::State { reply } => {
+                let _ = reply.send(Ok(legs.state()));
+                Vec::new()
             }
             Control::StopMonitor { name, reply } => {
                 let (stopped, out) = legs.stop_monitor(&name, media).await;
@@ -269,6 +277,11 @@ impl LiveCalls {
             reply,
         })
         .await
+    }
+
+    /// What call `id` looks like now.
+    pub async fn state(&self, id: &str) -> Result<LiveState, ControlError> {
+        self.ask(id, |reply| Control::State { reply }).await
     }
 
     /// The supervisor `name` leaves call `id`.
