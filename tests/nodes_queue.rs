@@ -41,8 +41,9 @@ fn a_vip_on_one_node_gets_the_free_agent_before_an_earlier_caller_on_the_other()
         return;
     };
     let top = |node: &str| format!("database_url = \"{}\"\nnode_id = \"{node}\"\n", db.url);
-    let rest =
-        "[routing]\nwrap_up_seconds = 0\nring_timeout_seconds = 10\n[flow]\nsurvey = false\n";
+    // The callers' phones send no RTP: they are not hung up for it while they wait.
+    let rest = "[routing]\nwrap_up_seconds = 0\nring_timeout_seconds = 10\n[flow]\nsurvey = false\n\
+                [calls]\nrtp_timeout_seconds = 120\n";
     let a = Service::start_with_top(&top("node-a"), rest);
     let b = Service::start_with_top(&top("node-b"), rest);
     let report = || format!("node a:\n{}\nnode b:\n{}", a.log(), b.log());
@@ -72,24 +73,56 @@ fn a_vip_on_one_node_gets_the_free_agent_before_an_earlier_caller_on_the_other()
             .success()
     );
 
-    // The first caller (node A) talks with Anna for 14 s after pressing 1.
-    let mut first = a.sipp_spawn_with("queue_hangup.xml", FIRST, &["-d", "14000"]);
+    // The first caller (node A) talks with Anna for 25 s after pressing 1: time enough for the
+    // other two to get through the menu into the line, however slow the machine.
+    let mut first = a.sipp_spawn_with("queue_hangup.xml", FIRST, &["-d", "25000"]);
     wait_for(
         "Anna never answered the first caller",
         || call_of(&a, FIRST).is_some_and(|c| c["agent"] == "anna"),
         &report,
     );
     // Then an ordinary caller waits on node A, and 2 s later a VIP on node B.
-    let mut waiting = a.sipp_spawn_with("queue_hangup.xml", WAITING, &["-d", "26000"]);
+    let mut waiting = a.sipp_spawn_with("queue_hangup.xml", WAITING, &["-d", "45000"]);
     std::thread::sleep(Duration::from_secs(2));
-    let mut vip = b.sipp_spawn_with("queue_hangup.xml", VIP, &["-d", "18000"]);
+    let mut vip = b.sipp_spawn_with("queue_hangup.xml", VIP, &["-d", "35000"]);
+    // Both wait in the line while Anna still talks (else the test proves nothing).
+    let in_line = || {
+        rt.block_on(async {
+            let store = frontdesk::store::Store::connect(&db.url).await.unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_entries")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            store.close().await;
+            n
+        })
+    };
+    wait_for(
+        "the two callers never waited in the line",
+        || in_line() == 2,
+        &report,
+    );
+    assert!(
+        call_of(&a, FIRST).is_some_and(|c| c["ended_at"].is_null()),
+        "the first call ended before the others were in the line: the machine is too slow for this test\n{}",
+        report()
+    );
     for (who, child) in [
         ("first", &mut first),
         ("vip", &mut vip),
         ("waiting", &mut waiting),
     ] {
         let status = child.wait().unwrap();
-        assert!(status.success(), "{who}: {status:?}\n{}", report());
+        let trace = |svc: &Service| {
+            std::fs::read_to_string(svc.dir.path().join("queue_hangup.xml.err")).unwrap_or_default()
+        };
+        assert!(
+            status.success(),
+            "{who}: {status:?}\nSIPp on node A: {}\nSIPp on node B: {}\n{}",
+            trace(&a),
+            trace(&b),
+            report()
+        );
     }
     let status = phone.wait().unwrap();
     assert!(status.success(), "Anna's phone: {status:?}\n{}", report());
