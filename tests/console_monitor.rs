@@ -10,10 +10,10 @@
 mod browser;
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, repo, sipp_available};
+use support::phone::{Phone, Trace};
+use support::{Service, repo, sipp_available};
 
 const CALLER: &str = "+37061234581";
 const PASSWORD: &str = "correct horse battery staple";
@@ -21,57 +21,6 @@ const PASSWORD: &str = "correct horse battery staple";
 const CALLER_HOLDS_MS: &str = "40000";
 const CONFIG: &str =
     "[routing]\nring_timeout_seconds = 10\nwrap_up_seconds = 0\n[flow]\nsurvey = false\n";
-
-/// A SIPp UAS on its own port for one call, with its message log.
-struct Phone {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    err: PathBuf,
-}
-
-impl Phone {
-    fn start(svc: &Service, scenario: &str) -> Phone {
-        let port = free_udp_port();
-        let log = svc.dir.path().join(format!("{scenario}-{port}.log"));
-        let err = svc.dir.path().join(format!("{scenario}-{port}.err"));
-        let child = Command::new("timeout")
-            .args(["100", "sipp", "-sf"])
-            .arg(repo().join("tests/sipp").join(scenario))
-            .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
-            .args(["-m", "1", "-rtp_echo"])
-            .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
-            .args(["-trace_err", "-error_file"])
-            .arg(&err)
-            .args(["-trace_logs", "-log_file"])
-            .arg(&log)
-            .current_dir(svc.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Phone {
-            child,
-            port,
-            log,
-            err,
-        }
-    }
-
-    /// Waits for the one call; panics with SIPp's errors if it failed. Returns the log.
-    fn wait_ok(mut self, what: &str, svc: &Service) -> String {
-        let status = self.child.wait().unwrap();
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        assert!(
-            status.success(),
-            "{what} failed: {status:?}\nerrors:\n{}\nlog:\n{log}\nservice:\n{}",
-            std::fs::read_to_string(&self.err).unwrap_or_default(),
-            svc.log()
-        );
-        log
-    }
-}
 
 fn ok(svc: &Service, args: &[&str]) {
     let out = svc.cli(args);
@@ -159,10 +108,10 @@ fn a_supervisor_listens_in_from_the_console() {
     let csv = svc.dir.path().join("clients.csv");
     std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
     ok(&svc, &["clients", "import", csv.to_str().unwrap()]);
-    let agent_phone = Phone::start(&svc, "agent_answer.xml");
+    let agent_phone = Phone::start(&svc, "agent_answer.xml", 1, Trace::Log);
     let uri = format!("sip:anna@127.0.0.1:{}", agent_phone.port);
     ok(&svc, &["agents", "add", "anna", "--uri", &uri]);
-    let sup_phone = Phone::start(&svc, "supervisor_phone.xml");
+    let sup_phone = Phone::start(&svc, "supervisor_phone.xml", 1, Trace::Log);
     user(&svc, &["users", "add", "sue", "--role", "supervisor"]);
     let sue_phone = format!("sip:sue@127.0.0.1:{}", sup_phone.port);
     ok(&svc, &["users", "phone", "sue", &sue_phone]);
@@ -203,7 +152,7 @@ fn a_supervisor_listens_in_from_the_console() {
         out.status.success(),
         "browser test failed\nstdout:\n{stdout}\nstderr:\n{}\nsupervisor's phone:\n{}\nservice log:\n{}",
         String::from_utf8_lossy(&out.stderr),
-        std::fs::read_to_string(&sup_phone.log).unwrap_or_default(),
+        sup_phone.trace(),
         svc.log()
     );
     println!("{stdout}");
@@ -272,10 +221,10 @@ fn supervisor_pages_follow_the_phone_without_a_reload() {
     let csv = svc.dir.path().join("clients.csv");
     std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
     ok(&svc, &["clients", "import", csv.to_str().unwrap()]);
-    let agent_phone = Phone::start(&svc, "agent_answer.xml");
+    let agent_phone = Phone::start(&svc, "agent_answer.xml", 1, Trace::Log);
     let uri = format!("sip:anna@127.0.0.1:{}", agent_phone.port);
     ok(&svc, &["agents", "add", "anna", "--uri", &uri]);
-    let sup_phone = Phone::start(&svc, "supervisor_keys.xml");
+    let sup_phone = Phone::start(&svc, "supervisor_keys.xml", 1, Trace::Log);
     user(&svc, &["users", "add", "sue", "--role", "supervisor"]);
     let sue_phone = format!("sip:sue@127.0.0.1:{}", sup_phone.port);
     ok(&svc, &["users", "phone", "sue", &sue_phone]);
@@ -309,7 +258,7 @@ fn supervisor_pages_follow_the_phone_without_a_reload() {
         out.status.success(),
         "browser test failed\nstdout:\n{stdout}\nstderr:\n{}\nsupervisor's phone:\n{}\nservice log:\n{}",
         String::from_utf8_lossy(&out.stderr),
-        std::fs::read_to_string(&sup_phone.log).unwrap_or_default(),
+        sup_phone.trace(),
         svc.log()
     );
     println!("{stdout}");

@@ -12,10 +12,10 @@
 mod browser;
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, repo, sipp_available};
+use support::phone::{Phone, Trace};
+use support::{Service, repo, sipp_available};
 
 const CALLER: &str = "+37061234583";
 const PASSWORD: &str = "correct horse battery staple";
@@ -23,57 +23,6 @@ const PASSWORD: &str = "correct horse battery staple";
 const CALLER_HOLDS_MS: &str = "45000";
 const CONFIG: &str =
     "[routing]\nring_timeout_seconds = 10\nwrap_up_seconds = 0\n[flow]\nsurvey = false\n";
-
-/// A SIPp UAS phone on its own port for `calls` calls, with its message log.
-struct Phone {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    err: PathBuf,
-}
-
-impl Phone {
-    fn start(svc: &Service, scenario: &str, calls: u32) -> Phone {
-        let port = free_udp_port();
-        let log = svc.dir.path().join(format!("{scenario}-{port}.log"));
-        let err = svc.dir.path().join(format!("{scenario}-{port}.err"));
-        let child = Command::new("timeout")
-            .args(["120", "sipp", "-sf"])
-            .arg(repo().join("tests/sipp").join(scenario))
-            .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
-            .args(["-m", &calls.to_string(), "-rtp_echo"])
-            .args(["-timeout", "110s", "-timeout_error", "-nostdin"])
-            .args(["-trace_err", "-error_file"])
-            .arg(&err)
-            .args(["-trace_msg", "-message_file"])
-            .arg(&log)
-            .current_dir(svc.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Phone {
-            child,
-            port,
-            log,
-            err,
-        }
-    }
-
-    /// Waits for its calls; panics with SIPp's errors if one failed. Returns the messages.
-    fn wait_ok(mut self, what: &str, svc: &Service) -> String {
-        let status = self.child.wait().unwrap();
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        assert!(
-            status.success(),
-            "{what} failed: {status:?}\nerrors:\n{}\nservice:\n{}",
-            std::fs::read_to_string(&self.err).unwrap_or_default(),
-            svc.log()
-        );
-        log
-    }
-}
 
 fn ok(svc: &Service, args: &[&str]) {
     let out = svc.cli(args);
@@ -147,11 +96,11 @@ fn an_agent_pauses_consults_and_transfers_from_their_page() {
     let csv = svc.dir.path().join("clients.csv");
     std::fs::write(&csv, format!("phone,name,language\n{CALLER},Ada,en\n")).unwrap();
     ok(&svc, &["clients", "import", csv.to_str().unwrap()]);
-    let anna_phone = Phone::start(&svc, "agent_answer.xml", 1);
+    let anna_phone = Phone::start(&svc, "agent_answer.xml", 1, Trace::Messages);
     let anna_uri = format!("sip:anna@127.0.0.1:{}", anna_phone.port);
     ok(&svc, &["agents", "add", "anna", "--uri", &anna_uri]);
     // Bob answers twice: the consultation (hung up by Cancel), then the transfer.
-    let bob_phone = Phone::start(&svc, "agent_answer.xml", 2);
+    let bob_phone = Phone::start(&svc, "agent_answer.xml", 2, Trace::Messages);
     let bob_uri = format!("sip:bob@127.0.0.1:{}", bob_phone.port);
     ok(
         &svc,

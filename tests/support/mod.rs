@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod live;
+pub mod phone;
 pub mod s3;
 pub mod smtp;
 pub mod softphone;
