@@ -278,6 +278,11 @@ fn every_torture_message_gets_the_answer_its_rfc_asks_for() {
     assert!(answer("invut.dat").contains("Accept: application/sdp\r\n"));
     assert!(answer("clerr.dat").starts_with("SIP/2.0 400 Content-Length Larger Than Body\r\n"));
     assert!(answer("badvers.dat").starts_with("SIP/2.0 505 "));
+    // An extension method is told what is implemented, in a response to its own transaction.
+    assert!(answer("intmeth.dat").starts_with("SIP/2.0 501 "));
+    assert!(answer("intmeth.dat").contains("Allow: INVITE"));
+    assert!(answer("esc02.dat").contains("CSeq: 29344 RE%47IST%45R\r\n"));
+    assert!(answer("mismatch02.dat").starts_with("SIP/2.0 400 CSeq Method Does Not Match\r\n"));
     assert!(
         answer("mcl01.dat").contains(";tag="),
         "a final answer tags To"
@@ -368,4 +373,42 @@ fn junk_datagrams_do_not_stop_the_service() {
     assert_alive(&svc, &sock, 1);
     let log = svc.log();
     assert!(!log.contains("panicked"), "a panic was logged:\n{log}");
+}
+
+/// The door's socket answers extension methods itself; a stranger flooding them is answered at
+/// most at its source's rate (50/s, a burst of one second's worth), like any other request, and
+/// the service keeps answering others.
+#[test]
+fn a_flood_of_extension_methods_is_answered_at_the_sources_rate_only() {
+    let svc = Service::start("[pbx]\ntrunk_sources = [\"127.0.0.1/32\"]\n");
+    let flood = UdpSocket::bind("127.0.0.9:0").unwrap();
+    let sent = 2_000u32;
+    for i in 0..sent {
+        let msg = format!(
+            "NEWMETHOD sip:frontdesk@{to} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK-f{i}\r\n\
+             From: <sip:x@127.0.0.9>;tag=f{i}\r\nTo: <sip:frontdesk@{to}>\r\nCall-ID: flood-{i}\r\n\
+             CSeq: 1 NEWMETHOD\r\nContent-Length: 0\r\n\r\n",
+            to = svc.sip,
+            me = flood.local_addr().unwrap()
+        );
+        flood.send_to(msg.as_bytes(), svc.sip).unwrap();
+    }
+    flood
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut answered = 0u32;
+    let mut buf = [0u8; 4096];
+    while let Ok((n, _)) = flood.recv_from(&mut buf) {
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(text.starts_with("SIP/2.0 501 "), "{text}");
+        answered += 1;
+    }
+    assert!(answered > 0, "no extension method was answered");
+    // One second's burst plus what the rate refills while the flood is read: far below `sent`.
+    assert!(answered <= 150, "{answered} of {sent} answered");
+    let dropped = metric(&svc, "frontdesk_sip_turned_away_total{reason=\"rate\"}");
+    // The kernel may drop some of the burst before the service reads it; the rest are counted.
+    assert!(dropped > 0, "none dropped over the rate");
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert_alive(&svc, &sock, 0);
 }

@@ -1,6 +1,7 @@
 //! The I/O half of the door (`sip::gate`): it sits between the transport and the transaction layer
 //! as rsipstack's transport inspector, so a request is judged by the socket address it came from
-//! before the stack creates a transaction for it. Stateless answers are written here, straight to
+//! before the stack creates a transaction for it (datagrams are rated, and the ones the stack
+//! cannot parse answered, by the door's socket, `sip::datagram`). Stateless answers are written here, straight to
 //! that address; refused calls are counted, and their rows written by one task from a bounded
 //! queue (beyond it, counted as unrecorded).
 
@@ -8,19 +9,22 @@ use super::gate::{
     Answer, ConnectionConfig, ConnectionRefusal, Connections, Gate, GateConfig, Knock, Load,
     Verdict,
 };
+mod answer;
+
+pub use answer::{rejection_response, stateless_response};
+
+use super::datagram::Unreadable;
 use super::validate::{self, Rejection};
-use super::{admission, request};
+use super::{request, validate::address};
 use crate::metrics::NodeMetrics;
 use crate::store::{NewCall, Store};
 use rsipstack::dialog::DialogId;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::prelude::HeadersExt;
-use rsipstack::sip::{Header, Method, Request, Response, SipMessage, StatusCode, Version};
+use rsipstack::sip::{Header, Method, Request, Response, SipMessage};
 use rsipstack::transaction::endpoint::TransportEventInspector;
 use rsipstack::transaction::key::TransactionRole;
-use rsipstack::transport::transport_layer::TransportWhitelist;
 use rsipstack::transport::{SipConnection, TransportEvent};
-use sha2::Digest;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -223,6 +227,53 @@ impl Edge {
             .store(c.total() as u64, Ordering::Relaxed);
     }
 
+    /// The stateless answer to a request the stack cannot read (`sip::datagram`), or `None` when
+    /// it gets none (an ACK is never answered). An extension method gets 501 once it is valid
+    /// (RFC 3261 §8.2.1); a known method whose Request-URI the stack's reader refuses is judged
+    /// by the door like any request, and what the door would let in gets 400, since the stack
+    /// cannot take it.
+    pub fn answer_unreadable(&self, u: &Unreadable, source: SocketAddr) -> Option<Response> {
+        let request = match u.known {
+            Some(Method::Ack) => return None,
+            Some(method) => {
+                let mut request = u.request.clone();
+                request.method = method;
+                request
+            }
+            None => u.request.clone(),
+        };
+        let checked = match u.known {
+            Some(_) => validate::check(&request),
+            None => validate::check_extension(&u.method, &request),
+        };
+        if let Err(rejection) = checked {
+            self.metrics.edge.invalid.fetch_add(1, Ordering::Relaxed);
+            debug!(%source, method = %u.method, %rejection, "refusing an invalid request");
+            return Some(rejection_response(&request, &rejection, &self.user_agent));
+        }
+        if u.known.is_none() {
+            self.metrics.edge.rejected.fetch_add(1, Ordering::Relaxed);
+            debug!(%source, method = %u.method, "an extension method: 501");
+            return Some(answer::not_implemented(&request, &self.user_agent));
+        }
+        let verdict = self.judge(&request, source);
+        self.count(verdict);
+        match verdict {
+            Verdict::Pass => {
+                self.metrics.edge.invalid.fetch_add(1, Ordering::Relaxed);
+                debug!(%source, method = %u.method, "a Request-URI the stack cannot read: 400");
+                let rejection = Rejection::from(validate::Malformed::RequestUri);
+                Some(rejection_response(&request, &rejection, &self.user_agent))
+            }
+            Verdict::Answer(answer) => {
+                if let Answer::Busy(_) = answer {
+                    self.record(&request, source);
+                }
+                Some(stateless_response(&request, answer, &self.user_agent))
+            }
+        }
+    }
+
     /// Queues the row of a refused call, or counts it when the queue is full.
     pub fn record(&self, invite: &Request, source: SocketAddr) {
         let refused = Refused {
@@ -241,9 +292,10 @@ impl Edge {
 #[async_trait::async_trait]
 impl TransportEventInspector for EdgeInspector {
     async fn handle(&self, event: TransportEvent) -> Option<TransportEvent> {
-        let TransportEvent::Incoming(SipMessage::Request(req), connection, from) = event else {
+        let TransportEvent::Incoming(SipMessage::Request(mut req), connection, from) = event else {
             return Some(event);
         };
+        readable_tags(&mut req);
         let Ok(source) = from.get_socketaddr() else {
             return None;
         };
@@ -294,118 +346,33 @@ impl TransportEventInspector for EdgeInspector {
     }
 }
 
+/// rsipstack reads no tag from `; tag = 98asjd8`, which RFC 3261's grammar allows (LWS around
+/// `;` and `=`, RFC 4475 §3.1.1.1): without a From tag it cannot name the transaction and drops
+/// the request, and without the To tag it takes a request for a dialog as a new one. Such a From
+/// or To is rewritten without that LWS; what is malformed is left for `sip::validate` to refuse.
+fn readable_tags(req: &mut Request) {
+    if !matches!(req.from_header().and_then(|f| f.tag()), Ok(Some(_))) {
+        for h in req.headers.iter_mut() {
+            if let Header::From(from) = h
+                && let Some(a) = address(&from.0).filter(|a| a.tag().is_some())
+            {
+                from.0 = a.canonical();
+            }
+        }
+    }
+    if !matches!(req.to_header().and_then(|t| t.tag()), Ok(Some(_))) {
+        for h in req.headers.iter_mut() {
+            if let Header::To(to) = h
+                && let Some(a) = address(&to.0).filter(|a| a.tag().is_some())
+            {
+                to.0 = a.canonical();
+            }
+        }
+    }
+}
+
 /// The transport inspector handed to rsipstack (it takes ownership of a box).
 pub struct EdgeInspector(pub Arc<Edge>);
-
-/// The per-source rate, asked by the transport's reader for each datagram before it is parsed, so
-/// a flood over the rate costs a hash lookup, not a parse.
-pub struct EdgeRate(pub Arc<Edge>);
-
-#[async_trait::async_trait]
-impl TransportWhitelist for EdgeRate {
-    async fn allow(&self, ip: std::net::IpAddr) -> bool {
-        self.0.let_in(ip)
-    }
-}
-
-/// A final response built from the request alone: its Vias, From, Call-ID and CSeq, its To with a
-/// tag derived from the request (so a retransmission gets the same one), and no body.
-pub fn stateless_response(req: &Request, answer: Answer, user_agent: &str) -> Response {
-    let (status, extra): (StatusCode, Vec<Header>) = match answer {
-        Answer::Alive => (
-            StatusCode::OK,
-            vec![
-                Header::Other("Allow".into(), ALLOW.into()),
-                Header::Other("Accept".into(), "application/sdp".into()),
-            ],
-        ),
-        Answer::Forbidden => (StatusCode::Forbidden, vec![]),
-        Answer::Busy(refusal) => (
-            StatusCode::ServiceUnavailable,
-            vec![Header::Other(
-                "Retry-After".into(),
-                admission::retry_after(refusal).as_secs().to_string(),
-            )],
-        ),
-        Answer::NoSuchCall => (StatusCode::CallTransactionDoesNotExist, vec![]),
-        Answer::NotAllowed => (
-            StatusCode::MethodNotAllowed,
-            vec![Header::Other("Allow".into(), ALLOW.into())],
-        ),
-    };
-    reply(req, status, None, extra, user_agent)
-}
-
-/// The stateless answer to a request `sip::validate` refuses: its status, a reason phrase saying
-/// what is wrong for a 400, and the header fields the status calls for.
-pub fn rejection_response(req: &Request, rejection: &Rejection, user_agent: &str) -> Response {
-    let (status, reason) = (rejection.status(), rejection.reason());
-    reply(req, status, reason, rejection.headers(), user_agent)
-}
-
-/// The response itself. Of a field the request repeats (it may be malformed), only the first is
-/// echoed: one Call-ID, From and CSeq, every Via. Always SIP/2.0, whatever the request spoke.
-fn reply(
-    req: &Request,
-    status: StatusCode,
-    reason: Option<String>,
-    extra: Vec<Header>,
-    user_agent: &str,
-) -> Response {
-    let mut seen = [false; 3];
-    let mut headers: Vec<Header> = req
-        .headers
-        .iter()
-        .filter(|h| {
-            let once = match h {
-                Header::Via(_) => return true,
-                Header::From(_) => &mut seen[0],
-                Header::CallId(_) => &mut seen[1],
-                Header::CSeq(_) => &mut seen[2],
-                _ => return false,
-            };
-            !std::mem::replace(once, true)
-        })
-        .cloned()
-        .collect();
-    if let Ok(to) = req.to_header() {
-        let to = match to.tag() {
-            Ok(Some(_)) => to.clone(),
-            _ => to.with_tag(rsipstack::sip::param::Tag::new(local_tag(req))),
-        };
-        headers.push(Header::To(to));
-    }
-    headers.extend(extra);
-    headers.push(Header::Other("Server".into(), user_agent.into()));
-    headers.push(Header::ContentLength(0u32.into()));
-    // rsipstack writes the standard phrase of a code it knows: a phrase of our own rides in Other.
-    let status_code = match reason {
-        Some(phrase) => StatusCode::Other(status.code(), phrase),
-        None => status,
-    };
-    Response {
-        status_code,
-        wire_reason: None,
-        version: Version::V2,
-        headers: headers.into(),
-        body: Vec::new(),
-    }
-}
-
-/// A To tag that depends only on the request's transaction (Call-ID, From tag, top Via branch).
-fn local_tag(req: &Request) -> String {
-    let mut h = sha2::Sha256::new();
-    if let Ok(c) = req.call_id_header() {
-        h.update(c.value().as_bytes());
-    }
-    if let Ok(Some(tag)) = req.from_header().and_then(|f| f.tag()) {
-        h.update(tag.to_string().as_bytes());
-    }
-    if let Ok(via) = req.top_via_header() {
-        h.update(via.value().as_bytes());
-    }
-    hex::encode(&h.finalize()[..6])
-}
 
 /// A hash of the request's Call-ID and top Via (whose branch names the transaction).
 fn transaction_of(req: &Request) -> u64 {

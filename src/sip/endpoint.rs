@@ -2,7 +2,8 @@
 //! incoming transaction.
 
 use super::call::CallContext;
-use super::edge::{self, Edge, EdgeInspector, EdgeRate};
+use super::datagram::DoorSocket;
+use super::edge::{self, Edge, EdgeInspector};
 use super::streams::{self, StreamError, StreamListener};
 use super::{admission, request};
 use rsipstack::EndpointBuilder;
@@ -102,11 +103,12 @@ pub async fn bind(
     let lifetime = CancellationToken::new();
     let transport = TransportLayer::new(lifetime.clone());
     let (socket, tcp_listener) = bind_udp_and_tcp(listen, config.tcp)?;
-    let udp = UdpConnection::from_socket(Arc::new(socket), None, Some(lifetime.child_token()))
+    // The door's socket rates every datagram and answers what the stack cannot parse.
+    let socket = Arc::new(DoorSocket::new(socket, edge.clone()));
+    let udp = UdpConnection::from_socket(socket, None, Some(lifetime.child_token()))
         .await
         .map_err(bind_err)?;
     transport.add_transport(udp.into());
-    transport.set_whitelist(EdgeRate(edge.clone()));
     transport.set_stream_idle_timeout(config.idle);
     if let Some(tls) = config.tls_client {
         transport.set_tls_config(tls);

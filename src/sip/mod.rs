@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod call;
 pub mod callback;
+pub mod datagram;
 pub mod edge;
 pub mod endpoint;
 pub mod gate;

@@ -15,6 +15,8 @@
 
 mod syntax;
 
+pub use syntax::address;
+
 use rsipstack::sip::{Header, Host, Method, Request, Scheme, StatusCode, Uri, Version};
 use std::fmt;
 
@@ -172,10 +174,26 @@ pub fn check(req: &Request) -> Result<(), Rejection> {
         return Err(Rejection::Version(req.version.to_string()));
     }
     framing(req)?;
-    fields(req)?;
+    fields(req, &req.method.to_string())?;
     request_uri(&req.uri)?;
     extensions(req)?;
     body(req)?;
+    Ok(())
+}
+
+/// The same checks for a request whose method the SIP stack does not know (an extension method,
+/// RFC 4475 §3.1.1.2): `req` is the rest of the message read under a stand-in request line, and
+/// `method` the name it was sent with. Such a method offers no SDP, so any body only needs a type.
+pub fn check_extension(method: &str, req: &Request) -> Result<(), Rejection> {
+    if req.version != Version::V2 {
+        return Err(Rejection::Version(req.version.to_string()));
+    }
+    framing(req)?;
+    fields(req, method)?;
+    extensions(req)?;
+    if !req.body.is_empty() && values(req, Field::ContentType).next().is_none() {
+        return Err(Malformed::Missing(Field::ContentType).into());
+    }
     Ok(())
 }
 
@@ -217,8 +235,9 @@ fn framing(req: &Request) -> Result<(), Malformed> {
     Ok(())
 }
 
-/// The mandatory fields (RFC 3261 §8.1.1) and the syntax of those a UAS relies on.
-fn fields(req: &Request) -> Result<(), Malformed> {
+/// The mandatory fields (RFC 3261 §8.1.1) and the syntax of those a UAS relies on; `method` is
+/// the request's, as its CSeq must name it.
+fn fields(req: &Request, method: &str) -> Result<(), Malformed> {
     if values(req, Field::Via).next().is_none() {
         return Err(Malformed::Missing(Field::Via));
     }
@@ -238,7 +257,7 @@ fn fields(req: &Request) -> Result<(), Malformed> {
         return Err(Malformed::Bad(Field::CallId));
     }
     let cseq = single(req, Field::CSeq)?.ok_or(Malformed::Missing(Field::CSeq))?;
-    cseq_matches(cseq, req.method)?;
+    cseq_matches(cseq, method)?;
     if let Some(mf) = single(req, Field::MaxForwards)? {
         let mf = mf.trim();
         if mf.is_empty() || !mf.bytes().all(|b| b.is_ascii_digit()) {
@@ -260,7 +279,7 @@ fn fields(req: &Request) -> Result<(), Malformed> {
 }
 
 /// `CSeq: <32-bit number> <the request's method>` (RFC 3261 §8.1.1.5, RFC 4475 §3.1.2.17).
-fn cseq_matches(value: &str, method: Method) -> Result<(), Malformed> {
+fn cseq_matches(value: &str, method: &str) -> Result<(), Malformed> {
     let mut words = value.split_whitespace();
     let (Some(number), Some(name), None) = (words.next(), words.next(), words.next()) else {
         return Err(Malformed::Bad(Field::CSeq));
@@ -269,7 +288,7 @@ fn cseq_matches(value: &str, method: Method) -> Result<(), Malformed> {
         return Err(Malformed::Bad(Field::CSeq));
     }
     // Method names are case-sensitive (RFC 3261 §7.1).
-    if name != method.to_string() {
+    if name != method {
         return Err(Malformed::CSeqMethod);
     }
     Ok(())

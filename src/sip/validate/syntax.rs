@@ -4,9 +4,11 @@
 
 use super::{Field, Malformed};
 
-/// The parameters after an address, as (name, value) with the LWS around `=` trimmed.
+/// An address read: what precedes its parameters, and the parameters as (name, value) with the
+/// LWS around `;` and `=` trimmed.
 #[derive(Debug, Default)]
 pub struct Address<'a> {
+    head: &'a str,
     params: Vec<(&'a str, Option<&'a str>)>,
 }
 
@@ -16,6 +18,21 @@ impl<'a> Address<'a> {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case("tag"))
             .and_then(|(_, value)| *value)
+    }
+
+    /// The same address without LWS around its parameters' `;` and `=` (RFC 3261 §25.1 allows
+    /// it; RFC 4475 §3.1.1.1 sends `; tag = 98asjd8`), which rsipstack's tag reader needs.
+    pub fn canonical(&self) -> String {
+        let mut out = self.head.to_string();
+        for (name, value) in &self.params {
+            out.push(';');
+            out.push_str(name);
+            if let Some(v) = value {
+                out.push('=');
+                out.push_str(v);
+            }
+        }
+        out
     }
 }
 
@@ -140,6 +157,7 @@ pub fn address(value: &str) -> Option<Address<'_>> {
         &v[end..]
     };
     Some(Address {
+        head: v[..v.len() - tail.len()].trim_end(),
         params: params(tail)?,
     })
 }

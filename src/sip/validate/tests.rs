@@ -385,3 +385,22 @@ fn rejections_name_their_status_and_reason() {
     assert_eq!(r.to_string(), "400 Duplicate CSeq");
     assert_eq!(Rejection::Scheme("x".into()).reason(), None);
 }
+
+#[test]
+fn an_address_with_lws_around_its_parameters_is_rewritten_without_it() {
+    // RFC 4475 §3.1.1.1 (wsinv), after rsipstack has joined the folded lines.
+    let from = r#""J Rosenberg \\\""       <sip:jdrosen@example.com> ; tag = 98asjd8"#;
+    let a = address(from).expect("valid");
+    assert_eq!(a.tag(), Some("98asjd8"));
+    assert_eq!(
+        a.canonical(),
+        r#""J Rosenberg \\\""       <sip:jdrosen@example.com>;tag=98asjd8"#
+    );
+    let to = "sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n";
+    assert_eq!(
+        address(to).expect("valid").canonical(),
+        "sip:vivekg@chair-dnrc.example.com;tag=1918181833n"
+    );
+    let plain = "<sip:a@example.com>;tag=1;lr";
+    assert_eq!(address(plain).expect("valid").canonical(), plain);
+}
