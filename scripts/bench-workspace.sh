@@ -60,6 +60,11 @@ fi
 work="$(mktemp -d)"
 cleanup() {
   [ -z "${driver:-}" ] || kill "$driver" 2>/dev/null || true
+  # The callers' SIPp runs in its own process group, started by the driver.
+  if [ -s "$work/callers.pgid" ]; then
+    sleep 0.5
+    kill -- "-$(cat "$work/callers.pgid")" 2>/dev/null || true
+  fi
   if [ -n "${svc:-}" ]; then
     # Calls may still be up: the service gets 3 s to stop, not its full drain.
     kill "$svc" 2>/dev/null || true

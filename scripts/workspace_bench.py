@@ -487,6 +487,9 @@ def start_callers(total_secs):
     ]
     out = open(os.path.join(S["work"], "callers.out"), "w")
     p = subprocess.Popen(cmd, cwd=S["work"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    # The shell script's exit trap ends this process group too, should the driver itself be killed.
+    with open(os.path.join(S["work"], "callers.pgid"), "w") as f:
+        f.write(str(p.pid))
     return p
 
 
@@ -585,6 +588,9 @@ async def main():
     loop = asyncio.get_running_loop()
 
     lag_task = asyncio.create_task(watch_loop())
+    # SIGTERM (the script's trap, or its `timeout`) cancels the run, so `finally` stops SIPp.
+    me = asyncio.current_task()
+    loop.add_signal_handler(signal.SIGTERM, me.cancel)
     # Phones first, so the service's OPTIONS checks find them.
     rtp_sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rtp_sink.bind(("127.0.0.1", 0))
@@ -730,4 +736,8 @@ async def main():
 
 if __name__ == "__main__":
     S.update(json.load(open(sys.argv[1])))
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except asyncio.CancelledError:
+        print("stopped before the end: no figures", file=sys.stderr)
+        sys.exit(143)
