@@ -9,8 +9,9 @@
 #    For every offer: from the phone receiving the INVITE to that agent's stream delivering the
 #    `screen_pop` event. Printed: count, p50, p99, max (and the offers that got no pop).
 # 2. Wallboard cost: after WARMUP s (default 12) of load, SECONDS/2 with no wallboard open, then
-#    SUPERVISORS supervisors open /wallboard/events (the wallboard page's stream) and the
-#    same load runs SECONDS/2 more: the service's CPU (% of one core) and RSS in each half, and
+#    SUPERVISORS supervisors open the wallboard's two streams, /wallboard/events (its figures)
+#    and /console/events (the live list every supervisor page's header opens), and the same
+#    load runs SECONDS/2 more: the service's CPU (% of one core) and RSS in each half, and
 #    the delay from an agent's phone receiving an INVITE to the first `figures` event on each
 #    supervisor's stream whose agent rows name that call (p50/p99; pairs never shown are counted
 #    apart, and once more as "never" in the percentiles), and, once a second in both halves, the

@@ -16,7 +16,8 @@ One process, one asyncio loop, one clock (time.monotonic):
     but never read: the service's RTP to the agents is dropped by the kernel, costing nothing here.
   - it signs every account in once (POST /login, as the login form does) and keeps the cookie;
   - it holds each agent's GET /workspace/events and, in the second half, each supervisor's
-    GET /wallboard/events (the wallboard page's own stream) open, each from its own loopback
+    GET /wallboard/events (the wallboard page's own stream) and GET /console/events (the live
+    list that the header of every supervisor page opens too, the wallboard's included) open, each from its own loopback
     address (127.0.1.N agents, 127.0.2.N supervisors: one browser each, as in an office, so the
     per-address connection limit is not what is measured). Every chunk is stamped when it
     reaches the loop.
@@ -86,6 +87,7 @@ class Book:
         self.board_lagged = 0
         self.loop_lag = []      # ms a 10 ms sleep overshot: the error bound of every stamp
         self.board_count = {}   # supervisor -> figures events received
+        self.console_events = {}  # /console/events (the header's live list): name -> count
         self.reads = []         # (start, ms) of GET /wallboard/figures, one a second
 
 
@@ -385,6 +387,10 @@ def agent_event(agent):
     return on
 
 
+def console_event(name, data, t):
+    BOOK.console_events[name] = BOOK.console_events.get(name, 0) + 1
+
+
 def board_event(idx):
     seen = BOOK.board_seen.setdefault(idx, {})
 
@@ -647,6 +653,8 @@ async def main():
         board_streams = []
         for s in sups:
             board_streams.append(await open_stream("/wallboard/events", cookies[s], board_event(s), sup_src[s], s))
+            # The page's header opens the console's live list too, on every supervisor page.
+            board_streams.append(await open_stream("/console/events", cookies[s], console_event, sup_src[s], s))
         deadline = now() + 15
         while len(BOOK.board_ready) < m and now() < deadline:
             await asyncio.sleep(0.1)
@@ -687,7 +695,7 @@ async def main():
           f"signed in with /workspace/events open), callers SIPp {os.path.relpath(S['scenario'], S['root'])} "
           f"({S['rate']} new/s, at most {S['callers']} at once, each held {S['hold_ms']} ms after keying 1 1), "
           f"[routing] wrap_up_seconds = {S['wrap_up']}; warm-up {S['warmup']} s, then {half:.0f} s without "
-          f"and {half:.0f} s with {m} supervisors on /wallboard/events; binary {S['bin']}")
+          f"and {half:.0f} s with {m} supervisors on the wallboard (/wallboard/events + /console/events); binary {S['bin']}")
     rows = [
         ("offers (INVITEs at the agents' phones), windows 1+2",
          f"{sum(offered_counts)}; per agent min {offered_counts[0] if offered_counts else 0} / "
@@ -711,6 +719,7 @@ async def main():
          f"mean {BOOK.board_bytes / max(1, BOOK.board_events) / 1024:.1f} KiB"),
         ("wallboard: figures events per board, min / max", f"{min(BOOK.board_count.values(), default=0)} / {max(BOOK.board_count.values(), default=0)}"),
         ("GET /wallboard/figures (1/s, both windows) w1 / w2", f"{fmt_reads(w0)} | {fmt_reads(w1)}"),
+        ("/console/events (each wallboard page's live list) events", json.dumps(BOOK.console_events)),
         ("lagged events: agents' streams / wallboards", f"{BOOK.agent_lagged} / {BOOK.board_lagged}"),
         ("agents' phones: answered / cancelled / BYEs / OPTIONS", f"{BOOK.answered} / {BOOK.cancelled} / {BOOK.byes} / {BOOK.options}"),
         ("callers: calls ok / failed (SIPp, stopped at the end)", f"{sipp.get('SuccessfulCall(C)', '?')} / {sipp.get('FailedCall(C)', '?')}"),
