@@ -123,37 +123,73 @@ pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Re
     let hello = sse::Event::default().event("ready").data("{}");
     let mut tick = tokio::time::interval(EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let rest = stream::unfold(
-        (state, bus, rx, tick, None::<Value>),
-        |(state, bus, mut rx, mut tick, last)| async move {
-            loop {
-                tokio::select! {
-                    _ = bus.closed() => return None,
-                    r = rx.recv() => match r {
-                        Ok(_) | Err(RecvError::Lagged(_)) => {
-                            tokio::time::sleep(AFTER_EVENT).await;
-                            tick.reset_immediately();
-                        }
-                        Err(RecvError::Closed) => return None,
-                    },
-                    _ = tick.tick() => {
-                        let now = match read_figures(&state).await {
-                            Ok(f) => f,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "wallboard cannot read its figures");
-                                continue;
-                            }
-                        };
-                        if last.as_ref() != Some(&now) {
-                            let ev = sse::Event::default().event("figures").data(now.to_string());
-                            return Some((Ok(ev), (state, bus, rx, tick, Some(now))));
-                        }
-                    }
-                }
-            }
-        },
-    );
+    let board = Board {
+        state,
+        bus,
+        rx,
+        tick,
+        due: None,
+        last: None,
+    };
+    let rest = stream::unfold(board, |mut board| async move {
+        let figures = board.next().await?;
+        let ev = sse::Event::default()
+            .event("figures")
+            .data(figures.to_string());
+        Some((Ok(ev), board))
+    });
     Ok(sse_response(
         stream::once(async move { Ok(hello) }).chain(rest),
     ))
+}
+
+/// One supervisor's live board: the figures are read every `EVERY`, and once `AFTER_EVENT` after
+/// the first of any run of events. Events that come while a read is due do not move it, so a busy
+/// floor (several offers a second) still gets its figures four times a second, not never.
+struct Board {
+    state: HttpState,
+    bus: EventBus,
+    rx: tokio::sync::broadcast::Receiver<crate::events::Event>,
+    tick: tokio::time::Interval,
+    due: Option<tokio::time::Instant>,
+    last: Option<Value>,
+}
+
+impl Board {
+    /// The next figures that differ from the last sent; `None` when the service stops.
+    async fn next(&mut self) -> Option<Value> {
+        loop {
+            let due = self.due;
+            let after_event = async move {
+                match due {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = self.bus.closed() => return None,
+                r = self.rx.recv() => match r {
+                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                        self.due.get_or_insert_with(|| tokio::time::Instant::now() + AFTER_EVENT);
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = after_event => {}
+                _ = self.tick.tick() => {}
+            }
+            self.due = None;
+            let now = match read_figures(&self.state).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(error = %e, "wallboard cannot read its figures");
+                    continue;
+                }
+            };
+            if self.last.as_ref() != Some(&now) {
+                self.last = Some(now.clone());
+                return Some(now);
+            }
+        }
+    }
 }
