@@ -66,6 +66,8 @@ pub struct HttpState {
     pub workspace: Arc<console::WorkspaceSettings>,
     /// Announcements playing a WAV that no longer says what the configuration does.
     pub stale_announcements: crate::speech::announcer::Stale,
+    /// The wallboard's figures, read once for all the boards open on this node.
+    pub wallboard: console::WallboardFeed,
 }
 
 impl HttpState {
@@ -98,6 +100,7 @@ impl HttpState {
             object_storage: None,
             workspace: Arc::new(console::WorkspaceSettings::from_config(config)),
             stale_announcements: Default::default(),
+            wallboard: Default::default(),
         }
     }
 

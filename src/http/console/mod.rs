@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use page::PageError;
+pub use wallboard::Feed as WallboardFeed;
 pub use workspace::WorkspaceSettings;
 
 pub fn router() -> Router<HttpState> {

@@ -2,7 +2,12 @@
 //! with the time in it, the service level (answered within `[routing] service_level_seconds`) for
 //! the last 15 minutes and today, abandonment, and callbacks due, at risk and breached. Everything
 //! is read from the store, so with several nodes it shows the whole service. Live: the stream
-//! sends the figures again when they change (checked every 2 s, and soon after any event).
+//! sends the figures again when they change (read every 2 s, and soon after any event, once for
+//! all the boards of a node: `feed`).
+
+mod feed;
+
+pub use feed::Feed;
 
 use super::live::sse_response;
 use super::page::{PageError, Viewer};
@@ -19,15 +24,10 @@ use futures_util::StreamExt;
 use futures_util::stream;
 use minijinja::context;
 use serde_json::{Value, json};
-use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
+use std::sync::Arc;
 
-/// How often the stream reads the figures when nothing happens.
-const EVERY: Duration = Duration::from_secs(2);
 /// How far back the page looks for the viewer's own listening in (no call lasts longer).
 const MONITOR_LOOKBACK_HOURS: i64 = 12;
-/// After an event, the figures are read this soon (events come in bursts).
-const AFTER_EVENT: Duration = Duration::from_millis(250);
 
 /// The whole board as JSON (the page's script and scripts of others read the same).
 pub async fn read_figures(state: &HttpState) -> Result<Value, crate::store::StoreError> {
@@ -118,18 +118,18 @@ pub async fn figures(
 
 pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require(Role::Supervisor)?;
-    let bus: EventBus = state.events.clone();
-    let rx = bus.subscribe();
     let hello = sse::Event::default().event("ready").data("{}");
-    let mut tick = tokio::time::interval(EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The board starts from the figures as they are now; the feed may have read nothing while
+    // no board was open.
+    let first = read_figures(&state).await?;
+    let figures = state.wallboard.subscribe(&state);
+    let ev = sse::Event::default()
+        .event("figures")
+        .data(first.to_string());
     let board = Board {
-        state,
-        bus,
-        rx,
-        tick,
-        due: None,
-        last: None,
+        bus: state.events.clone(),
+        figures,
+        last: Some(Arc::new(first)),
     };
     let rest = stream::unfold(board, |mut board| async move {
         let figures = board.next().await?;
@@ -138,55 +138,28 @@ pub async fn events(State(state): State<HttpState>, viewer: Viewer) -> Result<Re
             .data(figures.to_string());
         Some((Ok(ev), board))
     });
-    Ok(sse_response(
-        stream::once(async move { Ok(hello) }).chain(rest),
-    ))
+    Ok(sse_response(stream::iter([Ok(hello), Ok(ev)]).chain(rest)))
 }
 
-/// One supervisor's live board: the figures are read every `EVERY`, and once `AFTER_EVENT` after
-/// the first of any run of events. Events that come while a read is due do not move it, so a busy
-/// floor (several offers a second) still gets its figures four times a second, not never.
+/// One supervisor's live board: what the node's feed reads, each value once.
 struct Board {
-    state: HttpState,
     bus: EventBus,
-    rx: tokio::sync::broadcast::Receiver<crate::events::Event>,
-    tick: tokio::time::Interval,
-    due: Option<tokio::time::Instant>,
-    last: Option<Value>,
+    figures: tokio::sync::watch::Receiver<feed::Figures>,
+    last: Option<Arc<Value>>,
 }
 
 impl Board {
     /// The next figures that differ from the last sent; `None` when the service stops.
-    async fn next(&mut self) -> Option<Value> {
+    async fn next(&mut self) -> Option<Arc<Value>> {
         loop {
-            let due = self.due;
-            let after_event = async move {
-                match due {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
                 _ = self.bus.closed() => return None,
-                r = self.rx.recv() => match r {
-                    Ok(_) | Err(RecvError::Lagged(_)) => {
-                        self.due.get_or_insert_with(|| tokio::time::Instant::now() + AFTER_EVENT);
-                        continue;
-                    }
-                    Err(RecvError::Closed) => return None,
-                },
-                _ = after_event => {}
-                _ = self.tick.tick() => {}
+                r = self.figures.changed() => r.ok()?,
             }
-            self.due = None;
-            let now = match read_figures(&self.state).await {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::warn!(error = %e, "wallboard cannot read its figures");
-                    continue;
-                }
-            };
-            if self.last.as_ref() != Some(&now) {
+            let now = self.figures.borrow_and_update().clone();
+            if let Some(now) = now
+                && self.last.as_ref() != Some(&now)
+            {
                 self.last = Some(now.clone());
                 return Some(now);
             }
