@@ -6,7 +6,8 @@
 # Loopback only, bounded in time.
 #   scripts/bench-flood.sh [SECONDS]    (default 10)
 # Prints per flood: datagrams sent, the probe's answered share and latency (p50/p99/max), the
-# service's CPU and RSS; at the end RSS after a quiet spell against the start, the door's counters,
+# service's CPU and RSS; at the end RSS after a quiet spell (and after 40 s, past the transaction
+# timers) against the start, the door's counters,
 # refused calls with rows or counted, and call rows left open.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,9 @@ sip=$(grep -o 'sip=[^ ]*' "$work/ready" | cut -d= -f2)
 http=$(grep -o 'http=[^ ]*' "$work/ready" | cut -d= -f2)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$svc/status"; }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$svc/status"; }
+# RSS in its parts: the heap and stacks (RssAnon) is what a flood can leave behind; RssFile is the
+# binary's and libraries' pages the kernel has read in (shared, dropped under memory pressure).
+parts() { awk '/RssAnon|RssFile|RssShmem/ {printf "%s %d MiB  ", $1, $2 / 1024}' "/proc/$svc/status"; }
 cpu() { awk '{print $14 + $15}' "/proc/$svc/stat"; }
 tck=$(getconf CLK_TCK)
 sleep 1
@@ -48,7 +52,7 @@ total=$(( (${#phases[@]} + 1) * (secs + 2) + 2 ))
 python3 scripts/flood.py probe "$sip" 127.0.0.3 "$total" "$work/probe.json" &
 prober=$!
 echo "scenario: ${#phases[@]} floods of ${secs} s each against $sip (trunk 127.0.0.2/32), OPTIONS probe from 127.0.0.3 every 20 ms"
-echo "start: RSS $((rss0 / 1024)) MiB"
+echo "start: RSS $((rss0 / 1024)) MiB ($(parts))"
 marks=()
 for p in "${phases[@]}"; do
   set -- $p
@@ -78,7 +82,13 @@ retx = sum(1 for r in rows if r["sends"] > 1)
 print(f"probe: {len(rows)} OPTIONS, {len(rows) - lost} answered, {lost} never answered, {retx} needed a retransmission")
 print(f"probe latency: p50 {pct(lat, .5)*1000:.1f} ms, p99 {pct(lat, .99)*1000:.1f} ms, max {max(lat)*1000:.1f} ms")
 PY
-echo "end (after ${secs} s quiet): RSS $((rss1 / 1024)) MiB (start $((rss0 / 1024)) MiB, peak $(( $(hwm) / 1024 )) MiB)"
+echo "end (after ${secs} s quiet): RSS $((rss1 / 1024)) MiB (start $((rss0 / 1024)) MiB, peak $(( $(hwm) / 1024 )) MiB; now $(parts))"
+# The stack keeps an INVITE server transaction whose final response was never ACKed (the flood sends
+# no ACK) for Timer H, 64*T1 = 32 s: what those transactions hold is freed only then.
+if [ "$secs" -lt 40 ]; then
+  sleep $((40 - secs))
+  echo "end (40 s quiet, past the transactions' Timer H): RSS $(( $(rss) / 1024 )) MiB ($(parts))"
+fi
 curl -s "http://$http/metrics" | grep -E '^frontdesk_(sip_turned_away_total|calls_refused|calls\{|calls_active)' || true
 open=$(curl -s "http://$http/metrics" | awk -F' ' '/^frontdesk_calls\{.*outcome="in_progress"\}/ {print $2}')
 echo "call rows left open: ${open:-0}"

@@ -7,6 +7,11 @@ use frontdesk::server;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
+/// jemalloc with background threads gives freed memory back after a burst; see Cargo.toml.
+#[cfg(all(target_os = "linux", not(target_env = "musl")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(matches!(cli.command, Command::Serve));
