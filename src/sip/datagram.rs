@@ -27,7 +27,7 @@ pub enum Reading {
     /// stack drops).
     Stack,
     /// A request the stack would drop, kept back for the door.
-    Unreadable(Unreadable),
+    Unreadable(Box<Unreadable>),
 }
 
 /// A request whose request line the stack cannot read.
@@ -83,11 +83,11 @@ pub fn read(packet: &[u8], source: SocketAddr) -> Reading {
         return Reading::Stack;
     };
     request.version = version;
-    Reading::Unreadable(Unreadable {
+    Reading::Unreadable(Box::new(Unreadable {
         method: method.to_string(),
         known,
         request,
-    })
+    }))
 }
 
 /// `token` (RFC 3261 §25.1), the grammar of a method name.

@@ -36,7 +36,7 @@ fn request(start: &str, method: &str, extra: &[&str]) -> Vec<u8> {
 
 fn unreadable(packet: &[u8]) -> Unreadable {
     match read(packet, source()) {
-        Reading::Unreadable(u) => u,
+        Reading::Unreadable(u) => *u,
         Reading::Stack => panic!("passed to the stack: {}", String::from_utf8_lossy(packet)),
     }
 }
