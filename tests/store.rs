@@ -180,6 +180,47 @@ async fn vip_needs_a_real_agent_and_reassigns() {
     .await;
 }
 
+/// Screening reads the card and both lists in one statement: each part found or not on its own,
+/// and a removed entry no longer counts.
+#[tokio::test]
+async fn lookup_reads_the_card_and_both_lists_together() {
+    each_backend(|s| async move {
+        let p = "+37061234567";
+        let nobody = s.lookup(p).await.unwrap();
+        assert!(nobody.client.is_none() && !nobody.dnc && nobody.vip_agent.is_none());
+
+        s.add_dnc(p, None, ListSource::Cli, "cli", t0())
+            .await
+            .unwrap();
+        let dnc_only = s.lookup(p).await.unwrap();
+        assert!(dnc_only.client.is_none() && dnc_only.dnc && dnc_only.vip_agent.is_none());
+
+        let mut card = Client::new(p, t0());
+        card.name = Some("Ona".into());
+        card.language = Some("lt".into());
+        s.upsert_client(&card, "cli").await.unwrap();
+        s.add_agent("anna", "sip:anna@127.0.0.1", None, &[], t0())
+            .await
+            .unwrap();
+        s.add_vip(p, "anna", "cli", t0()).await.unwrap();
+        let all = s.lookup(p).await.unwrap();
+        let client = all.client.expect("the card");
+        assert_eq!(client.name.as_deref(), Some("Ona"));
+        assert_eq!(client.language.as_deref(), Some("lt"));
+        assert!(all.dnc);
+        assert_eq!(all.vip_agent.as_deref(), Some("anna"));
+
+        s.remove_dnc(p, "cli", t0()).await.unwrap();
+        s.remove_vip(p, "cli", t0()).await.unwrap();
+        let card_only = s.lookup(p).await.unwrap();
+        assert!(card_only.client.is_some() && !card_only.dnc && card_only.vip_agent.is_none());
+        // Another number sees none of it.
+        let other = s.lookup("+37069999999").await.unwrap();
+        assert!(other.client.is_none() && !other.dnc && other.vip_agent.is_none());
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn agents_roster_and_presence() {
     each_backend(|s| async move {
