@@ -10,6 +10,7 @@ use crate::media::session::{MediaEvent, MediaSession};
 use quinn_udp::{RecvMeta, UdpSocketState};
 use std::io::{ErrorKind, IoSliceMut};
 use std::net::UdpSocket;
+use std::sync::OnceLock;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -23,12 +24,12 @@ pub const RECV_BUDGET: usize = 64;
 /// call that would fail with `EAGAIN`.
 const BATCH: usize = 8;
 
-/// Room for what one receive may return. RTP with G.711 is 172 bytes, but quinn-udp turns on
-/// UDP GRO where the kernel has it, and then one buffer may carry many datagrams of one source
-/// (up to 64 KiB): a smaller buffer would truncate them.
-const DATAGRAM: usize = 1 << 16;
+/// Room for one datagram. RTP with G.711 is 172 bytes; nothing a call takes is larger than an
+/// Ethernet frame; a larger datagram is cut to this size. (UDP GRO, which
+/// could hand over many datagrams in one buffer, stays off on call sockets: see [`shared_state`].)
+const DATAGRAM: usize = 2048;
 
-/// The receive buffers of one worker (512 KiB), reused for every socket it reads.
+/// The receive buffers of one worker, reused for every socket it reads.
 pub struct RecvBuffers {
     bufs: Vec<u8>,
     meta: [RecvMeta; BATCH],
@@ -43,18 +44,39 @@ impl Default for RecvBuffers {
     }
 }
 
-/// One media socket with the state quinn-udp keeps for it.
+/// One media socket, read through quinn-udp's `recvmmsg`.
 pub struct MediaSocket {
     pub socket: UdpSocket,
-    state: UdpSocketState,
+    state: &'static UdpSocketState,
+}
+
+/// The one quinn-udp state every call socket is read with, made once per process.
+///
+/// `UdpSocketState::new` is made for a long-lived QUIC socket: besides its socket options it opens
+/// and closes two probe sockets, one of which turns on UDP GRO. On Linux turning GRO on and off
+/// flips a kernel static key, and each flip rewrites kernel code on every CPU (an IPI to each):
+/// made per call, that cost a few percent of the node's CPU at 500 calls a second (`perf`:
+/// `udp_lib_setsockopt` → `static_key_slow_inc` → `smp_text_poke_batch_finish`). Receiving
+/// needs none of it: `recv` reads whichever socket it is given, so one state serves them all, and
+/// call sockets keep the kernel's defaults (no GRO, no packet-info messages).
+fn shared_state() -> std::io::Result<&'static UdpSocketState> {
+    static STATE: OnceLock<UdpSocketState> = OnceLock::new();
+    if let Some(state) = STATE.get() {
+        return Ok(state);
+    }
+    let probe = UdpSocket::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
+    let state = UdpSocketState::new((&probe).into())?;
+    Ok(STATE.get_or_init(|| state))
 }
 
 impl MediaSocket {
     /// Takes a bound socket; it is made non-blocking (it is only read when the clock says so).
     pub fn new(socket: UdpSocket) -> std::io::Result<MediaSocket> {
         socket.set_nonblocking(true)?;
-        let state = UdpSocketState::new((&socket).into())?;
-        Ok(MediaSocket { socket, state })
+        Ok(MediaSocket {
+            socket,
+            state: shared_state()?,
+        })
     }
 
     /// Sends one packet; a full socket buffer drops it (a late packet is worth nothing).
@@ -106,7 +128,8 @@ pub fn drain(
         };
         for (buf, meta) in io.bufs.chunks_exact(DATAGRAM).zip(io.meta.iter()).take(n) {
             let len = meta.len.min(DATAGRAM);
-            // With GRO the kernel may hand over several datagrams of one source in one buffer.
+            // Were GRO on, the kernel could hand over several datagrams of one source in one
+            // buffer, `stride` bytes apart; call sockets leave it off, so this is one datagram.
             let stride = if meta.stride == 0 { len } else { meta.stride };
             for datagram in buf[..len].chunks(stride.max(1)) {
                 done.used += 1;
