@@ -22,6 +22,10 @@ pub struct NodeMetrics {
     /// Audit-log entries a call could not write (a supervisor's monitoring): counted where an
     /// operator sees them, since the call goes on.
     pub audit_failed: AtomicU64,
+    /// Updates of an open call's row that could not be written (its answer time, its recording
+    /// path): the call goes on, so they are counted where an operator sees them. The recording
+    /// path is written again when the row closes.
+    pub call_writes_failed: AtomicU64,
     /// Callers waiting for an agent on this node.
     pub queued: AtomicUsize,
     /// How long callers waited in the queue, by how the wait ended.
@@ -301,6 +305,17 @@ fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
         out,
         "frontdesk_audit_write_failures_total {}",
         node.audit_failed.load(Ordering::Relaxed)
+    );
+    family(
+        &mut out,
+        "frontdesk_call_write_failures_total",
+        "counter",
+        "Updates of open call rows (answer time, recording path) that could not be written.",
+    );
+    let _ = writeln!(
+        out,
+        "frontdesk_call_write_failures_total {}",
+        node.call_writes_failed.load(Ordering::Relaxed)
     );
     family(
         &mut out,

@@ -16,7 +16,7 @@ use crate::media::task::{MediaCommand, MediaTask};
 use crate::metrics::NodeMetrics;
 use crate::recording::Recorder;
 use crate::routing::{Offer, Router};
-use crate::store::{CallEnd, CallbackSource, ListSource, NewCall, Store, TimelineWriter};
+use crate::store::{CallEnd, CallJournal, CallbackSource, ListSource, NewCall, Store};
 use chrono::Utc;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -57,7 +57,8 @@ pub struct CallContext {
     /// Complaints and callbacks opened by calls, for the console's live stream.
     pub events: EventBus,
     /// Every call's timeline, written in batches.
-    pub timeline: TimelineWriter,
+    /// Call rows and timelines, written in batches (`store::journal`).
+    pub journal: CallJournal,
     /// The calls running here, for the API's requests to a live call.
     pub live: control::LiveCalls,
     /// Renders the callback promise; `None` plays the confirmation alone.
@@ -84,7 +85,7 @@ impl CallContext {
         CallContext {
             planner: Planner::from_config(&config),
             router: Router::new(store.clone(), node.clone(), config.routing.clone()),
-            timeline: TimelineWriter::start(store.clone()).0,
+            journal: CallJournal::start(store.clone(), metrics.clone()).0,
             live: control::LiveCalls::default(),
             allowed_sources: allowed_sources(&config.pbx),
             identity: identity_policy(&config),
@@ -138,9 +139,9 @@ impl CallContext {
         match self.recorder.open_async(path.to_path_buf()).await {
             Ok(handle) => {
                 let shown = path.display().to_string();
-                let _ = self.store.set_call_recording(call_id, &shown).await;
+                self.journal.recording(call_id, &shown);
                 info!(path = %shown, "recording");
-                self.timeline.log(call_id, Utc::now(), "recording", &shown);
+                self.journal.log(call_id, Utc::now(), "recording", &shown);
                 Some(handle)
             }
             Err(e) => {
@@ -227,7 +228,7 @@ pub async fn run(
         node: Some(ctx.node.clone()),
     };
     let writing = Instant::now();
-    let inserted = ctx.store.insert_call(&new_call).await;
+    let inserted = ctx.journal.open(new_call).await;
     ctx.note_store_latency(writing.elapsed());
     if let Err(e) = inserted {
         // Without a row we cannot keep the promise that every call is logged: refuse it.
@@ -315,8 +316,6 @@ pub(crate) async fn close(
     language: Option<Lang>,
     recording: Option<(String, String)>,
 ) {
-    // The timeline is complete before the row says the call is over.
-    ctx.timeline.flush().await;
     let (path, sha) = recording.unzip();
     let end = CallEnd {
         ended_at: Utc::now(),
@@ -327,7 +326,8 @@ pub(crate) async fn close(
         recording: path,
         recording_sha256: sha,
     };
-    if let Err(e) = ctx.store.close_call(call_id, &end).await {
+    // The journal writes the call's timeline before its close.
+    if let Err(e) = ctx.journal.close(call_id, end).await {
         warn!(error = %e, "cannot close the call row (it is closed at next start)");
     }
     info!(outcome, hangup_by, "call ended");

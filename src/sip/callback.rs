@@ -76,7 +76,7 @@ impl Callback {
     fn log(&self, kind: &str, detail: &str) {
         info!(kind, detail, "callback");
         self.ctx
-            .timeline
+            .journal
             .log(&self.job.call_id, Utc::now(), kind, detail);
     }
 
@@ -110,7 +110,7 @@ impl Callback {
             started_at: Utc::now(),
             node: Some(self.ctx.node.clone()),
         };
-        if let Err(e) = self.ctx.store.insert_call(&row).await {
+        if let Err(e) = self.ctx.journal.open(row).await {
             warn!(error = %e, "cannot write the callback's call row");
             return (not_dialled("store", "frontdesk"), None);
         }
@@ -162,11 +162,7 @@ impl Callback {
                     }
                     Outward::Connected { .. } => {
                         talking = true;
-                        let _ = self
-                            .ctx
-                            .store
-                            .call_answered(&self.job.call_id, Utc::now())
-                            .await;
+                        self.ctx.journal.answered(&self.job.call_id, Utc::now());
                         let lang = self.client_language();
                         let intro = self
                             .prompts(&lang, &[prompt::CALLBACK_INTRO, prompt::RECORDING_NOTICE]);

@@ -189,7 +189,7 @@ impl Legs {
     fn log(&self, detail: &str) {
         info!(kind = "route", detail, "legs");
         self.ctx
-            .timeline
+            .journal
             .log(&self.call_id, Utc::now(), "route", detail);
     }
 

@@ -166,12 +166,28 @@ impl Store {
     /// With local storage the recording is ready once its row is closed with its SHA-256, so
     /// `recording.ready` is queued in the same transaction (with object storage, once uploaded).
     pub async fn close_call(&self, id: &str, end: &CallEnd) -> Result<()> {
-        let subs = self.subscribers();
-        let ready = end
-            .recording_sha256
-            .as_deref()
-            .filter(|_| !subs.recordings_uploaded && subs.wants("recording.ready"));
         let mut tx = self.pool().begin().await?;
+        self.close_call_tx(&mut tx, id, end).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The SHA-256 of `end`'s recording when closing it must queue `recording.ready`.
+    pub(super) fn announces_recording<'e>(&self, end: &'e CallEnd) -> Option<&'e str> {
+        let subs = self.subscribers();
+        end.recording_sha256
+            .as_deref()
+            .filter(|_| !subs.recordings_uploaded && subs.wants("recording.ready"))
+    }
+
+    /// `close_call` inside the caller's transaction.
+    pub(super) async fn close_call_tx(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        id: &str,
+        end: &CallEnd,
+    ) -> Result<()> {
+        let ready = self.announces_recording(end);
         let done = sqlx::query(
             "UPDATE calls SET ended_at = $1, hangup_by = $2, outcome = $3, digits = $4, \
                language = COALESCE($5, language), recording_path = COALESCE($6, recording_path), \
@@ -186,17 +202,16 @@ impl Store {
         .bind(&end.recording)
         .bind(&end.recording_sha256)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if let Some(sha256) = ready.filter(|_| done.rows_affected() > 0) {
             let phone: Option<String> = sqlx::query_scalar("SELECT phone FROM calls WHERE id = $1")
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
             let event = Event::RecordingReady(RecordingReady::new(id, phone, sha256, "local"));
-            self.enqueue_event_tx(&mut tx, &event, end.ended_at).await?;
+            self.enqueue_event_tx(tx, &event, end.ended_at).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod erasure;
 mod export;
 pub mod files;
 mod jobs;
+mod journal;
 mod lists;
 mod live;
 mod lost;
@@ -28,7 +29,6 @@ mod routing;
 mod sessions;
 mod surveys;
 mod timeline;
-mod timeline_writer;
 mod tokens;
 mod uploads;
 mod users;
@@ -48,6 +48,7 @@ pub use dispatch::{Attempt, AttemptEnd};
 pub use erasure::{Erasure, ErasureCounts, MAX_REASON_CHARS};
 pub use export::Export;
 pub use jobs::JobHolder;
+pub use journal::CallJournal;
 pub use lists::{Added, DncEntry, DncImportRow, ListSource, VipEntry};
 pub use live::{LIVE_CHANNEL, LiveRow};
 pub use queue::{LINE_LIMIT, LostEntry};
@@ -59,7 +60,6 @@ pub use surveys::ScoreCount;
 pub use timeline::{
     Card, CardEvent, OTHER_AGENTS_CALL, OTHER_USERS_NOTE, TimelineItem, Visibility,
 };
-pub use timeline_writer::TimelineWriter;
 pub use tokens::{TokenOwner, TokenRow};
 pub use uploads::{PendingDeletion, PendingUpload, StoredRecording, UploadCounts};
 pub use users::{Account, ApiUser, FirstToken, Role};
@@ -156,6 +156,9 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
+                    // The connection lives in this process: a ping before every use (sqlx's
+                    // default) would be one more round trip to its thread per statement.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
@@ -189,6 +192,7 @@ impl Store {
                     AnyPoolOptions::new()
                         .max_connections(SQLITE_READERS)
                         .acquire_timeout(Duration::from_secs(30))
+                        .test_before_acquire(false)
                         .after_connect(|conn, _meta| {
                             Box::pin(async move {
                                 conn.execute(

@@ -244,7 +244,7 @@ impl Call {
     pub(super) async fn log(&self, kind: &str, detail: &str) {
         info!(kind, detail, "flow");
         self.ctx
-            .timeline
+            .journal
             .log(&self.call_id, Utc::now(), kind, detail);
     }
 

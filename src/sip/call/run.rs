@@ -51,7 +51,7 @@ impl Call {
             return;
         }
         let now = Utc::now();
-        let _ = self.ctx.store.call_answered(&self.call_id, now).await;
+        self.ctx.journal.answered(&self.call_id, now);
         let params = MediaParams {
             law: self.negotiated.law,
             payload_type: self.negotiated.payload_type,

@@ -78,7 +78,7 @@ impl Legs {
         };
         info!(detail, "recording");
         self.ctx
-            .timeline
+            .journal
             .log(&self.call_id, Utc::now(), "recording", &detail);
     }
 }
