@@ -7,9 +7,14 @@ use crate::flow::prompt::CALLBACK_PROMISE;
 impl Call {
     pub(super) async fn run(mut self) {
         // Ring first when configured; a CANCEL meanwhile ends the call with 487 (sent by the stack).
-        let _ = self.dialog.ringing(None, None);
+        // Answering at once sends no 180: a 180 a few microseconds before the 200 tells the caller
+        // nothing, and a proxy that forwards with several processes (Kamailio) may deliver it
+        // after the 200, which some UACs then wait on for good.
         let answer_after = Duration::from_millis(self.ctx.config.calls.answer_after_ms);
         if !answer_after.is_zero() {
+            if let Err(e) = self.dialog.ringing(None, None) {
+                warn!(error = %e, "cannot send 180 Ringing");
+            }
             let deadline = tokio::time::sleep(answer_after);
             tokio::pin!(deadline);
             loop {
