@@ -72,12 +72,12 @@ impl CallJournal {
 
     /// Notes when the call was answered.
     pub fn answered(&self, call: &str, at: DateTime<Utc>) {
-        let _ = self.tx.send(Entry::Answered(call.to_string(), at));
+        self.queue(Entry::Answered(call.to_string(), at));
     }
 
     /// Queues one line of the call's timeline.
     pub fn log(&self, call: &str, at: DateTime<Utc>, kind: &str, detail: &str) {
-        let _ = self.tx.send(Entry::Line(
+        self.queue(Entry::Line(
             call.to_string(),
             at,
             kind.to_string(),
@@ -87,9 +87,15 @@ impl CallJournal {
 
     /// Names the call's recording on its row while the call goes on.
     pub fn recording(&self, call: &str, path: &str) {
-        let _ = self
-            .tx
-            .send(Entry::Recording(call.to_string(), path.to_string()));
+        self.queue(Entry::Recording(call.to_string(), path.to_string()));
+    }
+
+    /// The writer outlives every clone of its sender unless its task died (a panic, or the
+    /// runtime going away): only then is an entry refused, and that is said.
+    fn queue(&self, entry: Entry) {
+        if let Err(refused) = self.tx.send(entry) {
+            tracing::error!(entry = ?refused.0, "the call journal has stopped: not written");
+        }
     }
 
     /// Closes the call's row (once: a row already closed is left as it is), queued now, after

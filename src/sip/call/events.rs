@@ -154,7 +154,9 @@ impl Call {
         let store = &self.ctx.store;
         if dnc_consent {
             let detail = format!("agreed to one callback during call {}", self.call_id);
-            let _ = store
+            // The callback row carries the consent too (`dnc_consent`); the card's line is its
+            // trace for whoever reads the card. Not written: said and counted, the call goes on.
+            if let Err(e) = store
                 .card_event(
                     &phone,
                     Utc::now(),
@@ -162,7 +164,14 @@ impl Call {
                     Some(&detail),
                     "caller",
                 )
-                .await;
+                .await
+            {
+                self.ctx
+                    .metrics
+                    .call_writes_failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                warn!(error = %e, "cannot write the DNC consent on the card");
+            }
         }
         let now = Utc::now();
         let req = CallbackRequest {
