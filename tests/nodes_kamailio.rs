@@ -24,7 +24,8 @@ pub struct Kamailio {
 /// short, and one worker process: with several, Kamailio may forward a node's 180 after its 200,
 /// and SIPp, seeing a 180 it accepts at any point, goes back to waiting for a 200 and never sends
 /// its BYE (the call then ends 30 s later on the node's RTP timeout). Real phones ignore a late
-/// 180; the scenario cannot.
+/// 180; the scenario cannot. (A node answering at once no longer sends a 180 at all, see
+/// docs/call-flow.md; one process is kept so a node configured to ring first is covered too.)
 pub fn kamailio_cfg(port: u16, list: &Path) -> String {
     format!(
         r#"#!KAMAILIO
