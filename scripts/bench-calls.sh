@@ -76,22 +76,8 @@ PY
 
 fd() { "$bin" --config "$work/frontdesk.toml" "$@"; }
 # A free UDP port whose next three are free too (SIPp's RTP echo also takes the port two up).
-free_port() {
-  python3 -c '
-import socket
-while True:
-    held = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)]
-    held[0].bind(("127.0.0.1", 0))
-    p = held[0].getsockname()[1]
-    try:
-        for q in range(p + 1, p + 4):
-            held.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
-            held[-1].bind(("127.0.0.1", q))
-    except OSError:
-        continue
-    print(p)
-    break'
-}
+. scripts/lib/ports.sh  # the scripts run from the repository root (cd above)
+free_port() { free_port_block; }
 # Phones (agents' or supervisors'): one SIPp UAS on PORT answering every call until our BYE and
 # echoing its RTP; -aa answers the OPTIONS with which the service checks agents' phones
 # ([workspace] phone_check_seconds). Every SIPp run is listed in $work/sipps (name:pid of its

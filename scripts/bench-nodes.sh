@@ -50,22 +50,8 @@ ulimit -n 65536 2>/dev/null || true
 free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # A free UDP port whose next three are free too, for SIPp's media (-mp): a fixed one collides with
 # other SIPp runs on the machine (exit 254).
-free_media_port() {
-  python3 -c '
-import socket
-while True:
-    held = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)]
-    held[0].bind(("127.0.0.1", 0))
-    p = held[0].getsockname()[1]
-    try:
-        for q in range(p + 1, p + 4):
-            held.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
-            held[-1].bind(("127.0.0.1", q))
-    except OSError:
-        continue
-    print(p)
-    break'
-}
+. scripts/lib/ports.sh  # the scripts run from the repository root (cd above)
+free_media_port() { free_port_block; }
 psql -q -h 127.0.0.1 -U postgres test -c "CREATE SCHEMA $schema"
 db="$pg?options[search_path]=$schema"
 sql() { psql -h 127.0.0.1 -U postgres test -tA -c "SET search_path = $schema; $1" | tail -n +2; }
