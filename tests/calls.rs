@@ -243,9 +243,16 @@ async fn a_full_node_refuses_new_calls_with_503_and_keeps_the_call_it_has() {
         .unwrap()
         .is_empty()
     {
+        if let Some(status) = first.try_wait().unwrap() {
+            panic!(
+                "SIPp ended ({status}) before its call had a row; service log:\n{}",
+                svc.log()
+            );
+        }
         assert!(
             std::time::Instant::now() < deadline,
-            "the first call never arrived"
+            "the first call never arrived; service log:\n{}",
+            svc.log()
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

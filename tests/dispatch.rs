@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, read_stereo, repo, rms, sipp_available};
+use support::{Service, free_media_port, free_udp_port, read_stereo, repo, rms, sipp_available};
 
 const CALLER_ID: &str = "+37052000000";
 
@@ -27,7 +27,7 @@ impl Uas {
             .args(["240", "sipp", "-sf"])
             .arg(repo().join("tests/sipp").join(scenario))
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-mp", &free_media_port().to_string()])
             .args(["-timeout", "200s", "-nostdin", "-trace_logs", "-log_file"])
             .arg(&log)
             .args(["-trace_err", "-error_file"])

@@ -9,7 +9,9 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, read_stereo, repo, rms, sipp_available, tone_share};
+use support::{
+    Service, free_media_port, free_udp_port, read_stereo, repo, rms, sipp_available, tone_share,
+};
 
 const CALLER: &str = "+37061234567";
 
@@ -35,7 +37,7 @@ impl AgentPhone {
             .args(["100", "sipp", "-sf"])
             .arg(repo().join("tests/sipp").join(scenario))
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-mp", &free_media_port().to_string()])
             .args(["-m", "1", "-d", &talk_ms.to_string(), "-rtp_echo"])
             .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
             .args(["-trace_err", "-error_file"])

@@ -13,7 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::live::timeline;
 use support::softphone::{Softphone, baresip_available, heard_in};
-use support::{Service, free_udp_port, read_stereo, repo, sipp_available, tone_share};
+use support::{
+    Service, free_media_port, free_udp_port, read_stereo, repo, sipp_available, tone_share,
+};
 
 const CALLER: &str = "+37061234567";
 const CALLER_HZ: f64 = 1000.0;
@@ -43,7 +45,7 @@ impl Phone {
             .args(["60", "sipp", "-sf"])
             .arg(repo().join("tests/sipp").join(scenario))
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-mp", &free_media_port().to_string()])
             .args(["-m", "1", "-rtp_echo"])
             .args(extra)
             .args(["-timeout", "50s", "-timeout_error", "-nostdin"])

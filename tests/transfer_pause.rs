@@ -9,7 +9,9 @@ use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::live::timeline;
-use support::{Service, free_udp_port, read_stereo, repo, sipp_available, tone_share};
+use support::{
+    Service, free_media_port, free_udp_port, read_stereo, repo, sipp_available, tone_share,
+};
 
 const CALLER: &str = "+37061234567";
 
@@ -95,7 +97,7 @@ fn a_paused_recording_is_silent_in_the_wav_and_on_the_timeline() {
         .args(["60", "sipp", "-sf"])
         .arg(repo().join("tests/sipp/agent_keys_pause.xml"))
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &(free_udp_port() & !1).to_string()])
+        .args(["-mp", &free_media_port().to_string()])
         .args([
             "-m",
             "1",

@@ -567,7 +567,7 @@ async fn workspace_in_a_real_browser() {
         .args(["100", "sipp", "-sf"])
         .arg(support::repo().join("tests/sipp/agent_answer_late.xml"))
         .args(["-i", "127.0.0.1", "-p", &phone_port.to_string()])
-        .args(["-mp", &(support::free_udp_port() & !1).to_string()])
+        .args(["-mp", &support::free_media_port().to_string()])
         .args([
             "-m",
             "1",
@@ -604,7 +604,7 @@ async fn workspace_in_a_real_browser() {
     let shots = support::repo().join("target/console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let ports: Vec<String> = (0..2)
-        .flat_map(|_| [support::free_udp_port(), support::free_udp_port() & !1])
+        .flat_map(|_| [support::free_udp_port(), support::free_media_port()])
         .map(|p| p.to_string())
         .collect();
     let out = tokio::task::spawn_blocking({

@@ -32,6 +32,22 @@ pub fn free_udp_port() -> u16 {
     s.local_addr().unwrap().port()
 }
 
+/// An even loopback port for SIPp's `-mp`, with the port two above it free as well: SIPp binds
+/// both (audio and video) and exits 254 when either is taken.
+pub fn free_media_port() -> u16 {
+    loop {
+        let port = free_udp_port() & !1;
+        let audio = std::net::UdpSocket::bind(("127.0.0.1", port));
+        let video = std::net::UdpSocket::bind(("127.0.0.1", port.wrapping_add(2)));
+        if audio.is_ok() && video.is_ok() && port < u16::MAX - 2 {
+            return port;
+        }
+    }
+}
+
+/// SIPp's exit code when a port it was given is taken (between our check and its bind).
+const SIPP_BIND_CONFLICT: i32 = 254;
+
 /// A random RTP range well away from other tests' ranges.
 fn rtp_range() -> String {
     let base = 30000 + (rand::random::<u16>() % 250) * 100;
@@ -184,13 +200,32 @@ hours = "00:00-24:00"
     }
 
     /// Starts SIPp with extra arguments (e.g. `-d`) without waiting for it.
+    /// A port taken between choosing it and SIPp's bind is retried with fresh ports: SIPp
+    /// binds at once, so a bind conflict shows within the first moments.
     pub fn sipp_spawn_with(&self, scenario: &str, caller: &str, extra: &[&str]) -> Child {
-        self.sipp_command(scenario, caller)
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        for _ in 0..5 {
+            let mut child = self
+                .sipp_command(scenario, caller)
+                .args(extra)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_millis(200) {
+                if let Some(status) = child.try_wait().unwrap() {
+                    if status.code() == Some(SIPP_BIND_CONFLICT) {
+                        break;
+                    }
+                    return child;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if child.try_wait().unwrap().is_none() {
+                return child;
+            }
+        }
+        panic!("SIPp could not bind its ports five times running");
     }
 
     pub fn log(&self) -> String {
@@ -269,7 +304,7 @@ hours = "00:00-24:00"
             .arg(&inf)
             .args(["-m", "1", "-l", "1", "-i", "127.0.0.1"])
             .args(["-p", &free_udp_port().to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-mp", &free_media_port().to_string()])
             .args([
                 "-timeout",
                 "90s",
@@ -296,7 +331,7 @@ hours = "00:00-24:00"
             .args(["100", "sipp", "-sf"])
             .arg(repo().join("tests/sipp").join(scenario))
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-mp", &free_media_port().to_string()])
             .args(["-m", &calls.to_string(), "-d", "0"])
             .args(extra)
             .args(["-timeout", "90s", "-timeout_error", "-nostdin"])
@@ -310,7 +345,19 @@ hours = "00:00-24:00"
     }
 
     /// Runs one SIPp scenario from tests/sipp as a single call from `caller`.
+    /// Retried with fresh ports when SIPp could not bind the ones it was given.
     pub fn sipp(&self, scenario: &str, caller: &str, extra: &[&str]) -> Output {
+        let mut out = self.sipp_once(scenario, caller, extra);
+        for _ in 0..4 {
+            if out.status.code() != Some(SIPP_BIND_CONFLICT) {
+                break;
+            }
+            out = self.sipp_once(scenario, caller, extra);
+        }
+        out
+    }
+
+    fn sipp_once(&self, scenario: &str, caller: &str, extra: &[&str]) -> Output {
         self.sipp_command(scenario, caller)
             .args(extra)
             .output()

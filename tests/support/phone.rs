@@ -2,7 +2,7 @@
 //! phone: answers `calls` calls with `scenario` (from tests/sipp), echoes RTP, and keeps a trace
 //! to check afterwards.
 
-use super::{Service, free_udp_port, repo};
+use super::{Service, free_media_port, free_udp_port, repo};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -35,7 +35,7 @@ impl Phone {
             .args(["120", "sipp", "-sf"])
             .arg(repo().join("tests/sipp").join(scenario))
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-            .args(["-mp", &(free_udp_port() & !1).to_string()])
+            .args(["-mp", &free_media_port().to_string()])
             .args(["-m", &calls.to_string(), "-rtp_echo"])
             .args(["-timeout", "110s", "-timeout_error", "-nostdin"])
             .args(["-trace_err", "-error_file"])
