@@ -2,8 +2,9 @@
 //! OPTIONS probing, failover route) in front of two `frontdesk serve` nodes on one PostgreSQL, all
 //! on loopback. SIPp callers through Kamailio spread over both nodes; one node is killed with
 //! SIGKILL while calls are up; new calls go to the survivor; and once the survivor has noticed
-//! the silence, every call row is closed (the dead node's as `node-lost`). The load version is
-//! scripts/bench-nodes.sh.
+//! the silence, every call row is closed (the dead node's as `node-lost`) and each caller who was
+//! waiting in the queue on the dead node has exactly one callback (source `node-lost`). The load
+//! version is scripts/bench-nodes.sh.
 
 mod common;
 mod support;
@@ -11,7 +12,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Service, free_udp_port, repo, sipp_available};
+use support::{Service, free_media_port, free_udp_port, repo, sipp_available};
 
 /// Kamailio 5.6 in the foreground on a loopback port, ended (by its own pid) when dropped.
 pub struct Kamailio {
@@ -160,6 +161,19 @@ fn callers(
     rate: u32,
     hold_ms: u32,
 ) -> std::process::Command {
+    sipp_through(dir, to, "proxy_short.xml", first, n, rate, hold_ms)
+}
+
+/// SIPp running `scenario` (tests/sipp) through Kamailio, as [`callers`] describes.
+fn sipp_through(
+    dir: &Path,
+    to: &str,
+    scenario: &str,
+    first: u32,
+    n: u32,
+    rate: u32,
+    hold_ms: u32,
+) -> std::process::Command {
     let inf = dir.join(format!("callers-{first}.csv"));
     let mut text = String::from("SEQUENTIAL\n");
     for i in 0..n {
@@ -169,13 +183,13 @@ fn callers(
     let mut cmd = Command::new("timeout");
     cmd.args(["90", "sipp", to])
         .arg("-sf")
-        .arg(repo().join("tests/sipp/proxy_short.xml"))
+        .arg(repo().join("tests/sipp").join(scenario))
         .arg("-inf")
         .arg(&inf)
         .args(["-m", &n.to_string(), "-r", &rate.to_string(), "-l", "100"])
         .args(["-d", &hold_ms.to_string(), "-i", "127.0.0.1"])
         .args(["-p", &free_udp_port().to_string()])
-        .args(["-mp", &(free_udp_port() & !1).to_string()])
+        .args(["-mp", &free_media_port().to_string()])
         .args(["-timeout", "60s", "-timeout_error", "-nostdin"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -194,6 +208,27 @@ async fn rows_by_node(store: &frontdesk::store::Store, prefix: &str) -> Vec<(Str
     .unwrap()
 }
 
+/// The calls (id, phone) waiting in the queue on `node`, in call order.
+async fn queued_by_node(store: &frontdesk::store::Store, node: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT call_id, COALESCE(phone, '') FROM queue_entries WHERE node = $1 ORDER BY call_id",
+    )
+    .bind(node)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+/// The callbacks (call id, phone) made for a lost node's waiting callers.
+async fn node_lost_callbacks(store: &frontdesk::store::Store) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT COALESCE(call_id, ''), phone FROM callbacks WHERE source = 'node-lost' ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
 #[test]
 fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
     if !sipp_available() || !kamailio_available() {
@@ -204,8 +239,11 @@ fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
         return;
     };
     let top = |node: &str| format!("database_url = \"{}\"\nnode_id = \"{node}\"\n", db.url);
-    let a = Service::start_with_top(&top("node-a"), "");
-    let mut b = Service::start_with_top(&top("node-b"), "");
+    // No agent is staffed: callers who ask for one wait in the queue (silent callers: SIPp
+    // sends them no RTP, so the RTP timeout must outlast the test).
+    let extra = "[routing]\njoin_when_all_away = true\n[calls]\nrtp_timeout_seconds = 300\n";
+    let a = Service::start_with_top(&top("node-a"), extra);
+    let mut b = Service::start_with_top(&top("node-b"), extra);
     let dir = tempfile::tempdir().unwrap();
     let kamailio = Kamailio::start(dir.path(), &[a.sip, b.sip]);
     let b_log = b.dir.path().join("serve.log");
@@ -232,12 +270,39 @@ fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
     assert_eq!(spread.len(), 2, "{spread:?}");
     assert!(spread.iter().all(|(_, n)| *n >= 3), "{spread:?}");
 
+    // Six callers ask for an agent and wait in the queue, on both nodes.
+    let mut waiters = sipp_through(
+        dir.path(),
+        &kamailio.addr(),
+        "proxy_queue_wait.xml",
+        9_000_000,
+        6,
+        6,
+        120_000,
+    )
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rt.block_on(queued_by_node(&db.store, "node-b")).len()
+        + rt.block_on(queued_by_node(&db.store, "node-a")).len()
+        < 6
+    {
+        assert!(Instant::now() < deadline, "six callers wait: {}", report());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     // Calls of 4 s at 10 a second; node B is killed while some are up on it.
     let mut load = callers(dir.path(), &kamailio.addr(), 2_000_000, 20, 10, 4000)
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     b.stop("-KILL");
+    let b_waiting = rt.block_on(queued_by_node(&db.store, "node-b"));
+    let a_waiting = rt.block_on(queued_by_node(&db.store, "node-a"));
+    assert!(
+        !b_waiting.is_empty() && !a_waiting.is_empty(),
+        "callers wait on both nodes: {b_waiting:?} {a_waiting:?}"
+    );
     let _ = load.wait();
     let during = rt.block_on(rows_by_node(&db.store, "+37062"));
     assert!(
@@ -258,21 +323,45 @@ fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
     let after = rt.block_on(rows_by_node(&db.store, "+37063"));
     assert_eq!(after, [("node-a".to_string(), 6)], "{}", report());
 
-    // The survivor notices the silence and closes the dead node's rows: none stays open.
+    // The survivor notices the silence and closes the dead node's rows: none stays open but
+    // those of the callers still waiting on A. B's waiting callers become callbacks.
     let deadline = Instant::now() + Duration::from_secs(60);
     let open = loop {
         let open: i64 = rt.block_on(async {
-            sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ended_at IS NULL")
-                .fetch_one(db.store.pool())
-                .await
-                .unwrap()
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM calls WHERE ended_at IS NULL \
+                 AND NOT (node = 'node-a' AND phone LIKE '+37069%')",
+            )
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap()
         });
-        if open == 0 || Instant::now() > deadline {
+        let lost_waiters = rt.block_on(node_lost_callbacks(&db.store)).len();
+        if (open == 0 && lost_waiters >= b_waiting.len()) || Instant::now() > deadline {
             break open;
         }
         std::thread::sleep(Duration::from_millis(500));
     };
     assert_eq!(open, 0, "{}", report());
+    // Each of B's waiters has exactly one callback, keeping their place; A's still wait.
+    let mut called_back = rt.block_on(node_lost_callbacks(&db.store));
+    called_back.sort();
+    let mut expected = b_waiting.clone();
+    expected.sort();
+    assert_eq!(called_back, expected, "{}", report());
+    assert!(
+        rt.block_on(queued_by_node(&db.store, "node-b")).is_empty(),
+        "no caller of B is left in the line"
+    );
+    assert_eq!(
+        rt.block_on(queued_by_node(&db.store, "node-a")),
+        a_waiting,
+        "A's waiting callers are untouched"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &waiters.id().to_string()])
+        .status();
+    let _ = waiters.wait();
     let lost: i64 = rt.block_on(async {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM calls WHERE node = 'node-b' AND hangup_by = 'node-lost'",
