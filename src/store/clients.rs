@@ -103,23 +103,28 @@ const UPSERT_TAIL: &str = "ON CONFLICT (phone) DO UPDATE SET name = excluded.nam
      email = excluded.email, notes = excluded.notes, needs = excluded.needs, \
      priority = excluded.priority, updated_at = excluded.updated_at";
 
+/// `Store::lookup`'s one statement: the card (every column, NULL when there is none), whether the
+/// number is on the DNC list, and its VIP consultant. Built once from `COLUMNS`.
+static LOOKUP_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {columns}, \
+           (SELECT COUNT(*) FROM dnc_entries WHERE phone = $1 AND removed_at IS NULL) AS dnc, \
+           (SELECT MIN(agent_id) FROM vip_entries WHERE phone = $1 AND removed_at IS NULL) \
+             AS vip_agent \
+         FROM (SELECT 1 AS one) o LEFT JOIN clients c ON c.phone = $1"
+    )
+});
+
 impl Store {
     /// The card and both lists in one statement: every incoming call is screened, and each round
     /// trip to the store costs two thread wakeups with SQLite, more than the query itself.
     pub async fn lookup(&self, phone: &str) -> Result<Lookup> {
-        let columns = COLUMNS
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {columns}, \
-               (SELECT COUNT(*) FROM dnc_entries WHERE phone = $1 AND removed_at IS NULL) AS dnc, \
-               (SELECT MIN(agent_id) FROM vip_entries WHERE phone = $1 AND removed_at IS NULL) \
-                 AS vip_agent \
-             FROM (SELECT 1 AS one) o LEFT JOIN clients c ON c.phone = $1"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = sqlx::query(sqlx::AssertSqlSafe(LOOKUP_SQL.as_str()))
             .bind(phone)
             .fetch_one(self.reader())
             .await?;

@@ -15,9 +15,10 @@
 //! of its entries is written again on its own, so one bad entry costs only itself.
 
 use super::batch::{Param, insert_rows};
-use super::{CallEnd, NewCall, Result, Store, to_ms};
+use super::{Backend, CallEnd, NewCall, Result, Store, to_ms};
 use crate::metrics::NodeMetrics;
 use chrono::{DateTime, Utc};
+use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -201,6 +202,30 @@ fn last_per_call<'a, T>(items: impl Iterator<Item = (&'a str, T)>) -> Vec<(&'a s
     out
 }
 
+/// Sets `column` of each call's row to the last value this batch holds for it.
+async fn set_latest<T: Into<Param>>(
+    backend: Backend,
+    tx: &mut Transaction<'_, Any>,
+    column: &'static str,
+    values: Vec<(&str, T)>,
+) -> Result<()> {
+    let rows: Vec<Vec<Param>> = last_per_call(values.into_iter())
+        .into_iter()
+        .map(|(call, value)| vec![call.into(), value.into()])
+        .collect();
+    if !rows.is_empty() {
+        insert_rows(
+            backend,
+            tx,
+            &format!("UPDATE calls SET {column} = v.column2 FROM ("),
+            ") AS v WHERE calls.id = v.column1",
+            &rows,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Writes one batch of the journal in one transaction: rows opened, timeline lines, answer
     /// times, recording paths, then closes.
@@ -252,34 +277,8 @@ impl Store {
             )
             .await?;
         }
-        let answered: Vec<Vec<Param>> = last_per_call(answered.into_iter())
-            .into_iter()
-            .map(|(call, at)| vec![call.into(), at.into()])
-            .collect();
-        if !answered.is_empty() {
-            insert_rows(
-                backend,
-                &mut tx,
-                "UPDATE calls SET answered_at = v.column2 FROM (",
-                ") AS v WHERE calls.id = v.column1",
-                &answered,
-            )
-            .await?;
-        }
-        let recordings: Vec<Vec<Param>> = last_per_call(recordings.into_iter())
-            .into_iter()
-            .map(|(call, path)| vec![call.into(), path.into()])
-            .collect();
-        if !recordings.is_empty() {
-            insert_rows(
-                backend,
-                &mut tx,
-                "UPDATE calls SET recording_path = v.column2 FROM (",
-                ") AS v WHERE calls.id = v.column1",
-                &recordings,
-            )
-            .await?;
-        }
+        set_latest(backend, &mut tx, "answered_at", answered).await?;
+        set_latest(backend, &mut tx, "recording_path", recordings).await?;
         // A close that queues `recording.ready` reads its row back in the transaction: alone.
         let (announced, plain): (Vec<_>, Vec<_>) = closes
             .into_iter()
