@@ -1,10 +1,11 @@
 //! Kamailio in front, tested: the dispatcher setup of docs/pbx-integration.md (dispatcher module,
 //! OPTIONS probing, failover route) in front of two `frontdesk serve` nodes on one PostgreSQL, all
-//! on loopback. SIPp callers through Kamailio spread over both nodes; one node is killed with
+//! on loopback. SIPp callers through Kamailio spread over both nodes; the node holding the one
+//! agent's call, with callers waiting in the queue on both nodes, is killed with
 //! SIGKILL while calls are up; new calls go to the survivor; and once the survivor has noticed
 //! the silence, every call row is closed (the dead node's as `node-lost`) and each caller who was
-//! waiting in the queue on the dead node has exactly one callback (source `node-lost`). The load
-//! version is scripts/bench-nodes.sh.
+//! waiting in the queue on the dead node has exactly one callback (source `node-lost`), and the
+//! agent it had on a call is free again. The load version is scripts/bench-nodes.sh.
 
 mod common;
 mod support;
@@ -229,6 +230,41 @@ async fn node_lost_callbacks(store: &frontdesk::store::Store) -> Vec<(String, St
     .unwrap()
 }
 
+/// An agent phone: a SIPp UAS that answers (echoing RTP) and talks until hung up; bounded.
+fn agent_phone(dir: &Path, port: u16) -> Child {
+    Command::new("timeout")
+        .args(["120", "sipp", "-sf"])
+        .arg(repo().join("tests/sipp/agent_answer.xml"))
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-mp", &free_media_port().to_string()])
+        .args(["-m", "1", "-rtp_echo"])
+        .args(["-timeout", "110s", "-timeout_error", "-nostdin"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Agents the store still shows on a call (ringing or talking) held by `node`.
+async fn agents_held_by(store: &frontdesk::store::Store, node: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM agents WHERE line_node = $1 AND line IN ('ringing', 'in_call')",
+    )
+    .bind(node)
+    .fetch_one(store.pool())
+    .await
+    .unwrap()
+}
+
+/// Ends a SIPp run under `timeout` (which passes the signal on) and reaps it.
+fn end(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
 #[test]
 fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
     if !sipp_available() || !kamailio_available() {
@@ -239,20 +275,21 @@ fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
         return;
     };
     let top = |node: &str| format!("database_url = \"{}\"\nnode_id = \"{node}\"\n", db.url);
-    // No agent is staffed: callers who ask for one wait in the queue (silent callers: SIPp
-    // sends them no RTP, so the RTP timeout must outlast the test).
-    let extra = "[routing]\njoin_when_all_away = true\n[calls]\nrtp_timeout_seconds = 300\n";
-    let a = Service::start_with_top(&top("node-a"), extra);
-    let mut b = Service::start_with_top(&top("node-b"), extra);
+    // One agent; callers who ask for one while it is busy wait in the queue. Waiting callers are
+    // silent (SIPp sends them no RTP), so the RTP timeout must outlast the test.
+    let extra = "[routing]\njoin_when_all_away = true\nwrap_up_seconds = 0\n\
+                 [calls]\nrtp_timeout_seconds = 300\n";
+    let names = ["node-a", "node-b"];
+    let mut nodes = names.map(|n| Service::start_with_top(&top(n), extra));
     let dir = tempfile::tempdir().unwrap();
-    let kamailio = Kamailio::start(dir.path(), &[a.sip, b.sip]);
-    let b_log = b.dir.path().join("serve.log");
+    let kamailio = Kamailio::start(dir.path(), &[nodes[0].sip, nodes[1].sip]);
+    let logs = [0, 1].map(|i| nodes[i].dir.path().join("serve.log"));
     let report = || {
         format!(
             "kamailio:\n{}\nnode a:\n{}\nnode b:\n{}",
             kamailio.log(),
-            a.log(),
-            std::fs::read_to_string(&b_log).unwrap_or_default()
+            std::fs::read_to_string(&logs[0]).unwrap_or_default(),
+            std::fs::read_to_string(&logs[1]).unwrap_or_default()
         )
     };
 
@@ -270,8 +307,14 @@ fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
     assert_eq!(spread.len(), 2, "{spread:?}");
     assert!(spread.iter().all(|(_, n)| *n >= 3), "{spread:?}");
 
-    // Six callers ask for an agent and wait in the queue, on both nodes.
-    let mut waiters = sipp_through(
+    // An agent, then six callers asking for one: the first is put through to the agent by the
+    // node holding that caller; the other five wait in the queue, on both nodes.
+    let agent_port = free_udp_port();
+    let agent = agent_phone(dir.path(), agent_port);
+    let uri = format!("sip:anna@127.0.0.1:{agent_port}");
+    let added = nodes[0].cli(&["agents", "add", "anna", "--uri", &uri, "--languages", "en"]);
+    assert!(added.status.success(), "{added:?}");
+    let waiters = sipp_through(
         dir.path(),
         &kamailio.addr(),
         "proxy_queue_wait.xml",
@@ -283,31 +326,50 @@ fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
     .spawn()
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while rt.block_on(queued_by_node(&db.store, "node-b")).len()
-        + rt.block_on(queued_by_node(&db.store, "node-a")).len()
-        < 6
-    {
-        assert!(Instant::now() < deadline, "six callers wait: {}", report());
+    let held_by = loop {
+        let queued = rt.block_on(queued_by_node(&db.store, names[0])).len()
+            + rt.block_on(queued_by_node(&db.store, names[1])).len();
+        let held = [0, 1].map(|i| rt.block_on(agents_held_by(&db.store, names[i])));
+        let talking: i64 = rt.block_on(async {
+            sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE line = 'in_call'")
+                .fetch_one(db.store.pool())
+                .await
+                .unwrap()
+        });
+        if queued == 5 && talking == 1 {
+            break if held[0] == 1 { 0 } else { 1 };
+        }
+        assert!(
+            Instant::now() < deadline,
+            "one caller with the agent, five waiting ({queued} waiting): {}",
+            report()
+        );
         std::thread::sleep(Duration::from_millis(200));
-    }
+    };
+    // The node that dies is the one holding the agent's call.
+    let (dead, alive) = (held_by, 1 - held_by);
+    let (dead_name, alive_name) = (names[dead], names[alive]);
 
-    // Calls of 4 s at 10 a second; node B is killed while some are up on it.
+    // Calls of 4 s at 10 a second; the node is killed while some are up on it.
     let mut load = callers(dir.path(), &kamailio.addr(), 2_000_000, 20, 10, 4000)
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    b.stop("-KILL");
-    let b_waiting = rt.block_on(queued_by_node(&db.store, "node-b"));
-    let a_waiting = rt.block_on(queued_by_node(&db.store, "node-a"));
+    nodes[dead].stop("-KILL");
+    // The agent's call died with the node; its phone goes too, so once freed the agent cannot
+    // take a survivor's waiting caller while the line is compared below.
+    end(agent);
+    let dead_waiting = rt.block_on(queued_by_node(&db.store, dead_name));
+    let alive_waiting = rt.block_on(queued_by_node(&db.store, alive_name));
     assert!(
-        !b_waiting.is_empty() && !a_waiting.is_empty(),
-        "callers wait on both nodes: {b_waiting:?} {a_waiting:?}"
+        !dead_waiting.is_empty() && !alive_waiting.is_empty(),
+        "callers wait on both nodes: {dead_waiting:?} {alive_waiting:?}"
     );
     let _ = load.wait();
     let during = rt.block_on(rows_by_node(&db.store, "+37062"));
     assert!(
-        during.iter().any(|(n, c)| n == "node-b" && *c > 0),
-        "B took calls before it died: {during:?}"
+        during.iter().any(|(n, c)| n == dead_name && *c > 0),
+        "{dead_name} took calls before it died: {during:?}"
     );
 
     // New calls: all answered, by the survivor.
@@ -321,57 +383,64 @@ fn kamailio_spreads_calls_over_two_nodes_and_a_killed_node_loses_no_row() {
         report()
     );
     let after = rt.block_on(rows_by_node(&db.store, "+37063"));
-    assert_eq!(after, [("node-a".to_string(), 6)], "{}", report());
+    assert_eq!(after, [(alive_name.to_string(), 6)], "{}", report());
 
     // The survivor notices the silence and closes the dead node's rows: none stays open but
-    // those of the callers still waiting on A. B's waiting callers become callbacks.
+    // those of the callers still waiting on the survivor. The dead node's waiting callers become
+    // callbacks, and the agent it held is freed.
     let deadline = Instant::now() + Duration::from_secs(60);
     let open = loop {
         let open: i64 = rt.block_on(async {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM calls WHERE ended_at IS NULL \
-                 AND NOT (node = 'node-a' AND phone LIKE '+37069%')",
+                 AND NOT (node = $1 AND phone LIKE '+37069%')",
             )
+            .bind(alive_name)
             .fetch_one(db.store.pool())
             .await
             .unwrap()
         });
-        let lost_waiters = rt.block_on(node_lost_callbacks(&db.store)).len();
-        if (open == 0 && lost_waiters >= b_waiting.len()) || Instant::now() > deadline {
+        let called_back = rt.block_on(node_lost_callbacks(&db.store)).len();
+        let held = rt.block_on(agents_held_by(&db.store, dead_name));
+        if (open == 0 && called_back >= dead_waiting.len() && held == 0)
+            || Instant::now() > deadline
+        {
             break open;
         }
         std::thread::sleep(Duration::from_millis(500));
     };
     assert_eq!(open, 0, "{}", report());
-    // Each of B's waiters has exactly one callback, keeping their place; A's still wait.
+    assert_eq!(
+        rt.block_on(agents_held_by(&db.store, dead_name)),
+        0,
+        "no agent is left on a call of the dead node"
+    );
+    // Each of its waiting callers has exactly one callback, keeping their place; the
+    // survivor's callers still wait.
     let mut called_back = rt.block_on(node_lost_callbacks(&db.store));
     called_back.sort();
-    let mut expected = b_waiting.clone();
+    let mut expected = dead_waiting.clone();
     expected.sort();
     assert_eq!(called_back, expected, "{}", report());
     assert!(
-        rt.block_on(queued_by_node(&db.store, "node-b")).is_empty(),
-        "no caller of B is left in the line"
+        rt.block_on(queued_by_node(&db.store, dead_name)).is_empty(),
+        "no caller of the dead node is left in the line"
     );
     assert_eq!(
-        rt.block_on(queued_by_node(&db.store, "node-a")),
-        a_waiting,
-        "A's waiting callers are untouched"
+        rt.block_on(queued_by_node(&db.store, alive_name)),
+        alive_waiting,
+        "the survivor's waiting callers are untouched"
     );
-    let _ = Command::new("kill")
-        .args(["-TERM", &waiters.id().to_string()])
-        .status();
-    let _ = waiters.wait();
     let lost: i64 = rt.block_on(async {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM calls WHERE node = 'node-b' AND hangup_by = 'node-lost'",
-        )
-        .fetch_one(db.store.pool())
-        .await
-        .unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE node = $1 AND hangup_by = 'node-lost'")
+            .bind(dead_name)
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap()
     });
-    assert!(lost > 0, "B's calls that were up are closed as lost");
+    assert!(lost > 0, "the calls that were up on it are closed as lost");
+    end(waiters);
     drop(kamailio);
-    drop((a, b));
+    drop(nodes);
     rt.block_on(db.cleanup());
 }
