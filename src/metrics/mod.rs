@@ -32,7 +32,10 @@ pub struct NodeMetrics {
     /// Callers waiting for an agent on this node.
     pub queued: AtomicUsize,
     /// How long callers waited in the queue, by how the wait ended.
-    pub queue_wait: Histogram,
+    pub queue_wait: Histogram<QueueWait>,
+    /// How long each new call waited for its row to be written before it could be answered
+    /// (the store's share of the answer time).
+    pub call_open: Histogram<StoreWait>,
     /// What the SIP door (`sip::gate`) turned away.
     pub edge: EdgeMetrics,
     /// Recordings moved to object storage by this node, and attempts that failed.
@@ -74,42 +77,63 @@ pub struct UploadMetrics {
     pub delete_failed: AtomicU64,
 }
 
-/// Upper bounds (seconds) of the queue-wait buckets.
-pub const WAIT_BUCKETS: [f64; 10] = [
-    5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 3600.0,
-];
-
-/// A Prometheus histogram with fixed buckets, lock-free.
-#[derive(Debug, Default)]
-pub struct Histogram {
-    /// Cumulative per bucket at render time; stored per bucket here (the last is +Inf).
-    buckets: [AtomicU64; WAIT_BUCKETS.len() + 1],
-    sum_ms: AtomicU64,
-    count: AtomicU64,
+/// Upper bounds (seconds) of a histogram's buckets, one set per kind of wait.
+pub trait Bounds {
+    const BOUNDS: &'static [f64];
 }
 
-impl Histogram {
+/// Callers waiting in the queue: seconds to an hour.
+#[derive(Debug, Default)]
+pub struct QueueWait;
+impl Bounds for QueueWait {
+    const BOUNDS: &'static [f64] = &[
+        5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 3600.0,
+    ];
+}
+
+/// A write the caller waits on before being answered: a millisecond to a second.
+#[derive(Debug, Default)]
+pub struct StoreWait;
+impl Bounds for StoreWait {
+    const BOUNDS: &'static [f64] = &[0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0];
+}
+
+/// Buckets a histogram can have, +Inf included.
+const MAX_BUCKETS: usize = 16;
+
+/// A Prometheus histogram with fixed buckets (`B::BOUNDS`), lock-free.
+#[derive(Debug, Default)]
+pub struct Histogram<B> {
+    /// Counted per bucket here (the one after the last bound is +Inf); cumulative when rendered.
+    buckets: [AtomicU64; MAX_BUCKETS],
+    sum_us: AtomicU64,
+    count: AtomicU64,
+    bounds: std::marker::PhantomData<B>,
+}
+
+impl<B: Bounds> Histogram<B> {
     pub fn observe(&self, secs: f64) {
-        let i = WAIT_BUCKETS
+        const { assert!(B::BOUNDS.len() < MAX_BUCKETS) };
+        let i = B::BOUNDS
             .iter()
             .position(|&b| secs <= b)
-            .unwrap_or(WAIT_BUCKETS.len());
+            .unwrap_or(B::BOUNDS.len());
         self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        self.sum_ms
-            .fetch_add((secs.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+        self.sum_us
+            .fetch_add((secs.max(0.0) * 1e6) as u64, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
     }
 
     fn render(&self, out: &mut String, name: &str) {
         let mut cumulative = 0;
-        for (i, b) in self.buckets.iter().enumerate() {
+        for (i, b) in self.buckets.iter().take(B::BOUNDS.len() + 1).enumerate() {
             cumulative += b.load(Ordering::Relaxed);
-            let le = WAIT_BUCKETS
+            let le = B::BOUNDS
                 .get(i)
                 .map_or("+Inf".to_string(), |v| v.to_string());
             let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {cumulative}");
         }
-        let sum = self.sum_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+        let sum = self.sum_us.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "{name}_sum {sum}");
         let _ = writeln!(out, "{name}_count {}", self.count.load(Ordering::Relaxed));
     }

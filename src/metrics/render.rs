@@ -236,6 +236,14 @@ fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
         .render(&mut out, "frontdesk_queue_wait_seconds");
     family(
         &mut out,
+        "frontdesk_call_open_seconds",
+        "histogram",
+        "Time each new call waited for its row to be written before it could be answered.",
+    );
+    node.call_open
+        .render(&mut out, "frontdesk_call_open_seconds");
+    family(
+        &mut out,
         "frontdesk_rtp_packets_total",
         "counter",
         "RTP packets from callers on this node, by fate.",
@@ -357,6 +365,8 @@ mod tests {
         node.queue_wait.observe(3.0);
         node.queue_wait.observe(45.0);
         node.queue_wait.observe(99_999.0);
+        node.call_open.observe(0.0015);
+        node.call_open.observe(0.03);
         let text = render(&node, &store);
         assert!(text.contains("frontdesk_calls_active 3\n"));
         assert!(text.contains("frontdesk_calls{outcome=\"dnc-opt-out\"} 4\n"));
@@ -371,6 +381,11 @@ mod tests {
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"60\"} 2\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_bucket{le=\"+Inf\"} 3\n"));
         assert!(text.contains("frontdesk_queue_wait_seconds_count 3\n"));
+        assert!(text.contains("frontdesk_call_open_seconds_bucket{le=\"0.001\"} 0\n"));
+        assert!(text.contains("frontdesk_call_open_seconds_bucket{le=\"0.002\"} 1\n"));
+        assert!(text.contains("frontdesk_call_open_seconds_bucket{le=\"0.05\"} 2\n"));
+        assert!(text.contains("frontdesk_call_open_seconds_bucket{le=\"+Inf\"} 2\n"));
+        assert!(text.contains("frontdesk_call_open_seconds_sum 0.0315\n"));
         assert!(text.contains("frontdesk_recording_uploads_total{result=\"failed\"} 2\n"));
 
         // Named, every sample says which node it is from.

@@ -111,6 +111,7 @@ impl CallContext {
     }
 
     fn note_store_latency(&self, took: Duration) {
+        self.metrics.call_open.observe(took.as_secs_f64());
         if took > STORE_SLOW {
             self.metrics.store_slow_for(1_000);
             warn!(
