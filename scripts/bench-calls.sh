@@ -289,7 +289,8 @@ esac
 
 t1=$(cpu_ticks); s1=$(date +%s.%N); rss1=$(rss_kb)
 # The media workers' clock: ticks run, late (> 5 ms) and skipped.
-curl -s "http://$http/metrics" 2>/dev/null | grep -E '^frontdesk_media_ticks(_late|_skipped)?_total[{ ]' \
+curl -s "http://$http/metrics" > "$work/metrics.txt" 2>/dev/null || true
+grep -E '^frontdesk_media_ticks(_late|_skipped)?_total[{ ]' "$work/metrics.txt" \
   | awk '{printf "%s ", $2}' > "$work/ticks" || true
 sleep 5
 rss2=$(rss_kb)
@@ -340,9 +341,17 @@ rss_per_call = f"{(rss_mid - rss0) / max(1, calls):.0f} KiB" if rss_mid else "-"
 bad = tot["lost"] + tot["late"]
 share = 100.0 * bad / max(1, tot["received"] + tot["lost"]) if media else float("nan")
 bridged = read("bridged_up") != ""
+# The node's own histogram of how long each new call waited for its row before the answer.
+opened = {}
+for line in read("metrics.txt").splitlines():
+    m = re.match(r'frontdesk_call_open_seconds_bucket\{(?:node="[^"]*",)?le="([^"]+)"\} (\d+)', line)
+    if m: opened[m.group(1)] = int(m.group(2))
+n_open = opened.get("+Inf", 0)
+open_share = ", ".join(f"{float(le) * 1000:g} ms {100.0 * opened[le] / n_open:.1f}%" for le in ("0.002", "0.005", "0.01", "0.02") if le in opened) if n_open else "-"
 table = [
     ("calls answered / failed (SIPp)", f"{row.get('SuccessfulCall(C)', '?')} / {row.get('FailedCall(C)', '?')}"),
     ("INVITE->200 p50 / p99 / max", f"{q(0.5):.2f} / {q(0.99):.2f} / {rtts[-1] if rtts else float('nan'):.2f} ms (n={len(rtts)})"),
+    ("row written before the answer, within", open_share),
     ("CPU per call", per_call_cpu),
     ("service CPU, whole run", f"{cpu_total:.1f} s over {s1 - s0:.1f} s"),
     ("RSS start / all up / end / 5 s later", f"{rss0} / {rss_mid or '-'} / {rss1} / {rss2} kB"),

@@ -10,6 +10,7 @@ mod audit;
 mod batch;
 mod callbacks;
 mod calls;
+mod checkpoint;
 mod clients;
 mod complaints;
 mod dispatch;
@@ -71,6 +72,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +127,9 @@ pub struct Store {
     backend: Backend,
     /// Which webhooks hear which events (`[notify]`); set once at start, empty until then.
     subscribers: webhooks::Shared,
+    /// Held by every clone: background tasks of this store (the SQLite checkpointer) end when
+    /// the last clone is dropped.
+    _alive: Arc<()>,
 }
 
 /// Read-only SQLite connections: enough for a few consoles and API clients at once.
@@ -162,7 +167,8 @@ impl Store {
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
-                                "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+                                "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA wal_autocheckpoint = 0;",
                             )
                             .await?;
                             Ok(())
@@ -208,10 +214,19 @@ impl Store {
             }
             Backend::Postgres => pool.clone(),
         };
+        // The writer never checkpoints (see `checkpoint`): on a file, a task of its own does.
+        let alive = Arc::new(());
+        if backend == Backend::Sqlite {
+            let url = sqlite_url(url)?;
+            if !url.contains(":memory:") {
+                checkpoint::spawn(&url, Arc::downgrade(&alive)).map_err(connect_err)?;
+            }
+        }
         Ok(Store {
             pool,
             read,
             backend,
+            _alive: alive,
             subscribers: webhooks::Shared::default(),
         })
     }
@@ -326,6 +341,49 @@ mod tests {
         let url = sqlite_url(&format!("sqlite://{}", p.display())).unwrap();
         assert!(url.ends_with("?mode=rwc"));
         assert!(p.parent().unwrap().is_dir());
+    }
+
+    /// The writer leaves the log to the checkpointer: what it commits reaches the database file
+    /// only through the checkpointer's own connection, within a second or two.
+    #[tokio::test]
+    async fn sqlite_log_is_copied_back_by_the_checkpointer_not_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fd.db");
+        let store = Store::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let auto: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(auto, 0, "the writer does not checkpoint");
+        tokio::time::sleep(checkpoint::EVERY * 2).await;
+        let before = std::fs::metadata(&path).unwrap().len();
+        // About 2 MB of new pages, far past SQLite's own 1,000-page trigger.
+        let mut tx = store.pool().begin().await.unwrap();
+        for i in 0..2_000 {
+            sqlx::query("INSERT INTO notes (author, at) VALUES ($1, $2)")
+                .bind("x".repeat(1_000))
+                .bind(i)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let deadline = std::time::Instant::now() + checkpoint::EVERY * 5;
+        loop {
+            let now = std::fs::metadata(&path).unwrap().len();
+            if now > before + 1_500_000 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the log was not copied back: {before} -> {now} bytes"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        store.close().await;
     }
 
     #[tokio::test]
