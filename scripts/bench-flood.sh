@@ -15,9 +15,14 @@ secs="${1:-10}"
 cargo build --release --quiet
 bin="$PWD/target/release/frontdesk"
 work="$(mktemp -d)"
-cleanup() { [ -n "${svc:-}" ] && kill "$svc" 2>/dev/null; [ -n "${prober:-}" ] && kill "$prober" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  [ -n "${svc:-}" ] && kill "$svc" 2>/dev/null; [ -n "${prober:-}" ] && kill "$prober" 2>/dev/null
+  wait 2>/dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT && echo "work dir $work"
+# KEEP=1 keeps the work directory (the service's log, its store); the processes end either way.
+[ -z "${KEEP:-}" ] || echo "work dir $work"
 
 cat > "$work/frontdesk.toml" <<TOML
 data_dir = "$work/data"
