@@ -120,6 +120,11 @@ for _ in $(seq 1 100); do grep -q ready "$work/ready" 2>/dev/null && break; slee
 sip=$(sed -n 's/.*sip=\([^ ]*\).*/\1/p' "$work/ready")
 http=$(sed -n 's/.*http=\([^ ]*\).*/\1/p' "$work/ready")
 echo "service pid $svc, sip $sip"
+# The SQLite log's size, every second while the service runs: the largest is reported.
+( while kill -0 "$svc" 2>/dev/null; do
+    stat -c %s "$work/data/frontdesk.db-wal" 2>/dev/null || echo 0
+    sleep 1
+  done > "$work/wal-sizes" ) &
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$svc/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$svc/stat"; }
 hz=$(getconf CLK_TCK)
@@ -352,6 +357,7 @@ table = [
     ("calls answered / failed (SIPp)", f"{row.get('SuccessfulCall(C)', '?')} / {row.get('FailedCall(C)', '?')}"),
     ("INVITE->200 p50 / p99 / max", f"{q(0.5):.2f} / {q(0.99):.2f} / {rtts[-1] if rtts else float('nan'):.2f} ms (n={len(rtts)})"),
     ("row written before the answer, within", open_share),
+    ("SQLite log (-wal), largest seen", f"{max([int(x) for x in read('wal-sizes').split() if x.isdigit()] or [0]) / 2**20:.1f} MiB"),
     ("CPU per call", per_call_cpu),
     ("service CPU, whole run", f"{cpu_total:.1f} s over {s1 - s0:.1f} s"),
     ("RSS start / all up / end / 5 s later", f"{rss0} / {rss_mid or '-'} / {rss1} / {rss2} kB"),

@@ -34,7 +34,7 @@ pub struct NodeMetrics {
     /// How long callers waited in the queue, by how the wait ended.
     pub queue_wait: Histogram<QueueWait>,
     /// How long each new call waited for its row to be written before it could be answered
-    /// (the store's share of the answer time).
+    /// (the store's share of the answer time), or refused when the write failed.
     pub call_open: Histogram<StoreWait>,
     /// What the SIP door (`sip::gate`) turned away.
     pub edge: EdgeMetrics,
@@ -120,7 +120,7 @@ impl<B: Bounds> Histogram<B> {
             .unwrap_or(B::BOUNDS.len());
         self.buckets[i].fetch_add(1, Ordering::Relaxed);
         self.sum_us
-            .fetch_add((secs.max(0.0) * 1e6) as u64, Ordering::Relaxed);
+            .fetch_add((secs.max(0.0) * 1e6).round() as u64, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -238,7 +238,7 @@ fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
         &mut out,
         "frontdesk_call_open_seconds",
         "histogram",
-        "Time each new call waited for its row to be written before it could be answered.",
+        "Time each new call waited for its row to be written before it could be answered (or refused, if the write failed).",
     );
     node.call_open
         .render(&mut out, "frontdesk_call_open_seconds");

@@ -212,16 +212,14 @@ hours = "00:00-24:00"
                 .spawn()
                 .unwrap();
             let started = Instant::now();
-            while started.elapsed() < Duration::from_millis(200) {
-                if let Some(status) = child.try_wait().unwrap() {
-                    if status.code() == Some(SIPP_BIND_CONFLICT) {
-                        break;
-                    }
-                    return child;
+            let conflict = loop {
+                match child.try_wait().unwrap() {
+                    Some(status) => break status.code() == Some(SIPP_BIND_CONFLICT),
+                    None if started.elapsed() >= Duration::from_millis(200) => break false,
+                    None => std::thread::sleep(Duration::from_millis(20)),
                 }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            if child.try_wait().unwrap().is_none() {
+            };
+            if !conflict {
                 return child;
             }
         }
