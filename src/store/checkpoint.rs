@@ -7,7 +7,10 @@
 //! count its store as slow and refuse new calls for a second.
 //!
 //! So a connection of its own checkpoints every [`EVERY`], in PASSIVE mode: it copies what no
-//! reader still needs, syncs, and never holds the writer up. The writer keeps a checkpoint of its
+//! reader still needs, syncs, and never holds the writer up. Under steady load that alone never
+//! lets SQLite start the log over (the writer appends while it runs), so once the log is past
+//! [`RESTART_PAGES`] and copied, a RESTART checkpoint follows: with almost nothing left to copy
+//! it holds the writer off only briefly. The writer keeps a checkpoint of its
 //! own only as a backstop ([`WRITER_PRAGMA`]): SQLite starts the log over only when a
 //! write begins after a checkpoint that left nothing to copy, and under steady load the writer
 //! appends while the background checkpoint runs, so without the backstop the log could grow as
@@ -16,7 +19,7 @@
 //! The task ends when the last handle to the store is dropped.
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, Executor, Row};
 use std::sync::Weak;
 use std::time::Duration;
 use tracing::warn;
@@ -36,10 +39,22 @@ pub fn spawn(url: &str, alive: Weak<()>) -> Result<(), sqlx::Error> {
     let pool = AnyPoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
+        // A RESTART waits this long at most for readers on the old log, the writer held off
+        // meanwhile; if they are not done, the next round tries again.
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA busy_timeout = 20;").await?;
+                Ok(())
+            })
+        })
         .connect_lazy(&url)?;
     tokio::spawn(run(pool, alive));
     Ok(())
 }
+
+/// Pages in the log past which a RESTART follows the PASSIVE checkpoint, so the writer starts the
+/// log over (about 4 MiB, SQLite's own default trigger).
+const RESTART_PAGES: i64 = 1_000;
 
 async fn run(pool: AnyPool, alive: Weak<()>) {
     let mut failing = false;
@@ -48,12 +63,15 @@ async fn run(pool: AnyPool, alive: Weak<()>) {
         let Some(_store) = alive.upgrade() else {
             break;
         };
-        // One row: whether another checkpoint was running (busy), the pages in the log, and
-        // how many of them are now copied back.
-        let outcome = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(&pool)
-            .await
-            .and_then(|row| Ok((row.try_get::<i64, _>(1)?, row.try_get::<i64, _>(2)?)));
+        let outcome = match checkpoint(&pool, "PRAGMA wal_checkpoint(PASSIVE)").await {
+            // Nearly everything is copied and synced (all but what the writer added meanwhile):
+            // RESTART has little left to copy, and waits (holding the writer off for that long)
+            // only for readers still on the old log.
+            Ok((log, _)) if log >= RESTART_PAGES => {
+                checkpoint(&pool, "PRAGMA wal_checkpoint(RESTART)").await
+            }
+            other => other,
+        };
         match outcome {
             Ok((log, copied)) => {
                 failing = false;
@@ -68,4 +86,11 @@ async fn run(pool: AnyPool, alive: Weak<()>) {
         }
     }
     pool.close().await;
+}
+
+/// One checkpoint (`pragma`, in its mode); returns the pages in the log and how many of them are copied back
+/// (a checkpoint that found another one running, or readers in its way, copies fewer).
+async fn checkpoint(pool: &AnyPool, pragma: &'static str) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query(pragma).fetch_one(pool).await?;
+    Ok((row.try_get(1)?, row.try_get(2)?))
 }
