@@ -55,6 +55,27 @@ fn render_engine(out: &mut String, s: crate::media::engine::EngineStats) {
     );
 }
 
+/// A family with one sample.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    family(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
+/// A family whose samples differ by one label, `key`: one `name{key="value"} n` per pair.
+fn labelled<'a, V: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    key: &str,
+    samples: impl IntoIterator<Item = (&'a str, V)>,
+) {
+    family(out, name, kind, help);
+    for (value, n) in samples {
+        let _ = writeln!(out, "{name}{{{key}=\"{}\"}} {n}", label(value));
+    }
+}
+
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
@@ -103,128 +124,98 @@ fn with_node_label(text: &str, name: &str) -> String {
 
 fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
     let mut out = String::new();
-    family(
+    single(
         &mut out,
         "frontdesk_calls_active",
         "gauge",
         "Calls in progress on this node.",
+        node.active_calls.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "frontdesk_calls_active {}",
-        node.active_calls.load(Ordering::Relaxed)
-    );
-    family(
+    single(
         &mut out,
         "frontdesk_calls_refused_total",
         "counter",
         "INVITEs refused with 503 by this node.",
+        node.refused_calls.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "frontdesk_calls_refused_total {}",
-        node.refused_calls.load(Ordering::Relaxed)
-    );
-    family(
+    labelled(
         &mut out,
         "frontdesk_sip_turned_away_total",
         "counter",
         "Requests the SIP door answered or dropped before any transaction, by reason.",
+        "reason",
+        [
+            ("rate", node.edge.dropped.load(Ordering::Relaxed)),
+            ("forbidden", node.edge.forbidden.load(Ordering::Relaxed)),
+            ("rejected", node.edge.rejected.load(Ordering::Relaxed)),
+            ("invalid", node.edge.invalid.load(Ordering::Relaxed)),
+            (
+                "connections",
+                node.edge.connections_refused.load(Ordering::Relaxed),
+            ),
+        ],
     );
-    for (reason, n) in [
-        ("rate", &node.edge.dropped),
-        ("forbidden", &node.edge.forbidden),
-        ("rejected", &node.edge.rejected),
-        ("invalid", &node.edge.invalid),
-        ("connections", &node.edge.connections_refused),
-    ] {
-        let _ = writeln!(
-            out,
-            "frontdesk_sip_turned_away_total{{reason=\"{reason}\"}} {}",
-            n.load(Ordering::Relaxed)
-        );
-    }
-    family(
+    single(
         &mut out,
         "frontdesk_calls_refused_unrecorded_total",
         "counter",
         "Refused calls whose row could not be written (counted here instead).",
+        node.edge.refused_unrecorded.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "frontdesk_calls_refused_unrecorded_total {}",
-        node.edge.refused_unrecorded.load(Ordering::Relaxed)
-    );
-    family(
+    single(
         &mut out,
         "frontdesk_audit_write_failures_total",
         "counter",
         "Audit-log entries of live calls (monitoring) that could not be written.",
+        node.audit_failed.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "frontdesk_audit_write_failures_total {}",
-        node.audit_failed.load(Ordering::Relaxed)
-    );
-    family(
+    single(
         &mut out,
         "frontdesk_call_write_failures_total",
         "counter",
         "Updates of open call rows (answer time, recording path) that could not be written.",
+        node.call_writes_failed.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "frontdesk_call_write_failures_total {}",
-        node.call_writes_failed.load(Ordering::Relaxed)
-    );
-    family(
+    single(
         &mut out,
         "frontdesk_sip_connections",
         "gauge",
         "SIP connections (TCP and TLS) open now.",
+        node.edge.connections.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "frontdesk_sip_connections {}",
-        node.edge.connections.load(Ordering::Relaxed)
-    );
-    family(
+    labelled(
         &mut out,
         "frontdesk_calls",
         "gauge",
         "Calls in the store by outcome (in_progress when open).",
+        "outcome",
+        store.calls_by_outcome.iter().map(|(k, n)| (k.as_str(), *n)),
     );
-    for (outcome, n) in &store.calls_by_outcome {
-        let _ = writeln!(out, "frontdesk_calls{{outcome=\"{}\"}} {n}", label(outcome));
-    }
-    family(
+    labelled(
         &mut out,
         "frontdesk_callbacks",
         "gauge",
         "Open callback requests: due now, at risk, breached.",
+        "state",
+        store
+            .callbacks_by_state
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n)),
     );
-    for (state, n) in &store.callbacks_by_state {
-        let _ = writeln!(out, "frontdesk_callbacks{{state=\"{}\"}} {n}", label(state));
-    }
-    family(
+    labelled(
         &mut out,
         "frontdesk_agents",
         "gauge",
         "Agents on the roster by state (available, ringing, in_call, wrap_up, away).",
+        "state",
+        store.agents_by_state.iter().map(|(k, n)| (k.as_str(), *n)),
     );
-    for (state, n) in &store.agents_by_state {
-        let _ = writeln!(out, "frontdesk_agents{{state=\"{}\"}} {n}", label(state));
-    }
-    family(
+    single(
         &mut out,
         "frontdesk_queue_callers",
         "gauge",
         "Callers waiting for an agent on this node.",
-    );
-    let _ = writeln!(
-        out,
-        "frontdesk_queue_callers {}",
-        node.queued.load(Ordering::Relaxed)
+        node.queued.load(Ordering::Relaxed),
     );
     family(
         &mut out,
@@ -278,67 +269,45 @@ fn render_samples(node: &NodeMetrics, store: &StoreFigures) -> String {
     if let Some(engine) = crate::media::engine::Engine::running() {
         render_engine(&mut out, engine.stats());
     }
-    family(
+    labelled(
         &mut out,
         "frontdesk_recording_uploads_total",
         "counter",
         "Recording uploads to object storage by this node: stored (and checked), or failed (tried again later).",
+        "result",
+        [
+            ("stored", node.uploads.stored.load(Ordering::Relaxed)),
+            ("failed", node.uploads.failed.load(Ordering::Relaxed)),
+        ],
     );
-    for (result, n) in [
-        ("stored", &node.uploads.stored),
-        ("failed", &node.uploads.failed),
-    ] {
-        let _ = writeln!(
-            out,
-            "frontdesk_recording_uploads_total{{result=\"{result}\"}} {}",
-            n.load(Ordering::Relaxed)
-        );
-    }
-    family(
+    let (waiting, failing) = store.recordings_unstored;
+    labelled(
         &mut out,
         "frontdesk_recordings_unstored",
         "gauge",
         "Finished recordings not yet in object storage (still on their node's disk): all, and those whose last upload failed.",
+        "state",
+        [("waiting", waiting), ("failing", failing)],
     );
-    let (waiting, failing) = store.recordings_unstored;
-    let _ = writeln!(
-        out,
-        "frontdesk_recordings_unstored{{state=\"waiting\"}} {waiting}"
-    );
-    let _ = writeln!(
-        out,
-        "frontdesk_recordings_unstored{{state=\"failing\"}} {failing}"
-    );
-    family(
+    labelled(
         &mut out,
         "frontdesk_recording_deletions_total",
         "counter",
         "Stored recordings deleted from object storage by this node after retention or an erasure removed them, or deletions that failed (tried again later).",
+        "result",
+        [
+            ("deleted", node.uploads.deleted.load(Ordering::Relaxed)),
+            ("failed", node.uploads.delete_failed.load(Ordering::Relaxed)),
+        ],
     );
-    for (result, n) in [
-        ("deleted", &node.uploads.deleted),
-        ("failed", &node.uploads.delete_failed),
-    ] {
-        let _ = writeln!(
-            out,
-            "frontdesk_recording_deletions_total{{result=\"{result}\"}} {}",
-            n.load(Ordering::Relaxed)
-        );
-    }
-    family(
+    let (waiting, failing) = store.recordings_undeleted;
+    labelled(
         &mut out,
         "frontdesk_recordings_undeleted",
         "gauge",
         "Recordings removed by retention or an erasure whose stored copy is not yet deleted from object storage: all, and those whose last deletion failed.",
-    );
-    let (waiting, failing) = store.recordings_undeleted;
-    let _ = writeln!(
-        out,
-        "frontdesk_recordings_undeleted{{state=\"waiting\"}} {waiting}"
-    );
-    let _ = writeln!(
-        out,
-        "frontdesk_recordings_undeleted{{state=\"failing\"}} {failing}"
+        "state",
+        [("waiting", waiting), ("failing", failing)],
     );
     out
 }
