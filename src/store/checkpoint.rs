@@ -3,19 +3,17 @@
 //! By default SQLite copies the write-ahead log back into the database (a checkpoint, with its
 //! `fsync`s) inside the commit that grows the log past 1,000 pages: on our single writer
 //! connection, so every call waiting for its row waits for the disk too. Under 1,000 calls a
-//! second that was a stall of 250–450 ms once a minute (two runs of 60 s), long enough for the node to
-//! count its store as slow and refuse new calls for a second.
+//! second that was a stall of 250–450 ms once a minute (two runs of 60 s), long enough for the
+//! node to count its store as slow and refuse new calls for a second.
 //!
 //! So a connection of its own checkpoints every [`EVERY`], in PASSIVE mode: it copies what no
-//! reader still needs, syncs, and never holds the writer up. Under steady load that alone never
-//! lets SQLite start the log over (the writer appends while it runs), so once the log is past
-//! [`RESTART_PAGES`] and copied, a RESTART checkpoint follows: with almost nothing left to copy
-//! it holds the writer off only briefly. The writer keeps a checkpoint of its
-//! own only as a backstop ([`WRITER_PRAGMA`]): SQLite starts the log over only when a
-//! write begins after a checkpoint that left nothing to copy, and under steady load the writer
-//! appends while the background checkpoint runs, so without the backstop the log could grow as
-//! long as the load lasts. When the backstop fires, the background checkpoints have already
-//! copied and synced nearly everything, so it has at most a second's pages left to copy.
+//! reader still needs, syncs, and never holds the writer up. That alone never lets SQLite start
+//! the log over under steady load (it does so only at a write that begins with everything
+//! copied, and the writer appends while the checkpoint runs), so once the log is past
+//! [`RESTART_PAGES`] a RESTART checkpoint follows: with almost nothing left to copy it holds the
+//! writer off only briefly. The writer keeps a checkpoint of its own as a backstop
+//! ([`WRITER_PRAGMA`]), so the log stays bounded even if the RESTARTs keep failing; when it fires,
+//! the background checkpoints have already copied and synced nearly everything.
 //! The task ends when the last handle to the store is dropped.
 
 use sqlx::any::AnyPoolOptions;
@@ -88,8 +86,8 @@ async fn run(pool: AnyPool, alive: Weak<()>) {
     pool.close().await;
 }
 
-/// One checkpoint (`pragma`, in its mode); returns the pages in the log and how many of them are copied back
-/// (a checkpoint that found another one running, or readers in its way, copies fewer).
+/// One checkpoint (`pragma`, in its mode); returns the pages in the log and how many of them are
+/// copied back (one that found another running, or readers in its way, copies fewer).
 async fn checkpoint(pool: &AnyPool, pragma: &'static str) -> Result<(i64, i64), sqlx::Error> {
     let row = sqlx::query(pragma).fetch_one(pool).await?;
     Ok((row.try_get(1)?, row.try_get(2)?))
