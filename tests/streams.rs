@@ -25,6 +25,24 @@ fn options(to: SocketAddr, local: SocketAddr, transport: &str, n: u32) -> String
     )
 }
 
+/// A request with an extension method (RFC 4475 §3.1.1.5: valid, and not implemented here).
+fn extension(to: SocketAddr, local: SocketAddr, transport: &str, n: u32) -> String {
+    format!(
+        "FOLLOWUP sip:frontdesk@{to};transport={transport} SIP/2.0\r\n\
+         Via: SIP/2.0/{} {local};branch=z9hG4bK-ext-{n}\r\n\
+         From: <sip:probe@{local}>;tag=e{n}\r\nTo: <sip:frontdesk@{to}>\r\nCall-ID: ext-{n}@probe\r\n\
+         CSeq: 1 FOLLOWUP\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        transport.to_uppercase()
+    )
+}
+
+/// The whole next response on `stream` (one read), or `None` if the server closed it.
+fn response<S: Read>(stream: &mut S) -> Option<String> {
+    let mut buf = [0u8; 4096];
+    let n = stream.read(&mut buf).ok()?;
+    (n > 0).then(|| String::from_utf8_lossy(&buf[..n]).to_string())
+}
+
 /// The status line of the next response on `stream`, or `None` if the server closed it.
 fn status<S: Read>(stream: &mut S) -> Option<String> {
     let mut buf = [0u8; 4096];
@@ -171,6 +189,33 @@ fn connections_are_capped_per_source_and_given_back_when_they_close() {
 }
 
 /// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`.
+/// A message the stack's parser cannot read used to close the whole connection, with every dialog
+/// on it. Now an extension method gets its 501 over the connection, a framed message nobody can
+/// read is dropped, and the connection carries on.
+#[test]
+fn an_extension_method_over_tcp_gets_501_and_the_connection_carries_on() {
+    let svc = Service::start("[pbx]\ntrunk_sources = [\"127.0.0.2/32\"]\n");
+    let tcp = svc.sip_tcp.expect("tcp listens");
+    let mut stream = support::connect_from("127.0.0.9", tcp);
+    let local = stream.local_addr().unwrap();
+    stream
+        .write_all(extension(tcp, local, "tcp", 1).as_bytes())
+        .unwrap();
+    let answer = response(&mut stream).expect("answered, not closed");
+    assert!(answer.starts_with("SIP/2.0 501 "), "{answer}");
+    assert!(answer.contains("Allow: INVITE"), "{answer}");
+    assert!(answer.contains("CSeq: 1 FOLLOWUP\r\n"), "{answer}");
+    // Framed by its Content-Length but no request at all: dropped, and nothing else lost.
+    stream
+        .write_all(b"NOT A REQUEST\r\nContent-Length: 0\r\n\r\n")
+        .unwrap();
+    stream
+        .write_all(options(tcp, local, "tcp", 2).as_bytes())
+        .unwrap();
+    assert_eq!(status(&mut stream).as_deref(), Some("SIP/2.0 200 OK"));
+    assert_eq!(metric(&svc, "frontdesk_sip_connections"), 1);
+}
+
 fn certificate(dir: &std::path::Path) -> (String, std::path::PathBuf, std::path::PathBuf) {
     let key =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
@@ -210,6 +255,12 @@ fn tls_answers_with_the_configured_certificate_and_cuts_off_a_handshake_never_fi
         .write_all(options(tls, local, "tls", 1).as_bytes())
         .unwrap();
     assert_eq!(status(&mut client).as_deref(), Some("SIP/2.0 200 OK"));
+    // An extension method over TLS is answered too, on the same connection.
+    client
+        .write_all(extension(tls, local, "tls", 1).as_bytes())
+        .unwrap();
+    let answer = response(&mut client).expect("answered, not closed");
+    assert!(answer.starts_with("SIP/2.0 501 "), "{answer}");
 
     // A connection that never starts its handshake is cut off after a second and its place
     // given back; the verified one stays.

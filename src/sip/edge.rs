@@ -1,9 +1,10 @@
 //! The I/O half of the door (`sip::gate`): it sits between the transport and the transaction layer
 //! as rsipstack's transport inspector, so a request is judged by the socket address it came from
-//! before the stack creates a transaction for it (datagrams are rated, and the ones the stack
-//! cannot parse answered, by the door's socket, `sip::datagram`). Stateless answers are written here, straight to
-//! that address; refused calls are counted, and their rows written by one task from a bounded
-//! queue (beyond it, counted as unrecorded).
+//! before the stack creates a transaction for it. Datagrams are rated by the door's socket
+//! (`sip::datagram`); a stream's messages are rated here. Requests the stack cannot parse
+//! (`sip::unreadable`) are answered here too, whichever way they came. Stateless answers are
+//! written straight to the source; refused calls are counted, and their rows written by one task
+//! from a bounded queue (beyond it, counted as unrecorded).
 
 use super::gate::{
     Answer, ConnectionConfig, ConnectionRefusal, Connections, Gate, GateConfig, Knock, Load,
@@ -13,7 +14,7 @@ mod answer;
 
 pub use answer::{rejection_response, stateless_response};
 
-use super::datagram::Unreadable;
+use super::unreadable::{self, Reading, Unreadable};
 use super::validate::{self, Rejection};
 use super::{request, validate::address};
 use crate::metrics::NodeMetrics;
@@ -24,7 +25,7 @@ use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, Request, Response, SipMessage};
 use rsipstack::transaction::endpoint::TransportEventInspector;
 use rsipstack::transaction::key::TransactionRole;
-use rsipstack::transport::{SipConnection, TransportEvent};
+use rsipstack::transport::{SipAddr, SipConnection, TransportEvent};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -227,7 +228,7 @@ impl Edge {
             .store(c.total() as u64, Ordering::Relaxed);
     }
 
-    /// The stateless answer to a request the stack cannot read (`sip::datagram`), or `None` when
+    /// The stateless answer to a request the stack cannot read (`sip::unreadable`), or `None` when
     /// it gets none (an ACK is never answered). An extension method gets 501 once it is valid
     /// (RFC 3261 §8.2.1); a known method whose Request-URI the stack's reader refuses is judged
     /// by the door like any request, and what the door would let in gets 400, since the stack
@@ -274,6 +275,30 @@ impl Edge {
         }
     }
 
+    /// A whole message from a stream that the stack could not parse: rated like any other, and
+    /// answered when it is a request the door can read (`sip::unreadable`); the connection stays.
+    async fn answer_unparsed(&self, bytes: &[u8], connection: &SipConnection, from: &SipAddr) {
+        let Ok(source) = from.get_socketaddr() else {
+            return;
+        };
+        if !self.let_in(source.ip()) {
+            return;
+        }
+        let Reading::Unreadable(unreadable) =
+            unreadable::read(bytes, source, connection.transport())
+        else {
+            self.metrics.edge.invalid.fetch_add(1, Ordering::Relaxed);
+            debug!(%source, len = bytes.len(), "dropping a message nobody can read");
+            return;
+        };
+        let Some(response) = self.answer_unreadable(&unreadable, source) else {
+            return;
+        };
+        if let Err(e) = connection.send(response.into(), Some(from)).await {
+            debug!(%source, error = %e, "cannot send a stateless response");
+        }
+    }
+
     /// Queues the row of a refused call, or counts it when the queue is full.
     pub fn record(&self, invite: &Request, source: SocketAddr) {
         let refused = Refused {
@@ -292,8 +317,15 @@ impl Edge {
 #[async_trait::async_trait]
 impl TransportEventInspector for EdgeInspector {
     async fn handle(&self, event: TransportEvent) -> Option<TransportEvent> {
-        let TransportEvent::Incoming(SipMessage::Request(mut req), connection, from) = event else {
-            return Some(event);
+        let (mut req, connection, from) = match event {
+            TransportEvent::Incoming(SipMessage::Request(req), connection, from) => {
+                (req, connection, from)
+            }
+            TransportEvent::Unparsed(bytes, connection, from) => {
+                self.0.answer_unparsed(&bytes, &connection, &from).await;
+                return None;
+            }
+            event => return Some(event),
         };
         readable_tags(&mut req);
         let Ok(source) = from.get_socketaddr() else {

@@ -13,4 +13,5 @@ pub mod legs;
 pub mod register;
 pub mod request;
 pub mod streams;
+pub mod unreadable;
 pub mod validate;

@@ -1,4 +1,4 @@
-//! What the door's socket keeps back from the stack, on the RFC 4475 / RFC 5118 cases it is for.
+//! What the door keeps back from the stack, on the RFC 4475 / RFC 5118 cases it is for.
 
 use super::*;
 use crate::sip::validate::{self, Malformed, Rejection};
@@ -35,7 +35,7 @@ fn request(start: &str, method: &str, extra: &[&str]) -> Vec<u8> {
 }
 
 fn unreadable(packet: &[u8]) -> Unreadable {
-    match read(packet, source()) {
+    match read(packet, source(), Transport::Udp) {
         Reading::Unreadable(u) => *u,
         Reading::Stack => panic!("passed to the stack: {}", String::from_utf8_lossy(packet)),
     }
@@ -44,36 +44,60 @@ fn unreadable(packet: &[u8]) -> Unreadable {
 #[test]
 fn what_the_stack_parses_goes_to_it() {
     let invite = request("INVITE sip:user@example.com SIP/2.0", "INVITE", &[]);
-    assert!(matches!(read(&invite, source()), Reading::Stack));
+    assert!(matches!(
+        read(&invite, source(), Transport::Udp),
+        Reading::Stack
+    ));
     let options = request("OPTIONS sip:user@[2001:db8::10] SIP/2.0", "OPTIONS", &[]);
-    assert!(matches!(read(&options, source()), Reading::Stack));
+    assert!(matches!(
+        read(&options, source(), Transport::Udp),
+        Reading::Stack
+    ));
 }
 
 #[test]
 fn responses_keepalives_and_garbage_go_to_the_stack_to_be_dropped() {
     let response = wire(&["SIP/2.0 200 OK", "Call-ID: x"], "");
-    assert!(matches!(read(&response, source()), Reading::Stack));
-    assert!(matches!(read(b"\r\n\r\n", source()), Reading::Stack));
     assert!(matches!(
-        read(b"no line end at all", source()),
+        read(&response, source(), Transport::Udp),
+        Reading::Stack
+    ));
+    assert!(matches!(
+        read(b"\r\n\r\n", source(), Transport::Udp),
+        Reading::Stack
+    ));
+    assert!(matches!(
+        read(b"no line end at all", source(), Transport::Udp),
         Reading::Stack
     ));
     // A method that is not a token, a line without a version, and bytes that are not UTF-8.
     let bad_method = request("IN(VITE sip:user@example.com SIP/2.0", "IN(VITE", &[]);
-    assert!(matches!(read(&bad_method, source()), Reading::Stack));
     assert!(matches!(
-        read(b"NEWMETHOD sip:user@example.com\r\n\r\n", source()),
+        read(&bad_method, source(), Transport::Udp),
         Reading::Stack
     ));
     assert!(matches!(
-        read(b"NEW\xffMETHOD sip:a@b SIP/2.0\r\n\r\n", source()),
+        read(
+            b"NEWMETHOD sip:user@example.com\r\n\r\n",
+            source(),
+            Transport::Udp
+        ),
+        Reading::Stack
+    ));
+    assert!(matches!(
+        read(
+            b"NEW\xffMETHOD sip:a@b SIP/2.0\r\n\r\n",
+            source(),
+            Transport::Udp
+        ),
         Reading::Stack
     ));
     // No headers the stand-in parse can read.
     assert!(matches!(
         read(
             b"NEWMETHOD sip:user@example.com SIP/2.0\r\nno separator",
-            source()
+            source(),
+            Transport::Udp
         ),
         Reading::Stack
     ));
