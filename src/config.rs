@@ -27,7 +27,7 @@ mod speech;
 mod storage;
 mod workspace;
 pub use http::{HostPattern, Http, split_host};
-pub use media::Media;
+pub use media::{DEFAULT_WORKER_NICE, Media};
 pub use notify::{Email, Notify, Webhook};
 pub use retention::Retention;
 pub use sip::Sip;
@@ -428,6 +428,12 @@ impl Config {
             return Err(ConfigError::Key {
                 key: "company.name",
                 message: "must not be empty (it is spoken in the greeting)".into(),
+            });
+        }
+        if !(-20..=19).contains(&self.media.worker_nice()) {
+            return Err(ConfigError::Key {
+                key: "media.worker_nice",
+                message: "a nice value is between -20 and 19".into(),
             });
         }
         if self.callbacks.sla_working_hours == 0 {

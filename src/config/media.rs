@@ -20,9 +20,22 @@ pub struct Media {
     /// with SIP over TLS.
     #[serde(default)]
     pub srtp: SrtpPolicy,
+    /// The media workers' nice value (-20..=19; unset: [`DEFAULT_WORKER_NICE`]). Ahead of the
+    /// signalling and the store, so a busy machine delays a call's setup rather than its 20 ms
+    /// packets. Raising a priority needs root or `CAP_SYS_NICE`; without it the workers run at
+    /// the process's own and the start says so.
+    #[serde(default)]
+    pub worker_nice: Option<i32>,
 }
 
+/// The media workers run at nice -10 unless `[media] worker_nice` says otherwise.
+pub const DEFAULT_WORKER_NICE: i32 = -10;
+
 impl Media {
+    pub fn worker_nice(&self) -> i32 {
+        self.worker_nice.unwrap_or(DEFAULT_WORKER_NICE)
+    }
+
     /// The file to load and whether it was named explicitly (a named file that cannot be read
     /// stops the start; the default one only warns).
     pub fn music_path(&self, prompts_dir: &Path) -> (PathBuf, bool) {

@@ -13,6 +13,7 @@
 pub mod call;
 pub mod clock;
 pub mod mix;
+pub mod priority;
 pub mod record;
 pub mod recv;
 pub mod worker;
@@ -52,8 +53,9 @@ pub struct EngineStats {
 }
 
 impl Engine {
-    /// Starts `workers` threads (at least one), named `media-N`.
-    pub fn start(workers: usize) -> std::io::Result<Engine> {
+    /// Starts `workers` threads (at least one), named `media-N`, each at nice value `nice`
+    /// ([`priority`]).
+    pub fn start(workers: usize, nice: i32) -> std::io::Result<Engine> {
         let workers = (0..workers.max(1))
             .map(|n| {
                 let (control, rx) = std::sync::mpsc::channel();
@@ -61,7 +63,10 @@ impl Engine {
                 let theirs = stats.clone();
                 std::thread::Builder::new()
                     .name(format!("media-{n}"))
-                    .spawn(move || worker::run(rx, theirs))?;
+                    .spawn(move || {
+                        priority::apply_to_this_thread(nice);
+                        worker::run(rx, theirs)
+                    })?;
                 Ok(Worker { control, stats })
             })
             .collect::<std::io::Result<Vec<_>>>()?;
@@ -76,7 +81,7 @@ impl Engine {
             return Ok(engine.clone());
         }
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let engine = Engine::start(cores)?;
+        let engine = Engine::start(cores, priority::configured())?;
         // Two first calls at once: the loser's workers see their channel close and exit.
         Ok(SHARED.get_or_init(|| engine).clone())
     }

@@ -139,6 +139,7 @@ pub async fn start_with_reload(
             "callbacks the previous run was dialling are due again"
         ),
     }
+    crate::media::engine::priority::configure(config.media.worker_nice());
     let mut prompts = Prompts::load(&config.prompts_dir)?;
     let (music, named) = config.media.music_path(&config.prompts_dir);
     match prompts.load_music(&music) {

@@ -47,7 +47,7 @@ async fn a_flood_on_the_port_neither_holds_back_the_clock_nor_reaches_the_call()
     let session = MediaSession::new(params, Some(caller.local_addr().unwrap()), Instant::now());
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let metrics = Arc::new(NodeMetrics::default());
-    let task = Engine::start(1)
+    let task = Engine::start(1, 0)
         .unwrap()
         .spawn(
             socket,
@@ -196,7 +196,7 @@ async fn a_legs_re_invite_moves_its_media() {
     let main_session = MediaSession::new(params, Some(caller.local_addr().unwrap()), now);
     let (events, _main_events) = mpsc::unbounded_channel();
     let metrics = Arc::new(NodeMetrics::default());
-    let task = Engine::start(1)
+    let task = Engine::start(1, 0)
         .unwrap()
         .spawn(
             main,
@@ -288,7 +288,7 @@ fn start_call(
 /// the worker ticks fifty times a second in all, not fifty times per call.
 #[tokio::test]
 async fn many_calls_share_one_worker_clock() {
-    let engine = Engine::start(1).unwrap();
+    let engine = Engine::start(1, 0).unwrap();
     let metrics = Arc::new(NodeMetrics::default());
     let mut tasks = Vec::new();
     let mut peers = Vec::new();
@@ -345,7 +345,7 @@ async fn many_calls_share_one_worker_clock() {
 /// running on the worker.
 #[tokio::test]
 async fn a_dropped_handle_ends_its_media() {
-    let engine = Engine::start(1).unwrap();
+    let engine = Engine::start(1, 0).unwrap();
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let (task, _rx) = start_call(&engine, &peer, Arc::new(NodeMetrics::default()));
     tokio::time::sleep(Duration::from_millis(60)).await;
@@ -365,7 +365,7 @@ async fn a_dropped_handle_ends_its_media() {
 /// A command reaches the call at its next tick: a prompt is played to the end and reported.
 #[tokio::test]
 async fn a_played_prompt_is_reported_finished() {
-    let engine = Engine::start(1).unwrap();
+    let engine = Engine::start(1, 0).unwrap();
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let (task, mut rx) = start_call(&engine, &peer, Arc::new(NodeMetrics::default()));
     let prompt = Arc::new(crate::media::prompts::Prompt::from_pcm(vec![1000; 800]));
