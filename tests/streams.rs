@@ -188,7 +188,6 @@ fn connections_are_capped_per_source_and_given_back_when_they_close() {
     assert_eq!(status(&mut again).as_deref(), Some("SIP/2.0 200 OK"));
 }
 
-/// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`.
 /// A message the stack's parser cannot read used to close the whole connection, with every dialog
 /// on it. Now an extension method gets its 501 over the connection, a framed message nobody can
 /// read is dropped, and the connection carries on.
@@ -216,6 +215,87 @@ fn an_extension_method_over_tcp_gets_501_and_the_connection_carries_on() {
     assert_eq!(metric(&svc, "frontdesk_sip_connections"), 1);
 }
 
+/// Messages the stack cannot parse are rated like any other: a stranger over its rate gets no more
+/// answers, and the drops are counted.
+#[test]
+fn unreadable_messages_over_tcp_are_held_to_the_sources_rate() {
+    let svc = Service::start(
+        "[pbx]\ntrunk_sources = [\"127.0.0.2/32\"]\n[sip]\nrequests_per_second_per_source = 5\n",
+    );
+    let tcp = svc.sip_tcp.expect("tcp listens");
+    let mut stream = support::connect_from("127.0.0.11", tcp);
+    let local = stream.local_addr().unwrap();
+    // The connection itself took one request of the rate; a burst is one second's worth.
+    let burst: String = (0..20).map(|n| extension(tcp, local, "tcp", n)).collect();
+    stream.write_all(burst.as_bytes()).unwrap();
+    let mut answered = String::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    while let Some(more) = response(&mut stream) {
+        answered.push_str(&more);
+    }
+    let answers = answered.matches("SIP/2.0 501 ").count();
+    assert!((1..=5).contains(&answers), "{answers} answers:\n{answered}");
+    assert!(metric(&svc, "frontdesk_sip_turned_away_total{reason=\"rate\"}") >= 15);
+}
+
+/// A peer that sends requests over TCP and never reads its answers fills its socket's buffers.
+/// The answers are written off the stack's event loop, so SIP goes on for everyone else.
+#[test]
+fn a_peer_that_never_reads_its_answers_does_not_stop_sip() {
+    let svc = Service::start("[pbx]\ntrunk_sources = [\"127.0.0.2/32\"]\n");
+    let tcp = svc.sip_tcp.expect("tcp listens");
+    // From the trunk (the highest rate), with a receive buffer as small as the kernel allows.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let local: SocketAddr = "127.0.0.2:0".parse().unwrap();
+    socket.bind(&local.into()).unwrap();
+    socket.connect(&tcp.into()).unwrap();
+    let mut stuffed: TcpStream = socket.into();
+    stuffed
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let local = stuffed.local_addr().unwrap();
+    let stuffer = std::thread::spawn(move || {
+        // About 12 MB of OPTIONS for 4 s: far more answers than both sockets' buffers hold (the
+        // sender's grows to 4 MiB), within the trunk's rate.
+        let start = Instant::now();
+        for n in 0..40_000 {
+            if start.elapsed() > Duration::from_secs(4) {
+                break;
+            }
+            if stuffed
+                .write_all(options(tcp, local, "tcp", n).as_bytes())
+                .is_err()
+            {
+                break;
+            }
+        }
+        stuffed
+    });
+    std::thread::sleep(Duration::from_secs(5));
+    // Meanwhile another source's OPTIONS over UDP is answered.
+    let probe = std::net::UdpSocket::bind("127.0.0.3:0").unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let at = probe.local_addr().unwrap();
+    probe
+        .send_to(options(svc.sip, at, "udp", 9000).as_bytes(), svc.sip)
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let answered = probe.recv_from(&mut buf).map(|(n, _)| buf[..n].to_vec());
+    let answer = String::from_utf8_lossy(&answered.unwrap_or_default()).to_string();
+    assert!(
+        answer.starts_with("SIP/2.0 200 OK"),
+        "SIP stalled behind a peer that does not read: {answer:?}\n{}",
+        svc.log()
+    );
+    drop(stuffer.join().unwrap());
+}
+
+/// A self-signed certificate for 127.0.0.1, written as PEM files in `dir`.
 fn certificate(dir: &std::path::Path) -> (String, std::path::PathBuf, std::path::PathBuf) {
     let key =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();

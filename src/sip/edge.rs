@@ -29,7 +29,7 @@ use rsipstack::transport::{SipAddr, SipConnection, TransportEvent};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
@@ -294,9 +294,7 @@ impl Edge {
         let Some(response) = self.answer_unreadable(&unreadable, source) else {
             return;
         };
-        if let Err(e) = connection.send(response.into(), Some(from)).await {
-            debug!(%source, error = %e, "cannot send a stateless response");
-        }
+        send_stateless(connection, response, from).await;
     }
 
     /// Queues the row of a refused call, or counts it when the queue is full.
@@ -344,9 +342,7 @@ impl TransportEventInspector for EdgeInspector {
             // An ACK is never answered (RFC 3261 §17.2.1): a broken one is only dropped.
             if req.method != Method::Ack {
                 let resp = rejection_response(&req, &rejection, &edge.user_agent);
-                if let Err(e) = connection.send(resp.into(), Some(&from)).await {
-                    debug!(%source, error = %e, "cannot send a stateless response");
-                }
+                send_stateless(&connection, resp, &from).await;
             }
             return None;
         }
@@ -369,13 +365,47 @@ impl TransportEventInspector for EdgeInspector {
                     _ => {}
                 }
                 let resp = stateless_response(&req, answer, &edge.user_agent);
-                if let Err(e) = connection.send(resp.into(), Some(&from)).await {
-                    debug!(%source, error = %e, "cannot send a stateless response");
-                }
+                send_stateless(&connection, resp, &from).await;
                 None
             }
         }
     }
+}
+
+/// How long a stateless answer may wait to be written to a connection before the connection is
+/// closed.
+const STREAM_WRITE: Duration = Duration::from_secs(2);
+
+/// Writes a stateless answer to where the request came from. A datagram goes at once. On a
+/// connection the write can block for as long as the peer does not read, and the inspector runs
+/// inside the stack's one event loop: a stranger who sends OPTIONS and never reads would stop all
+/// SIP once the socket's buffer filled. So over TCP and TLS the answer is written from a task of
+/// its own, and a connection whose peer has not taken it within [`STREAM_WRITE`] is closed. Those
+/// tasks are bounded by the per-source rate times the deadline.
+async fn send_stateless(connection: &SipConnection, response: Response, to: &SipAddr) {
+    if !matches!(connection, SipConnection::Tcp(_) | SipConnection::Tls(_)) {
+        if let Err(e) = connection.send(response.into(), Some(to)).await {
+            debug!(%to, error = %e, "cannot send a stateless response");
+        }
+        return;
+    }
+    let (connection, to) = (connection.clone(), to.clone());
+    tokio::spawn(async move {
+        match tokio::time::timeout(STREAM_WRITE, connection.send(response.into(), Some(&to))).await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => debug!(%to, error = %e, "cannot send a stateless response"),
+            Err(_) => {
+                debug!(%to, "a peer that does not read its answers: closing its connection");
+                // TLS says goodbye on close, which a full buffer can hold up too.
+                match tokio::time::timeout(STREAM_WRITE, connection.close()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => debug!(%to, error = %e, "cannot close a connection"),
+                    Err(_) => debug!(%to, "a connection that cannot even be closed in time"),
+                }
+            }
+        }
+    });
 }
 
 /// rsipstack reads no tag from `; tag = 98asjd8`, which RFC 3261's grammar allows (LWS around

@@ -7,7 +7,9 @@
 //! packets.
 //!
 //! Raising a priority needs root or `CAP_SYS_NICE`. Without it a worker runs at the process's
-//! own priority, and the first one to fail says so, once.
+//! own priority, and the first one to fail says so, once (when the first call starts the
+//! engine). A nice value orders threads only within their cgroup (or autogroup): it puts the
+//! workers ahead of the service's other threads, not of other services on the machine.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use tracing::{debug, warn};
@@ -25,8 +27,13 @@ pub fn configured() -> i32 {
     NICE.load(Ordering::Relaxed)
 }
 
-/// Sets the calling thread's nice value (on Linux a nice value belongs to a thread).
+/// Sets the calling thread's nice value (on Linux a nice value belongs to a thread); 0 leaves it
+/// as it is.
+#[cfg(target_os = "linux")]
 pub fn apply_to_this_thread(nice: i32) {
+    if nice == 0 {
+        return;
+    }
     let tid = rustix::thread::gettid();
     match rustix::process::setpriority_process(Some(tid), nice) {
         Ok(()) => debug!(nice, "media worker priority set"),
@@ -41,7 +48,15 @@ pub fn apply_to_this_thread(nice: i32) {
     }
 }
 
-#[cfg(test)]
+/// Elsewhere a thread's nice value is not its own: the workers keep the process's priority.
+#[cfg(not(target_os = "linux"))]
+pub fn apply_to_this_thread(nice: i32) {
+    if nice != 0 && !WARNED.swap(true, Ordering::Relaxed) {
+        warn!(nice, "the media workers' priority is only set on Linux");
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
@@ -51,15 +66,35 @@ mod tests {
 
     #[test]
     fn a_thread_takes_the_nice_value_it_is_given() {
-        // Lowering a priority needs no privilege, so this runs anywhere.
-        let nice = std::thread::spawn(|| {
-            apply_to_this_thread(7);
+        let own = nice_of(rustix::thread::gettid());
+        // Lowering a priority needs no privilege, so this runs anywhere but at the lowest.
+        let lower = own + 1;
+        if lower > 19 {
+            return;
+        }
+        let nice = std::thread::spawn(move || {
+            apply_to_this_thread(lower);
             nice_of(rustix::thread::gettid())
         })
         .join()
         .expect("thread");
-        assert_eq!(nice, 7);
+        assert_eq!(nice, lower);
         // Only that thread: this one keeps its own.
-        assert_ne!(nice_of(rustix::thread::gettid()), 7);
+        assert_eq!(nice_of(rustix::thread::gettid()), own);
+    }
+
+    #[test]
+    fn zero_leaves_the_thread_as_it_is() {
+        let (before, after) = std::thread::spawn(|| {
+            let tid = rustix::thread::gettid();
+            let lower = (nice_of(tid) + 1).min(19);
+            apply_to_this_thread(lower);
+            let before = nice_of(tid);
+            apply_to_this_thread(0);
+            (before, nice_of(tid))
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(before, after);
     }
 }

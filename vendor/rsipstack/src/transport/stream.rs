@@ -89,7 +89,10 @@ impl Decoder for SipCodec {
                 }
 
                 if let Some(colon) = memchr(b':', line) {
-                    let header = &line[..colon];
+                    // `Content-Length : 5` is valid SIP (LWS before the colon), and the
+                    // parser reads it so: a codec that did not would frame the body as
+                    // the start of the next message.
+                    let header = line[..colon].trim_ascii_end();
                     let is_cl = if header.len() == CL_FULL_NAME.len()
                         && header
                             .iter()
@@ -131,7 +134,10 @@ impl Decoder for SipCodec {
                     // One message the parser cannot read (an extension method,
                     // say) must not close a connection that may carry other
                     // dialogs: its bytes are handed on and the stream goes on.
-                    Err(_) => SipCodecType::Unparsed(msg_data.freeze()),
+                    Err(e) => {
+                        debug!(error = %e, "a message the parser cannot read");
+                        SipCodecType::Unparsed(msg_data.freeze())
+                    }
                 }));
             }
         }
@@ -241,11 +247,19 @@ where
                             SipCodecType::Message(sip_msg) => {
                                 info!(src = %remote_addr, raw_message = ?sip_msg.to_string(), "received message");
                                 let remote_socket_addr = remote_addr.get_socketaddr()?;
-                                let sip_msg = SipConnection::update_msg_received(
+                                let sip_msg = match SipConnection::update_msg_received(
                                     sip_msg,
                                     remote_socket_addr,
                                     remote_addr.r#type.unwrap_or_default(),
-                                )?;
+                                ) {
+                                    Ok(sip_msg) => sip_msg,
+                                    Err(e) => {
+                                        // As over UDP: a message without a usable Via is
+                                        // dropped, and the stream goes on.
+                                        debug!(src = %remote_addr, error = %e, "dropping a message without a usable Via");
+                                        continue;
+                                    }
+                                };
 
                                 if let Err(e) = sender.send(TransportEvent::Incoming(
                                     sip_msg,

@@ -351,3 +351,27 @@ fn test_sip_codec_multiple_messages_with_bodies() {
         "Buffer should be empty after consuming all messages"
     );
 }
+
+/// Whitespace before the colon (RFC 3261 §7.3.1 allows it) does not lose the
+/// Content-Length: the body stays with its message.
+#[test]
+fn test_sip_codec_content_length_with_space_before_colon() {
+    let mut codec = SipCodec::new();
+    let mut buffer = BytesMut::new();
+    let message = "MESSAGE sip:example.com SIP/2.0\r\n\
+                   Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bK-lws\r\n\
+                   From: <sip:alice@example.com>;tag=a\r\n\
+                   To: <sip:alice@example.com>\r\n\
+                   Call-ID: lws\r\n\
+                   CSeq: 1 MESSAGE\r\n\
+                   Content-Type: text/plain\r\n\
+                   Content-Length : 5\r\n\r\nhello";
+    buffer.extend_from_slice(message.as_bytes());
+    match codec.decode(&mut buffer).expect("decode should succeed") {
+        Some(crate::transport::stream::SipCodecType::Message(SipMessage::Request(req))) => {
+            assert_eq!(req.body, b"hello");
+        }
+        other => panic!("expected MESSAGE, got {:?}", other.map(|m| m.to_string())),
+    }
+    assert!(buffer.is_empty());
+}
