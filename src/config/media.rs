@@ -23,7 +23,7 @@ pub struct Media {
     /// The media workers' nice value (-20..=19; unset: [`DEFAULT_WORKER_NICE`]). Ahead of the
     /// signalling and the store, so a busy machine delays a call's setup rather than its 20 ms
     /// packets. Raising a priority needs root or `CAP_SYS_NICE`; without it the workers run at
-    /// the process's own and the first call says so (0: left as the process's).
+    /// the process's own and the start says so (0: left as the process's).
     #[serde(default)]
     pub worker_nice: Option<i32>,
 }

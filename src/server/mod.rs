@@ -43,6 +43,8 @@ pub enum ServeError {
     Sip(#[from] SipError),
     #[error(transparent)]
     Prompts(#[from] PromptError),
+    #[error("cannot start the media workers: {0}")]
+    Media(#[source] std::io::Error),
     #[error("cannot start the recording writer: {0}")]
     Recorder(#[from] RecordingError),
     #[error("recording storage: {0}")]
@@ -140,6 +142,9 @@ pub async fn start_with_reload(
         ),
     }
     crate::media::engine::priority::configure(config.media.worker_nice());
+    // The process's media workers start here rather than with the first call, so a priority
+    // they cannot take is said at start.
+    crate::media::engine::Engine::shared().map_err(ServeError::Media)?;
     let mut prompts = Prompts::load(&config.prompts_dir)?;
     let (music, named) = config.media.music_path(&config.prompts_dir);
     match prompts.load_music(&music) {

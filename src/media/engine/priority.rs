@@ -7,8 +7,8 @@
 //! packets.
 //!
 //! Raising a priority needs root or `CAP_SYS_NICE`. Without it a worker runs at the process's
-//! own priority, and the first one to fail says so, once (when the first call starts the
-//! engine). A nice value orders threads only within their cgroup (or autogroup): it puts the
+//! own priority, and the first one to fail says so, once (at start: the server starts the
+//! process's engine). A nice value orders threads only within their cgroup (or autogroup): it puts the
 //! workers ahead of the service's other threads, not of other services on the machine.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
