@@ -45,15 +45,7 @@ fn response<S: Read>(stream: &mut S) -> Option<String> {
 
 /// The status line of the next response on `stream`, or `None` if the server closed it.
 fn status<S: Read>(stream: &mut S) -> Option<String> {
-    let mut buf = [0u8; 4096];
-    let n = stream.read(&mut buf).ok()?;
-    (n > 0).then(|| {
-        String::from_utf8_lossy(&buf[..n])
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    })
+    response(stream).map(|r| r.lines().next().unwrap_or_default().to_string())
 }
 
 fn metric(svc: &Service, name: &str) -> u64 {

@@ -331,7 +331,7 @@ impl TransportEventInspector for EdgeInspector {
         };
         let edge = &self.0;
         // A datagram was rated before it was parsed; a stream's messages are rated here.
-        let stream = matches!(connection, SipConnection::Tcp(_) | SipConnection::Tls(_));
+        let stream = is_stream(&connection);
         if stream && !edge.let_in(source.ip()) {
             return None;
         }
@@ -372,6 +372,11 @@ impl TransportEventInspector for EdgeInspector {
     }
 }
 
+/// A TCP or TLS connection (rsipstack's own test is private to it).
+fn is_stream(connection: &SipConnection) -> bool {
+    matches!(connection, SipConnection::Tcp(_) | SipConnection::Tls(_))
+}
+
 /// How long a stateless answer may wait to be written to a connection before the connection is
 /// closed.
 const STREAM_WRITE: Duration = Duration::from_secs(2);
@@ -383,7 +388,7 @@ const STREAM_WRITE: Duration = Duration::from_secs(2);
 /// its own, and a connection whose peer has not taken it within [`STREAM_WRITE`] is closed. Those
 /// tasks are bounded by the per-source rate times the deadline.
 async fn send_stateless(connection: &SipConnection, response: Response, to: &SipAddr) {
-    if !matches!(connection, SipConnection::Tcp(_) | SipConnection::Tls(_)) {
+    if !is_stream(connection) {
         if let Err(e) = connection.send(response.into(), Some(to)).await {
             debug!(%to, error = %e, "cannot send a stateless response");
         }
