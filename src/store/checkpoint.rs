@@ -14,6 +14,15 @@
 //! writer off only briefly. The writer keeps a checkpoint of its own as a backstop
 //! ([`WRITER_PRAGMA`]), so the log stays bounded even if the RESTARTs keep failing; when it fires,
 //! the background checkpoints have already copied and synced nearly everything.
+//!
+//! The backstop must not be what bounds the log under load: its checkpoint syncs the log and the
+//! database inside a commit, 35–45 ms on this kind of disk. At 1,000 calls a second the writer
+//! appends about 10,000 pages a second (each batch rewrites the pages it touches), so with a
+//! round every second the log reached the backstop's 10,000 pages before every round and the
+//! writer checkpointed once a second: INVITE->200 p99 36–48 ms, 3% of rows written later than
+//! 20 ms. A round every [`EVERY`] (200 ms) lets the RESTART start the log over long before
+//! that (p99 16 ms, every row within 20 ms; docs/benchmarks.md). A round with nothing new to
+//! copy costs one statement and no sync, so an idle node pays next to nothing for it.
 //! The task ends when the last handle to the store is dropped.
 
 use sqlx::any::AnyPoolOptions;
@@ -22,8 +31,9 @@ use std::sync::Weak;
 use std::time::Duration;
 use tracing::warn;
 
-/// How often the log is copied back.
-pub const EVERY: Duration = Duration::from_secs(1);
+/// How often the log is copied back: often enough that the log is started over long before the
+/// writer's backstop (above).
+pub const EVERY: Duration = Duration::from_millis(200);
 
 /// The writer's own checkpoint threshold: 10,000 pages of 4 KiB in the log (about 40 MiB), the
 /// bound on the log when the background checkpoints cannot let SQLite start it over.
@@ -38,10 +48,10 @@ pub fn spawn(url: &str, alive: Weak<()>) -> Result<(), sqlx::Error> {
         .max_connections(1)
         .test_before_acquire(false)
         // A RESTART waits this long at most for readers on the old log, the writer held off
-        // meanwhile; if they are not done, the next round tries again.
+        // meanwhile; if they are not done, the next round (200 ms later) tries again.
         .after_connect(|conn, _meta| {
             Box::pin(async move {
-                conn.execute("PRAGMA busy_timeout = 20;").await?;
+                conn.execute("PRAGMA busy_timeout = 5;").await?;
                 Ok(())
             })
         })
@@ -65,15 +75,15 @@ async fn run(pool: AnyPool, alive: Weak<()>) {
             // Nearly everything is copied and synced (all but what the writer added meanwhile):
             // RESTART has little left to copy, and waits (holding the writer off for that long)
             // only for readers still on the old log.
-            Ok((log, _)) if log >= RESTART_PAGES => {
+            Ok(round) if round.log >= RESTART_PAGES => {
                 checkpoint(&pool, "PRAGMA wal_checkpoint(RESTART)").await
             }
             other => other,
         };
         match outcome {
-            Ok((log, copied)) => {
+            Ok(Round { busy, log, copied }) => {
                 failing = false;
-                tracing::trace!(log, copied, "SQLite checkpoint");
+                tracing::trace!(busy, log, copied, "SQLite checkpoint");
             }
             // Said once per failing spell: the writer's backstop bounds the log meanwhile.
             Err(e) if !failing => {
@@ -86,9 +96,23 @@ async fn run(pool: AnyPool, alive: Weak<()>) {
     pool.close().await;
 }
 
-/// One checkpoint (`pragma`, in its mode); returns the pages in the log and how many of them are
-/// copied back (one that found another running, or readers in its way, copies fewer).
-async fn checkpoint(pool: &AnyPool, pragma: &'static str) -> Result<(i64, i64), sqlx::Error> {
+/// What one checkpoint did, as SQLite reports it.
+struct Round {
+    /// It could not finish (a RESTART that found the writer or readers in its way for longer
+    /// than its busy timeout).
+    busy: bool,
+    /// Pages in the log.
+    log: i64,
+    /// How many of them are copied back (fewer when readers still need the rest).
+    copied: i64,
+}
+
+/// One checkpoint (`pragma`, in its mode).
+async fn checkpoint(pool: &AnyPool, pragma: &'static str) -> Result<Round, sqlx::Error> {
     let row = sqlx::query(pragma).fetch_one(pool).await?;
-    Ok((row.try_get(1)?, row.try_get(2)?))
+    Ok(Round {
+        busy: row.try_get::<i64, _>(0)? != 0,
+        log: row.try_get(1)?,
+        copied: row.try_get(2)?,
+    })
 }
