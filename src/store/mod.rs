@@ -166,10 +166,8 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
-                            )
-                            .await?;
+                            conn.execute("PRAGMA synchronous = NORMAL;").await?;
+                            conn.execute(checkpoint::WRITER_BUSY_TIMEOUT).await?;
                             conn.execute(checkpoint::WRITER_PRAGMA).await?;
                             Ok(())
                         })
@@ -220,7 +218,8 @@ impl Store {
         if backend == Backend::Sqlite {
             let url = sqlite_url(url)?;
             if !url.contains(":memory:") {
-                checkpoint::spawn(&url, Arc::downgrade(&alive)).map_err(connect_err)?;
+                checkpoint::spawn(&url, pool.clone(), Arc::downgrade(&alive))
+                    .map_err(connect_err)?;
             }
         }
         Ok(Store {
@@ -362,9 +361,9 @@ mod tests {
         assert_eq!(auto, 10_000, "the writer checkpoints only as a backstop");
         tokio::time::sleep(checkpoint::EVERY * 2).await;
         let before = std::fs::metadata(&path).unwrap().len();
-        // About 2 MB of new pages: past SQLite's default 1,000-page trigger, far below the backstop.
+        // About 5 MB of new pages: past the RESTART threshold (1,000 pages), far below the backstop.
         let mut tx = store.pool().begin().await.unwrap();
-        for i in 0..2_000 {
+        for i in 0..5_000 {
             sqlx::query("INSERT INTO notes (author, at) VALUES ($1, $2)")
                 .bind("x".repeat(1_000))
                 .bind(i)
@@ -386,6 +385,17 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // Over 1,000 pages in the log: the round that copied them also ran a RESTART on the writer's
+        // connection, with a short busy timeout of its own; the writer must have its own back.
+        tokio::time::sleep(checkpoint::EVERY * 2).await;
+        let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            timeout, 10_000,
+            "the writer waits for the write lock as before"
+        );
         store.close().await;
     }
 
