@@ -70,16 +70,29 @@ const RESTART_PAGES: i64 = 1_000;
 
 async fn run(pool: AnyPool, writer: AnyPool, alive: Weak<()>) {
     let mut failing = false;
+    // The log's size at the last RESTART that finished.
+    let mut restarted = None;
     loop {
         tokio::time::sleep(EVERY).await;
         let Some(_store) = alive.upgrade() else {
             break;
         };
+        // `Store::close`: the writer is gone, and with it the reason to checkpoint.
+        if writer.is_closed() {
+            break;
+        }
         let outcome = match checkpoint(&pool, "PRAGMA wal_checkpoint(PASSIVE)").await {
             // Nearly everything is copied and synced (all but what the writer added meanwhile):
-            // RESTART has little left to copy, and waits (holding the writer off for that long)
-            // only for readers still on the old log.
-            Ok(round) if round.log >= RESTART_PAGES => restart(&writer).await,
+            // the RESTART has little left to copy, but it copies that and syncs the log and the
+            // database while it holds the writer off, then waits for readers still on the old
+            // log (at most its busy timeout).
+            Ok(round) if needs_restart(&round, restarted) => {
+                let round = restart(&writer).await;
+                if let Ok(done) = &round {
+                    restarted = (!done.busy).then_some(done.log);
+                }
+                round
+            }
             other => other,
         };
         match outcome {
@@ -98,10 +111,21 @@ async fn run(pool: AnyPool, writer: AnyPool, alive: Weak<()>) {
     pool.close().await;
 }
 
+/// Whether a RESTART should follow this PASSIVE round. `restarted` is the log's size at the
+/// last RESTART that finished: SQLite starts the log over only at the next write, so until then
+/// every round reports that same log, all of it copied, and another RESTART would take the
+/// writer's connection for nothing (on an idle node, five times a second).
+fn needs_restart(passive: &Round, restarted: Option<i64>) -> bool {
+    let unchanged = restarted == Some(passive.log) && passive.copied == passive.log;
+    passive.log >= RESTART_PAGES && !unchanged
+}
+
 /// What one checkpoint did, as SQLite reports it.
+#[derive(Debug, Clone, Copy)]
 struct Round {
-    /// It could not finish (a RESTART that found the writer or readers in its way for longer
-    /// than its busy timeout).
+    /// It could not finish: a RESTART that found readers on the old log (or a writer in another
+    /// process) in its way for longer than its busy timeout, or a PASSIVE that found another
+    /// checkpoint running (then `log` and `copied` are -1).
     busy: bool,
     /// Pages in the log.
     log: i64,
@@ -134,4 +158,34 @@ where
         log: row.try_get(1)?,
         copied: row.try_get(2)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(log: i64, copied: i64) -> Round {
+        Round {
+            busy: false,
+            log,
+            copied,
+        }
+    }
+
+    #[test]
+    fn a_restart_follows_a_long_log_once_until_the_writer_writes_again() {
+        assert!(!needs_restart(&round(999, 999), None), "short log");
+        assert!(needs_restart(&round(1_000, 1_000), None), "long log");
+        assert!(
+            needs_restart(&round(2_400, 2_300), None),
+            "long log, not all copied"
+        );
+        // Restarted at 2,400; nothing written since: the same log, all copied.
+        assert!(!needs_restart(&round(2_400, 2_400), Some(2_400)));
+        // Written since: the writer started the log over and it grew past the mark again.
+        assert!(needs_restart(&round(1_500, 1_400), Some(2_400)));
+        assert!(needs_restart(&round(2_400, 2_000), Some(2_400)));
+        // Another checkpoint was running: nothing known, nothing done.
+        assert!(!needs_restart(&round(-1, -1), None));
+    }
 }

@@ -128,7 +128,8 @@ pub struct Store {
     /// Which webhooks hear which events (`[notify]`); set once at start, empty until then.
     subscribers: webhooks::Shared,
     /// Held by every clone: background tasks of this store (the SQLite checkpointer) end when
-    /// the last clone is dropped.
+    /// the last clone is dropped (or at `close`), at their next round; until then the
+    /// checkpointer keeps the writer's connection open (up to 200 ms).
     _alive: Arc<()>,
 }
 
