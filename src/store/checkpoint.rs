@@ -26,7 +26,8 @@
 //! writer checkpointed once a second: INVITE->200 p99 36–48 ms, 3% of rows written later than
 //! 20 ms. A round every [`EVERY`] (200 ms) lets the RESTART start the log over long before
 //! that (p99 16 ms, every row within 20 ms; docs/benchmarks.md). A round with nothing new to
-//! copy costs one statement and no sync, so an idle node pays next to nothing for it.
+//! copy costs one statement and no sync; after a RESTART, none follows until the writer has
+//! written again. So an idle node pays next to nothing for the rounds.
 //! The task ends when the last handle to the store is dropped.
 
 use sqlx::any::AnyPoolOptions;
