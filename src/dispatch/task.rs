@@ -226,7 +226,7 @@ impl Dispatcher {
             return None;
         };
         let agent = free.remove(at);
-        let call_id = uuid::Uuid::new_v4().to_string();
+        let call_id = crate::store::new_call_id();
         match self
             .store
             .claim_agent(&agent.id, &call_id, &self.node, now)

@@ -209,7 +209,7 @@ pub async fn run(
     token: CancellationToken,
 ) {
     let _active = Active::enter(&ctx.metrics.active_calls);
-    let call_id = uuid::Uuid::new_v4().to_string();
+    let call_id = crate::store::new_call_id();
     tracing::Span::current().record("id", call_id.as_str());
     let started = Utc::now();
     let caller = ctx.identity.caller(&tx.original, request::peer_of(&tx));

@@ -473,7 +473,7 @@ async fn write_refused_rows(
         };
         let caller = identity.caller(&refused.invite, Some(refused.source));
         let call = NewCall {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::store::new_call_id(),
             sip_call_id: refused
                 .invite
                 .call_id_header()

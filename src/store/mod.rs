@@ -42,7 +42,7 @@ pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
 pub use callbacks::{
     CallbackRow, CallbackSource, CallbackStatus, NewCallback, PromiseEmail, SlaState,
 };
-pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
+pub use calls::{CallEnd, CallRow, CallsFilter, NewCall, new_call_id};
 pub use clients::{Client, ImportSummary, Lookup};
 pub use complaints::{Complaint, Note};
 pub use dispatch::{Attempt, AttemptEnd};
