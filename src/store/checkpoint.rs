@@ -10,25 +10,26 @@
 //! reader still needs, syncs, and never holds the writer up. That alone never lets SQLite start
 //! the log over under steady load (it does so only at a write that begins with everything
 //! copied, and the writer appends while the checkpoint runs), so once the log is past
-//! [`RESTART_PAGES`] a RESTART checkpoint follows: with almost nothing left to copy it holds the
-//! writer off only briefly. It runs on the writer's own connection, taken from its pool like a
-//! batch of writes: the journal waits for it in the pool's queue and goes on the moment it ends.
-//! Run from a connection of its own, it held SQLite's write lock and the writer slept in SQLite's
-//! busy handler, in steps of 1, 2, 5, 10... ms, until it happened to look again (at 1,000 calls a
-//! second: 95 sleeps, 319 ms in 8 s, up to 25 ms at a time). The writer keeps a checkpoint of its own as a backstop
-//! ([`WRITER_PRAGMA`]), so the log stays bounded even if the RESTARTs keep failing; when it fires,
+//! [`RESTART_PAGES`] a RESTART checkpoint follows. It has little left to copy, but it copies that
+//! and syncs the log and the database while it holds the writer off. It runs on the writer's own
+//! connection, taken from its pool like a batch of writes: the journal waits for it in the pool's
+//! queue and goes on the moment it ends. Run from a connection of its own, it held SQLite's write
+//! lock and the writer slept in SQLite's busy handler, in steps of 1, 2, 5, 10... ms, until it
+//! happened to look again (at 1,000 calls a second: 95 sleeps, 319 ms in 8 s, up to 25 ms at a
+//! time). The writer keeps a checkpoint of its own as a backstop ([`WRITER_PRAGMA`]), so the log
+//! stays bounded even if the RESTARTs keep failing; when it fires,
 //! the background checkpoints have already copied and synced nearly everything.
 //!
 //! The backstop must not be what bounds the log under load: its checkpoint syncs the log and the
 //! database inside a commit, 35–45 ms on this kind of disk. At 1,000 calls a second the writer
-//! appends about 10,000 pages a second (each batch rewrites the pages it touches), so with a
-//! round every second the log reached the backstop's 10,000 pages before every round and the
-//! writer checkpointed once a second: INVITE->200 p99 36–48 ms, 3% of rows written later than
+//! appended about 10,000 pages a second (each batch rewrites the pages it touches; 7,500 since
+//! call ids are time-ordered, `new_call_id`), so with a round every second the log reached the
+//! backstop's 10,000 pages before every round and the writer checkpointed once a second: INVITE->200 p99 36–48 ms, 3% of rows written later than
 //! 20 ms. A round every [`EVERY`] (200 ms) lets the RESTART start the log over long before
-//! that (p99 16 ms, every row within 20 ms; docs/benchmarks.md). A round with nothing new to
-//! copy costs one statement and no sync; after a RESTART, none follows until the writer has
-//! written again. So an idle node pays next to nothing for the rounds.
-//! The task ends when the last handle to the store is dropped.
+//! that (p99 16 ms, 99.6–100% of rows within 20 ms; docs/benchmarks.md). A round with nothing
+//! new to copy costs one statement and no sync; after a RESTART, none follows until the writer
+//! has written again. So an idle node pays next to nothing for the rounds.
+//! The task ends when the last handle to the store is dropped, or at `Store::close`.
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor, Row};
