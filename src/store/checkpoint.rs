@@ -22,13 +22,14 @@
 //!
 //! The backstop must not be what bounds the log under load: its checkpoint syncs the log and the
 //! database inside a commit, 35–45 ms on this kind of disk. At 1,000 calls a second the writer
-//! appended about 10,000 pages a second (each batch rewrites the pages it touches; 7,500 since
-//! call ids are time-ordered, `new_call_id`), so with a round every second the log reached the
+//! appended about 10,000 pages a second (each batch rewrites the pages it touches; 7,500 since call
+//! ids are time-ordered, `new_call_id`), so with a round every second the log reached the
 //! backstop's 10,000 pages before every round and the writer checkpointed once a second:
-//! INVITE->200 p99 36–48 ms, 3% of rows written later than 20 ms. A round every [`EVERY`] (200 ms) lets the RESTART start the log over long before
-//! that (p99 16 ms, 99.6–100% of rows within 20 ms; docs/benchmarks.md). A round with nothing
-//! new to copy costs one statement and no sync; after a RESTART, none follows until the writer
-//! has written again. So an idle node pays next to nothing for the rounds.
+//! INVITE->200 p99 36–48 ms, 3% of rows written later than 20 ms. A round every [`EVERY`] (200 ms)
+//! lets the RESTART start the log over long before that (p99 16 ms, 99.6–100% of rows within 20 ms;
+//! docs/benchmarks.md). A round with nothing new to copy costs one statement and no sync; after a
+//! RESTART, none follows until the writer has written again. So an idle node pays next to nothing
+//! for the rounds.
 //! The task ends when the last handle to the store is dropped, or at `Store::close`.
 
 use sqlx::any::AnyPoolOptions;
