@@ -7,18 +7,18 @@
 //! node to count its store as slow and refuse new calls for a second.
 //!
 //! So a connection of its own checkpoints every [`EVERY`], in PASSIVE mode: it copies what no
-//! reader still needs, syncs, and never holds the writer up. That alone never lets SQLite start
-//! the log over under steady load (it does so only at a write that begins with everything
-//! copied, and the writer appends while the checkpoint runs), so once the log is past
-//! [`RESTART_PAGES`] a RESTART checkpoint follows. It has little left to copy, but it copies that
-//! and syncs the log and the database while it holds the writer off. It runs on the writer's own
-//! connection, taken from its pool like a batch of writes: the journal waits for it in the pool's
-//! queue and goes on the moment it ends. Run from a connection of its own, it held SQLite's write
-//! lock and the writer slept in SQLite's busy handler, in steps of 1, 2, 5, 10... ms, until it
-//! happened to look again (at 1,000 calls a second: 95 sleeps, 319 ms in 8 s, up to 25 ms at a
-//! time). The writer keeps a checkpoint of its own as a backstop ([`WRITER_PRAGMA`]), so the log
-//! stays bounded even if the RESTARTs keep failing; when it fires,
-//! the background checkpoints have already copied and synced nearly everything.
+//! reader still needs, syncs, and never holds the writer up. That alone never lets SQLite start the
+//! log over under steady load (it does so only at a write that begins with everything copied, and
+//! the writer appends while the checkpoint runs), so once the log is past [`RESTART_PAGES`] a
+//! RESTART checkpoint follows. It has little left to copy, but it copies that and syncs the log and
+//! the database while it holds the writer off. It runs on the writer's own connection, taken from
+//! its pool like a batch of writes: the journal waits for it in the pool's queue and goes on the
+//! moment it ends. Run from a connection of its own, it held SQLite's write lock and the writer
+//! slept in SQLite's busy handler, in steps of 1, 2, 5, 10... ms, until it happened to look again
+//! (at 1,000 calls a second: 95 sleeps, 319 ms in 8 s, up to 25 ms at a time). The writer keeps a
+//! checkpoint of its own as a backstop ([`WRITER_PRAGMA`]), so the log stays bounded even if the
+//! RESTARTs keep failing; when it fires, the background checkpoints have already copied and synced
+//! nearly everything.
 //!
 //! The backstop must not be what bounds the log under load: its checkpoint syncs the log and the
 //! database inside a commit, 35–45 ms on this kind of disk. At 1,000 calls a second the writer

@@ -8,6 +8,7 @@
 mod agents;
 mod audit;
 mod batch;
+mod call_id;
 mod callbacks;
 mod calls;
 mod checkpoint;
@@ -39,10 +40,11 @@ mod workspace;
 
 pub use agents::{Agent, Presence};
 pub use audit::{AuditEntry, LISTED_DETAIL_CHARS, RecordingAccess};
+pub use call_id::new_call_id;
 pub use callbacks::{
     CallbackRow, CallbackSource, CallbackStatus, NewCallback, PromiseEmail, SlaState,
 };
-pub use calls::{CallEnd, CallRow, CallsFilter, NewCall, new_call_id};
+pub use calls::{CallEnd, CallRow, CallsFilter, NewCall};
 pub use clients::{Client, ImportSummary, Lookup};
 pub use complaints::{Complaint, Note};
 pub use dispatch::{Attempt, AttemptEnd};
